@@ -1,0 +1,57 @@
+# genomics.aws: everything a fresh machine needs is set up by these targets.
+#   make demo   activate, re-activate (no change) and deactivate a region against a local moto server
+#   make test   the test suite (unit, module and playbook tests against moto on 127.0.0.1)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Ansible finds this collection as genomics.aws through a symlink, so a plain clone works.
+COLLECTIONS := $(CURDIR)/.build/collections
+LINK := $(COLLECTIONS)/ansible_collections/genomics/aws
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: all venv demo test test-unit test-modules sanity bench constraints clean
+
+all: test
+
+$(STAMP): tests/requirements.txt tests/constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -c tests/constraints.txt
+	touch $@
+
+$(LINK):
+	mkdir -p $(dir $(LINK))
+	ln -sfn $(CURDIR) $(LINK)
+
+venv: $(STAMP) $(LINK)
+
+demo: venv
+	$(BIN)/python tests/demo/run_demo.py
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+sanity: venv
+	$(BIN)/python -m pytest tests/sanity
+
+bench: venv
+	$(BIN)/python tests/bench/run_bench.py
+
+# Re-resolve the pinned toolchain (needs the package index).
+constraints:
+	rm -rf .build/constraints-venv
+	$(PYTHON) -m venv .build/constraints-venv
+	.build/constraints-venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	{ echo "# Exact versions behind tests/requirements.txt (pip freeze of a fresh install). Regenerate with: make constraints"; \
+	  .build/constraints-venv/bin/pip freeze --exclude pip; } > tests/constraints.txt
+
+clean:
+	rm -rf $(VENV) .build .pytest_cache
