@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One small wrapper per boto3 call that amazon.aws's module_utils does not already provide.
+
+Each retries throttling with jittered backoff and raises AnsibleAGCError; none touches the module.
+EC2 calls that amazon.aws wraps (VPCs, subnets, NAT gateways, endpoints, ...) are used from
+amazon.aws.plugins.module_utils.ec2 directly.
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from .common import AGCErrorHandler
+from .common import AnsibleAGCError
+
+
+def error_code(exception):
+    """The AWS error code of a botocore ClientError, or None."""
+    response = getattr(exception, "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
+class _MissingParameterHandler(AGCErrorHandler):
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ParameterNotFound")
+
+
+class _MissingStackHandler(AGCErrorHandler):
+    @classmethod
+    def _is_missing(cls):
+        # CloudFormation reports an unknown stack as a generic ValidationError.
+        return is_boto3_error_code("ValidationError")
+
+
+# --- STS -------------------------------------------------------------------------------------
+
+
+@AGCErrorHandler.common_error_handler("identify the AWS account (sts:GetCallerIdentity)")
+@AWSRetry.jittered_backoff()
+def get_caller_identity(client):
+    return client.get_caller_identity()
+
+
+# --- EC2 (calls amazon.aws does not wrap) ------------------------------------------------------
+
+
+@AGCErrorHandler.common_error_handler("read the Elastic IP quota (ec2:DescribeAccountAttributes)")
+@AWSRetry.jittered_backoff()
+def describe_elastic_ip_quota(client):
+    attributes = client.describe_account_attributes(AttributeNames=["vpc-max-elastic-ips"])["AccountAttributes"]
+    for attribute in attributes:
+        if attribute["AttributeName"] == "vpc-max-elastic-ips":
+            return int(attribute["AttributeValues"][0]["AttributeValue"])
+    return None
+
+
+@AGCErrorHandler.common_error_handler("tag resources (ec2:CreateTags)")
+@AWSRetry.jittered_backoff()
+def create_tags(client, resource_ids, tags):
+    client.create_tags(Resources=list(resource_ids), Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+@AGCErrorHandler.common_error_handler("untag resources (ec2:DeleteTags)")
+@AWSRetry.jittered_backoff()
+def delete_tags(client, resource_ids, keys):
+    client.delete_tags(Resources=list(resource_ids), Tags=[{"Key": k} for k in keys])
+
+
+@AGCErrorHandler.common_error_handler("add route tables to a gateway endpoint (ec2:ModifyVpcEndpoint)")
+@AWSRetry.jittered_backoff()
+def add_endpoint_route_tables(client, endpoint_id, route_table_ids):
+    client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=list(route_table_ids))
+
+
+@AGCErrorHandler.common_error_handler("describe VPC endpoint services")
+@AWSRetry.jittered_backoff()
+def describe_endpoint_services(client):
+    paginator = client.get_paginator("describe_vpc_endpoint_services")
+    return paginator.paginate().build_full_result().get("ServiceDetails", [])
+
+
+# --- SSM -------------------------------------------------------------------------------------
+
+
+@AGCErrorHandler.common_error_handler("read the activation state from SSM")
+@AWSRetry.jittered_backoff()
+def get_parameters_by_path(client, path):
+    paginator = client.get_paginator("get_parameters_by_path")
+    return paginator.paginate(Path=path, Recursive=True).build_full_result().get("Parameters", [])
+
+
+@_MissingParameterHandler.list_error_handler("read an SSM parameter")
+@AWSRetry.jittered_backoff()
+def get_parameter(client, name):
+    return client.get_parameter(Name=name)["Parameter"]
+
+
+@AGCErrorHandler.common_error_handler("write an SSM parameter")
+@AWSRetry.jittered_backoff()
+def put_parameter(client, **params):
+    return client.put_parameter(**params)
+
+
+def put_parameter_if_absent(client, **params):
+    """Create a parameter only if it does not exist yet. Returns False when it already exists."""
+    try:
+        _put_parameter_no_overwrite(client, **params)
+        return True
+    except botocore.exceptions.ClientError as e:
+        if error_code(e) == "ParameterAlreadyExists":
+            return False
+        raise AnsibleAGCError(message="Failed to write an SSM parameter", exception=e) from e
+
+
+@AWSRetry.jittered_backoff()
+def _put_parameter_no_overwrite(client, **params):
+    return client.put_parameter(Overwrite=False, **params)
+
+
+@AGCErrorHandler.common_error_handler("delete SSM parameters")
+@AWSRetry.jittered_backoff()
+def delete_parameters(client, names):
+    deleted = []
+    for start in range(0, len(names), 10):  # DeleteParameters takes at most 10 names
+        deleted += client.delete_parameters(Names=names[start:start + 10]).get("DeletedParameters", [])
+    return deleted
+
+
+@_MissingParameterHandler.deletion_error_handler("delete an SSM parameter")
+@AWSRetry.jittered_backoff()
+def delete_parameter(client, name):
+    client.delete_parameter(Name=name)
+    return True
+
+
+@AGCErrorHandler.common_error_handler("tag an SSM parameter")
+@AWSRetry.jittered_backoff()
+def tag_parameter(client, name, tags):
+    client.add_tags_to_resource(
+        ResourceType="Parameter", ResourceId=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+    )
+
+
+@AGCErrorHandler.common_error_handler("untag an SSM parameter")
+@AWSRetry.jittered_backoff()
+def untag_parameter(client, name, keys):
+    client.remove_tags_from_resource(ResourceType="Parameter", ResourceId=name, TagKeys=list(keys))
+
+
+# --- S3 --------------------------------------------------------------------------------------
+
+
+@AWSRetry.jittered_backoff()
+def _head_bucket(client, name):
+    return client.head_bucket(Bucket=name)
+
+
+def bucket_status(client, name):
+    """'owned' (we can reach it), 'missing', or 'forbidden' (it exists but is not ours to use)."""
+    try:
+        _head_bucket(client, name)
+        return "owned"
+    except botocore.exceptions.ClientError as e:
+        code = error_code(e)
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return "missing"
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return "forbidden"
+        raise AnsibleAGCError(message=f"Failed to check S3 bucket {name}", exception=e) from e
+    except botocore.exceptions.BotoCoreError as e:
+        raise AnsibleAGCError(message=f"Failed to check S3 bucket {name}", exception=e) from e
+
+
+@AGCErrorHandler.common_error_handler("create the S3 bucket")
+@AWSRetry.jittered_backoff()
+def create_bucket(client, name, region):
+    params = {"Bucket": name, "ObjectOwnership": "BucketOwnerEnforced"}
+    if region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
+        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    client.create_bucket(**params)
+
+
+@AGCErrorHandler.common_error_handler("configure the S3 bucket")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchBucket", "OperationAborted"])
+def configure_bucket(client, name, public_access_block, encryption, ownership, policy, tags):
+    """Apply the hardening of a newly created bucket. Retries cover S3's eventual consistency."""
+    client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=public_access_block)
+    client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
+    client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
+    client.put_bucket_policy(Bucket=name, Policy=policy)
+    client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
+
+
+@AGCErrorHandler.list_error_handler("read S3 bucket tags", default_value={})
+@AWSRetry.jittered_backoff()
+def get_bucket_tags(client, name):
+    try:
+        tag_set = client.get_bucket_tagging(Bucket=name).get("TagSet", [])
+    except botocore.exceptions.ClientError as e:
+        if error_code(e) == "NoSuchTagSet":
+            return {}
+        raise
+    return {tag["Key"]: tag["Value"] for tag in tag_set}
+
+
+@AWSRetry.jittered_backoff()
+def put_object(client, bucket, key, body):
+    client.put_object(Bucket=bucket, Key=key, Body=body)
+
+
+@AWSRetry.jittered_backoff()
+def delete_object(client, bucket, key):
+    client.delete_object(Bucket=bucket, Key=key)
+
+
+# --- CloudFormation --------------------------------------------------------------------------
+
+
+@_MissingStackHandler.list_error_handler("describe CloudFormation stacks", default_value=[])
+@AWSRetry.jittered_backoff()
+def describe_stacks(client, name=None):
+    paginator = client.get_paginator("describe_stacks")
+    params = {"StackName": name} if name else {}
+    return paginator.paginate(**params).build_full_result().get("Stacks", [])
+
+
+@AGCErrorHandler.common_error_handler("delete a CloudFormation stack")
+@AWSRetry.jittered_backoff()
+def delete_stack(client, name):
+    client.delete_stack(StackName=name)

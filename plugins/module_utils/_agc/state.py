@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The state store: SSM parameters under /agc/_common/, readable by the original AGC CLI.
+
+The record says what is active (bucket, VPC, subnets, AMI, tags) and what the collection owns.
+It is a cache that discovery by tags can rebuild: teardown never relies on it alone.
+"""
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timezone
+
+from . import api
+from .common import ROLE_STATE
+from .common import AnsibleAGCError
+from .common import managed_tags
+
+PARAMETER_ROOT = "/agc/_common/"
+# The collection's own bookkeeping, beside the AGC-compatible names.
+OWNERSHIP_PARAMETER = "genomics.aws/activation"
+# Outside PARAMETER_ROOT so that deleting the state store never drops a held lock.
+LOCK_PARAMETER = "/agc/_locks/core"
+
+
+@dataclass
+class ActivationRecord:
+    bucket: str
+    vpc_id: str
+    infra_subnets: list
+    compute_image: str
+    custom_tags: dict = field(default_factory=dict)
+    artifacts_root_url: str = ""
+    vpc_managed: bool = False
+    bucket_managed: bool = False
+    public_subnets_only: bool = False
+    vpc_cidr: str = None
+
+    def parameters(self):
+        """name -> (value, type, data type) of every parameter this record is stored as."""
+        ownership = {
+            "vpc_managed": self.vpc_managed,
+            "bucket_managed": self.bucket_managed,
+            "public_subnets_only": self.public_subnets_only,
+            "vpc_cidr": self.vpc_cidr,
+        }
+        return {
+            "bucket": (self.bucket, "String", "text"),
+            "vpc": (self.vpc_id, "String", "text"),
+            "InfraSubnets": (",".join(self.infra_subnets), "StringList", "text"),
+            "NumInfraSubnets": (str(len(self.infra_subnets)), "String", "text"),
+            "ComputeEnvImage": (self.compute_image, "String", "aws:ec2:image"),
+            "customTags": (json.dumps(self.custom_tags, sort_keys=True), "String", "text"),
+            "installed-artifacts/s3-root-url": (self.artifacts_root_url, "String", "text"),
+            OWNERSHIP_PARAMETER: (json.dumps(ownership, sort_keys=True), "String", "text"),
+        }
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _record_from_values(values):
+    """Rebuild a record from parameter values; None when the core was never fully recorded."""
+    if "vpc" not in values or "bucket" not in values:
+        return None
+    ownership = json.loads(values.get(OWNERSHIP_PARAMETER) or "{}")
+    subnets = values.get("InfraSubnets") or ""
+    try:
+        custom_tags = json.loads(values.get("customTags") or "{}")
+    except ValueError:
+        custom_tags = {}
+    return ActivationRecord(
+        bucket=values["bucket"],
+        vpc_id=values["vpc"],
+        infra_subnets=[s for s in subnets.split(",") if s],
+        compute_image=values.get("ComputeEnvImage", ""),
+        custom_tags=custom_tags,
+        artifacts_root_url=values.get("installed-artifacts/s3-root-url", ""),
+        vpc_managed=bool(ownership.get("vpc_managed", False)),
+        bucket_managed=bool(ownership.get("bucket_managed", False)),
+        public_subnets_only=bool(ownership.get("public_subnets_only", False)),
+        vpc_cidr=ownership.get("vpc_cidr"),
+    )
+
+
+class StateStore:
+    def __init__(self, ssm):
+        self.ssm = ssm
+        self.values = {}
+
+    def load(self):
+        """One batched read of every parameter under the root."""
+        self.values = {
+            p["Name"][len(PARAMETER_ROOT):]: p["Value"] for p in api.get_parameters_by_path(self.ssm, PARAMETER_ROOT)
+        }
+        return _record_from_values(self.values)
+
+    @property
+    def exists(self):
+        return bool(self.values)
+
+    def save(self, record, user_tags):
+        """Write only the parameters whose value differs; tag the ones created."""
+        wanted = record.parameters()
+        for name, (value, kind, data_type) in wanted.items():
+            if self.values.get(name) == value:
+                continue
+            full_name = PARAMETER_ROOT + name
+            params = dict(Name=full_name, Value=value, Type=kind, DataType=data_type)
+            if name in self.values:
+                api.put_parameter(self.ssm, Overwrite=True, **params)
+            else:
+                tags = managed_tags(ROLE_STATE, user_tags)
+                api.put_parameter(self.ssm, Tags=[{"Key": k, "Value": v} for k, v in tags.items()], **params)
+            self.values[name] = value
+        stale = sorted(set(self.values) - set(wanted))
+        if stale:
+            api.delete_parameters(self.ssm, [PARAMETER_ROOT + name for name in stale])
+            for name in stale:
+                self.values.pop(name)
+
+    def changed_parameters(self, record):
+        return sorted(name for name, (value, _k, _d) in record.parameters().items() if self.values.get(name) != value)
+
+    def retag(self, previous_user_tags, user_tags):
+        """Bring the parameters' user tags in line with `tags`; leaves other people's tags alone."""
+        removed = sorted(set(previous_user_tags) - set(user_tags))
+        for name in self.values:
+            if user_tags:
+                api.tag_parameter(self.ssm, PARAMETER_ROOT + name, user_tags)
+            if removed:
+                api.untag_parameter(self.ssm, PARAMETER_ROOT + name, removed)
+
+    def delete(self):
+        names = [PARAMETER_ROOT + name for name in sorted(self.values)]
+        if names:
+            api.delete_parameters(self.ssm, names)
+        self.values = {}
+        return names
+
+
+class CoreLock:
+    """Serialises writers of one region's core: a lease in an SSM parameter created only if absent.
+
+    Readers (check mode, a no-change run) never take it, so an idempotent re-run stays read-only.
+    The holder renews the lease in the background; a killed run stops renewing, and its lease is
+    taken over once expired, so a cancelled job blocks the region for one lease at most.
+    """
+
+    LEASE_SECONDS = 120
+    POLL_SECONDS = 2.0
+
+    def __init__(self, ssm, lease_seconds=None, sleep=time.sleep):
+        self.ssm = ssm
+        self.lease_seconds = lease_seconds or self.LEASE_SECONDS
+        self.sleep = sleep
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.held = False
+        self._stop = threading.Event()
+        self._renewer = None
+
+    def _value(self):
+        now = time.time()
+        return json.dumps({"owner": self.token, "acquired_at": _iso(now), "expires_at": now + self.lease_seconds})
+
+    def acquire(self, deadline):
+        while not self._try_acquire():
+            holder = self._holder() or {}
+            if deadline.expired():
+                raise AnsibleAGCError(
+                    message=(
+                        f"another activation or deactivation of this region's AGC core is in progress (lock "
+                        f"{LOCK_PARAMETER} held by {holder.get('owner')}, renewed until {_iso(holder.get('expires_at', 0))}). "
+                        f"Waited wait_timeout={deadline.seconds}s; run again when it has finished. A lock whose holder "
+                        f"was killed expires within {self.lease_seconds}s."
+                    )
+                )
+            self.sleep(min(self.POLL_SECONDS, max(0.1, deadline.remaining())))
+        self.held = True
+        self._renewer = threading.Thread(target=self._renew, name="agc-core-lock", daemon=True)
+        self._renewer.start()
+
+    def _try_acquire(self):
+        if api.put_parameter_if_absent(self.ssm, Name=LOCK_PARAMETER, Value=self._value(), Type="String"):
+            return True
+        holder = self._holder()
+        if holder is None or holder.get("expires_at", 0) >= time.time():
+            return False
+        # Expired lease: take it over, then read back to lose gracefully to a simultaneous taker.
+        api.put_parameter(self.ssm, Name=LOCK_PARAMETER, Value=self._value(), Type="String", Overwrite=True)
+        return (self._holder() or {}).get("owner") == self.token
+
+    def _renew(self):
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                if (self._holder() or {}).get("owner") == self.token:
+                    api.put_parameter(self.ssm, Name=LOCK_PARAMETER, Value=self._value(), Type="String", Overwrite=True)
+            except Exception:  # pylint: disable=broad-except
+                pass  # the next renewal tries again; the run itself reports real API failures
+
+    def _holder(self):
+        parameter = api.get_parameter(self.ssm, LOCK_PARAMETER)
+        if not parameter:
+            return None
+        try:
+            return json.loads(parameter["Value"])
+        except ValueError:
+            return {"owner": parameter["Value"], "expires_at": 0}
+
+    def release(self):
+        self._stop.set()
+        if self._renewer:
+            self._renewer.join()
+        if self.held and (self._holder() or {}).get("owner") == self.token:
+            api.delete_parameter(self.ssm, LOCK_PARAMETER)
+        self.held = False
+
+
+def _iso(epoch_seconds):
+    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
