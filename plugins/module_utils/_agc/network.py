@@ -518,8 +518,8 @@ class NetworkBuilder:
 
 
 def _label(resource, id_key):
-    """A resource's id, or for one still to be created in check mode, its Name tag."""
-    return resource.get(id_key) or tag_dict(resource).get("Name") or "(new)"
+    """Our resources by Name tag, so a check-mode plan reads the same as the apply; others by id."""
+    return tag_dict(resource).get("Name") or resource.get(id_key) or "(new)"
 
 
 def _tag_list(tags):
