@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit test-modules sanity bench constraints clean
+.PHONY: all venv demo test test-unit sweep sanity bench constraints clean
 
 all: test
 
@@ -35,6 +35,10 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest
+
+# The interruption property at every write index (a few minutes); make test samples every third.
+sweep: venv
+	AGC_FULL_SWEEP=1 $(BIN)/python -m pytest tests/unit/plugins/module_utils/agc/test_resilience.py
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit

@@ -193,11 +193,11 @@ def create_bucket(client, name, region):
 @AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchBucket", "OperationAborted"])
 def configure_bucket(client, name, public_access_block, encryption, ownership, policy, tags):
     """Apply the hardening of a newly created bucket. Retries cover S3's eventual consistency."""
+    client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
     client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=public_access_block)
     client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
     client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
     client.put_bucket_policy(Bucket=name, Policy=policy)
-    client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
 
 
 @AGCErrorHandler.list_error_handler("read S3 bucket tags", default_value={})

@@ -32,6 +32,7 @@ from .common import ChangeLog
 from .common import Deadline
 from .compute import resolve_compute_image
 from .endpoints import short_service_name
+from .state import CREATING_BUCKET_PARAMETER
 from .state import ActivationRecord
 from .state import CoreLock
 from .state import StateStore
@@ -215,7 +216,7 @@ class _Activation:
             self._preflight_elastic_ips(network, azs)
 
         compute_image = resolve_compute_image(self.ec2, self.clients.ssm, request.ami, self.account_id)
-        bucket_name, bucket_managed = self._ensure_bucket(record)
+        bucket_name, bucket_managed = self._ensure_bucket(store, record)
 
         if not customer:
             builder = agc_network.NetworkBuilder(
@@ -311,20 +312,23 @@ class _Activation:
                 "'EC2-VPC Elastic IPs'), or use use_public_subnets: true (no NAT gateways). Nothing was created."
             )
 
-    def _ensure_bucket(self, record):
+    def _ensure_bucket(self, store, record):
         name = self.request.bucket or storage.default_bucket_name(self.account_id, self.region)
         adopting = not record or record.bucket != name
         bucket = storage.inspect_bucket(self.clients.s3, name, adopting)
         default = name == storage.default_bucket_name(self.account_id, self.region)
-        if bucket.status == "missing":
-            if not (default or (record and record.bucket == name and record.bucket_managed)):
+        resuming = store.bucket_being_created == name
+        if bucket.status == "missing" or resuming:
+            if not (default or resuming or (record and record.bucket == name and record.bucket_managed)):
                 raise AnsibleAGCError(
                     message=f"bucket {name!r} does not exist. Create it first, or omit 'bucket' to have activation create "
                     f"and harden {storage.default_bucket_name(self.account_id, self.region)}."
                 )
-            self.changes.add(f"create S3 bucket {name} (encrypted, TLS-only policy, public access blocked, owner-enforced)")
+            verb = "finish creating" if resuming else "create"
+            self.changes.add(f"{verb} S3 bucket {name} (encrypted, TLS-only policy, public access blocked, owner-enforced)")
             if not self.check_mode:
-                storage.create_managed_bucket(self.clients.s3, name, self.region, self.request.tags)
+                store.journal_bucket_creation(name)
+                storage.create_managed_bucket(self.clients.s3, name, self.region, self.request.tags, exists=bucket.status == "owned")
             return name, True
         if adopting:
             self.changes.add(f"use existing S3 bucket {name} as it is, after proving write access")
@@ -335,8 +339,11 @@ class _Activation:
 
     def _record(self, store, record, new_record):
         changed = store.changed_parameters(new_record)
+        # The bucket-creation journal is internal: its removal is part of "finish creating" the bucket.
+        shown = [name for name in changed if name != CREATING_BUCKET_PARAMETER]
+        if shown:
+            self.changes.add(f"record activation in SSM {', '.join(shown)}")
         if changed:
-            self.changes.add(f"record activation in SSM {', '.join(changed)}")
             if not self.check_mode:
                 store.save(new_record, self.request.tags)
         previous_tags = record.custom_tags if record else {}

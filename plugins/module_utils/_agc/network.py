@@ -166,7 +166,8 @@ class ManagedNetwork:
         # Our IGW and Elastic IPs are found by tag: an interrupted run may have left them unattached.
         network.internet_gateways = describe_internet_gateways(ec2, Filters=ownership_filters(ROLE_IGW, **{VPC_TAG: vpc["VpcId"]})) or []
         network.addresses = describe_addresses(ec2, Filters=ownership_filters(ROLE_EIP, **{VPC_TAG: vpc["VpcId"]}))
-        network.nat_gateways = [n for n in describe_nat_gateways(ec2, Filters=by_vpc) if n["State"] != "deleted"]
+        # Deleted ones too: their network interfaces can outlive them for a while, and are ours.
+        network.nat_gateways = describe_nat_gateways(ec2, Filters=by_vpc)
         network.endpoints = describe_vpc_endpoints(ec2, Filters=by_vpc)
         network.security_groups = describe_security_groups(ec2, Filters=by_vpc)
         return network
@@ -533,8 +534,9 @@ def find_blockers(ec2, network):
     """Things in the managed VPC that this collection did not create and that would block its
     deletion (an instance's network interface, a foreign endpoint, subnet or security group)."""
     ours = set()
-    for nat in network.live_nat_gateways():
-        ours |= {a.get("NetworkInterfaceId") for a in nat.get("NatGatewayAddresses") or []}
+    for nat in network.nat_gateways:
+        if _is_ours(nat):
+            ours |= {a.get("NetworkInterfaceId") for a in nat.get("NatGatewayAddresses") or []}
     for endpoint in network.our_endpoints():
         ours |= set(endpoint.get("NetworkInterfaceIds") or [])
     blockers = []

@@ -27,8 +27,11 @@ from .common import AnsibleAGCError
 from .common import managed_tags
 
 PARAMETER_ROOT = "/agc/_common/"
-# The collection's own bookkeeping, beside the AGC-compatible names.
-OWNERSHIP_PARAMETER = "genomics.aws/activation"
+# The collection's own record (JSON), beside the AGC-compatible names.
+RECORD_PARAMETER = "genomics.aws/activation"
+# Written before CreateBucket and dropped when the activation is recorded: a run interrupted
+# while creating the bucket is resumed by finishing its hardening, not by adopting it as found.
+CREATING_BUCKET_PARAMETER = "genomics.aws/creating-bucket"
 # Outside PARAMETER_ROOT so that deleting the state store never drops a held lock.
 LOCK_PARAMETER = "/agc/_locks/core"
 
@@ -47,14 +50,11 @@ class ActivationRecord:
     vpc_cidr: str = None
 
     def parameters(self):
-        """name -> (value, type, data type) of every parameter this record is stored as."""
-        ownership = {
-            "vpc_managed": self.vpc_managed,
-            "bucket_managed": self.bucket_managed,
-            "public_subnets_only": self.public_subnets_only,
-            "vpc_cidr": self.vpc_cidr,
-        }
+        """name -> (value, type, data type), in write order. The collection's record comes first and
+        holds everything in one parameter, so a save interrupted part-way never leaves a record
+        that mixes old and new values; the AGC CLI's names follow as a projection of it."""
         return {
+            RECORD_PARAMETER: (json.dumps(self.as_dict(), sort_keys=True), "String", "text"),
             "bucket": (self.bucket, "String", "text"),
             "vpc": (self.vpc_id, "String", "text"),
             "InfraSubnets": (",".join(self.infra_subnets), "StringList", "text"),
@@ -62,7 +62,6 @@ class ActivationRecord:
             "ComputeEnvImage": (self.compute_image, "String", "aws:ec2:image"),
             "customTags": (json.dumps(self.custom_tags, sort_keys=True), "String", "text"),
             "installed-artifacts/s3-root-url": (self.artifacts_root_url, "String", "text"),
-            OWNERSHIP_PARAMETER: (json.dumps(ownership, sort_keys=True), "String", "text"),
         }
 
     def as_dict(self):
@@ -70,27 +69,18 @@ class ActivationRecord:
 
 
 def _record_from_values(values):
-    """Rebuild a record from parameter values; None when the core was never fully recorded."""
-    if "vpc" not in values or "bucket" not in values:
-        return None
-    ownership = json.loads(values.get(OWNERSHIP_PARAMETER) or "{}")
-    subnets = values.get("InfraSubnets") or ""
+    """The record, or None when none was ever completely written."""
     try:
-        custom_tags = json.loads(values.get("customTags") or "{}")
+        data = json.loads(values.get(RECORD_PARAMETER) or "null")
     except ValueError:
-        custom_tags = {}
-    return ActivationRecord(
-        bucket=values["bucket"],
-        vpc_id=values["vpc"],
-        infra_subnets=[s for s in subnets.split(",") if s],
-        compute_image=values.get("ComputeEnvImage", ""),
-        custom_tags=custom_tags,
-        artifacts_root_url=values.get("installed-artifacts/s3-root-url", ""),
-        vpc_managed=bool(ownership.get("vpc_managed", False)),
-        bucket_managed=bool(ownership.get("bucket_managed", False)),
-        public_subnets_only=bool(ownership.get("public_subnets_only", False)),
-        vpc_cidr=ownership.get("vpc_cidr"),
-    )
+        return None
+    if not isinstance(data, dict):
+        return None
+    known = {f for f in ActivationRecord.__dataclass_fields__}
+    try:
+        return ActivationRecord(**{k: v for k, v in data.items() if k in known})
+    except TypeError:
+        return None
 
 
 class StateStore:
@@ -129,8 +119,19 @@ class StateStore:
             for name in stale:
                 self.values.pop(name)
 
+    @property
+    def bucket_being_created(self):
+        return self.values.get(CREATING_BUCKET_PARAMETER)
+
+    def journal_bucket_creation(self, name):
+        if self.values.get(CREATING_BUCKET_PARAMETER) != name:
+            api.put_parameter(self.ssm, Name=PARAMETER_ROOT + CREATING_BUCKET_PARAMETER, Value=name, Type="String", Overwrite=True)
+            self.values[CREATING_BUCKET_PARAMETER] = name
+
     def changed_parameters(self, record):
-        return sorted(name for name, (value, _k, _d) in record.parameters().items() if self.values.get(name) != value)
+        wanted = record.parameters()
+        changed = [name for name, (value, _k, _d) in wanted.items() if self.values.get(name) != value]
+        return sorted(changed + [name for name in self.values if name not in wanted])
 
     def retag(self, previous_user_tags, user_tags):
         """Bring the parameters' user tags in line with `tags`; leaves other people's tags alone."""

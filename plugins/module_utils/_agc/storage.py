@@ -103,8 +103,10 @@ def inspect_bucket(s3, name, adopting):
     return BucketState(name, status, tags)
 
 
-def create_managed_bucket(s3, name, region, user_tags):
-    api.create_bucket(s3, name, region)
+def create_managed_bucket(s3, name, region, user_tags, exists=False):
+    """Create (unless a resumed run already did) and harden the bucket. Every step is idempotent."""
+    if not exists:
+        api.create_bucket(s3, name, region)
     api.configure_bucket(
         s3,
         name,

@@ -109,8 +109,10 @@ def test_state_store_uses_the_agc_cli_names(account):
     assert parameters["ComputeEnvImage"]["Value"] == latest == core["compute_image"]
     assert json.loads(parameters["customTags"]["Value"]) == {"team": "lab"}
     assert parameters["installed-artifacts/s3-root-url"]["Value"].startswith(f"s3://{BUCKET}/")
-    ownership = json.loads(parameters["genomics.aws/activation"]["Value"])
-    assert ownership == {"vpc_managed": True, "bucket_managed": True, "public_subnets_only": False, "vpc_cidr": "10.0.0.0/16"}
+    record = json.loads(parameters["genomics.aws/activation"]["Value"])
+    assert record["vpc_id"] == core["vpc"]["id"] and record["bucket"] == BUCKET
+    assert {k: record[k] for k in ("vpc_managed", "bucket_managed", "public_subnets_only", "vpc_cidr")} == {
+        "vpc_managed": True, "bucket_managed": True, "public_subnets_only": False, "vpc_cidr": "10.0.0.0/16"}
     tags = account.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/agc/_common/vpc")["TagList"]
     assert {"Key": "application-name", "Value": "agc"} in tags
 

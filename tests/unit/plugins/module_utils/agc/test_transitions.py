@@ -119,7 +119,7 @@ def test_ami_given_is_recorded_and_omitting_it_returns_to_the_latest(account):
     assert account.parameters()["ComputeEnvImage"]["Value"] == image == outcome.core["compute_image"]
     assert not account.activate(ami=image).changed
     back = account.activate()
-    assert back.changed and "record activation in SSM ComputeEnvImage" in back.changes.entries
+    assert back.changed and back.changes.entries == ["record activation in SSM ComputeEnvImage, genomics.aws/activation"]
     latest = account.ssm.get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id")["Parameter"]["Value"]
     assert account.parameters()["ComputeEnvImage"]["Value"] == latest
 

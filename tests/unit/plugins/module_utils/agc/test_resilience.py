@@ -1,0 +1,189 @@
+"""Interruption at any write, concurrent runs, throttling, and the region lock."""
+
+import json
+import os
+import threading
+import time
+
+import botocore
+import pytest
+from moto import mock_aws
+
+from ansible_collections.genomics.aws.plugins.module_utils._agc import state as agc_state
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+
+from .helpers import Account
+from .helpers import Interrupted
+
+
+def _ours(resources):
+    return [r for r in resources if {"Key": "agc:managed-by", "Value": "genomics.aws"} in (r.get("Tags") or [])]
+
+
+def assert_single_core(account):
+    """Exactly one complete managed core, and nothing of ours outside it."""
+    ec2 = account.ec2
+    (vpc,) = account.managed_vpcs()
+    by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    assert len(_ours(ec2.describe_subnets()["Subnets"])) == 6
+    assert len(ec2.describe_subnets(Filters=by_vpc)["Subnets"]) == 6
+    live_nats = [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] in ("pending", "available")]
+    assert len(live_nats) == 3 and all(n["VpcId"] == vpc["VpcId"] for n in live_nats)
+    addresses = ec2.describe_addresses()["Addresses"]
+    assert len(addresses) == 3 and all(a.get("AssociationId") for a in addresses), addresses  # no orphaned Elastic IP
+    igws = _ours(ec2.describe_internet_gateways()["InternetGateways"])
+    assert len(igws) == 1 and igws[0]["Attachments"][0]["VpcId"] == vpc["VpcId"]
+    endpoints = [e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["State"].lower() != "deleted"]
+    assert len(endpoints) == 9
+    assert len(_ours(ec2.describe_route_tables()["RouteTables"])) == 4
+    assert len(_ours(ec2.describe_security_groups()["SecurityGroups"])) == 1
+    assert len(account.parameters()) == 8
+
+
+def assert_nothing_of_ours(account):
+    ec2 = account.ec2
+    assert account.managed_vpcs() == []
+    assert ec2.describe_addresses()["Addresses"] == []
+    assert [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
+    assert _ours(ec2.describe_internet_gateways()["InternetGateways"]) == []
+    assert _ours(ec2.describe_subnets()["Subnets"]) == []
+    assert account.parameters() == {}
+
+
+# Every write index in `make sweep`; every third (and the last) in `make test`, to keep it fast.
+SWEEP_STRIDE = 1 if os.environ.get("AGC_FULL_SWEEP") else 3
+
+
+def _sweep(total):
+    return sorted(set(range(0, total, SWEEP_STRIDE)) | {total - 1})
+
+
+def _count_writes(run):
+    with mock_aws():
+        account = Account()
+        run(account, prepare=True)
+        account.recorder.reset()
+        run(account, prepare=False)
+        return len(account.recorder.writes)
+
+
+def _activation(account, prepare):
+    if not prepare:
+        account.activate()
+
+
+def _deactivation(account, prepare):
+    if prepare:
+        account.activate()
+    else:
+        account.deactivate()
+
+
+def test_activation_interrupted_before_any_write_resumes_to_one_core():
+    total = _count_writes(_activation)
+    assert total > 30  # lock, VPC, subnets, gateways, NAT gateways, endpoints, bucket, parameters
+    for index in _sweep(total):
+        with mock_aws():
+            account = Account()
+            account.recorder.interrupt_at_write = index
+            with pytest.raises(Interrupted):
+                account.activate()
+            resumed = account.activate()
+            try:
+                assert_single_core(account)
+                assert not account.activate().changed
+            except (AssertionError, ValueError) as e:
+                raise AssertionError(f"after an interruption before write #{index}: {e!r}; resume did {resumed.changes.entries}") from e
+
+
+def test_deactivation_interrupted_before_any_write_resumes_to_nothing():
+    total = _count_writes(_deactivation)
+    assert total > 20
+    for index in _sweep(total):
+        with mock_aws():
+            account = Account()
+            account.activate()
+            account.recorder.reset()
+            account.recorder.interrupt_at_write = index
+            with pytest.raises(Interrupted):
+                account.deactivate()
+            account.deactivate()
+            try:
+                assert_nothing_of_ours(account)
+                assert not account.deactivate().changed
+            except AssertionError as e:
+                raise AssertionError(f"after an interruption before write #{index}: {e}") from e
+
+
+def test_two_activations_at_once_build_one_core(account, monkeypatch):
+    monkeypatch.setattr(agc_state.CoreLock, "POLL_SECONDS", 0.2)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(account.activate())
+        except Exception as e:  # pylint: disable=broad-except
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(r.changed for r in results) == [False, True]  # the second found it built
+    assert_single_core(account)
+    assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] == []
+
+
+def test_a_live_lock_makes_the_other_run_wait_then_fail_clearly(account, monkeypatch):
+    monkeypatch.setattr(agc_state.CoreLock, "POLL_SECONDS", 0.2)
+    holder = {"owner": "ci-runner:4242:abcd", "acquired_at": "now", "expires_at": time.time() + 300}
+    account.ssm.put_parameter(Name=agc_state.LOCK_PARAMETER, Value=json.dumps(holder), Type="String")
+    before = account.inventory()
+    with pytest.raises(AnsibleAGCError) as error:
+        account.activate(wait_timeout=1)
+    assert "ci-runner:4242:abcd" in error.value.message and "in progress" in error.value.message
+    assert account.inventory() == before
+
+
+def test_the_lock_of_a_killed_run_is_taken_over_once_expired(account):
+    holder = {"owner": "killed:1:dead", "acquired_at": "earlier", "expires_at": time.time() - 1}
+    account.ssm.put_parameter(Name=agc_state.LOCK_PARAMETER, Value=json.dumps(holder), Type="String")
+    assert account.activate(use_public_subnets=True).changed
+    assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] == []
+
+
+def test_the_lease_is_renewed_while_the_holder_runs(account):
+    lock = agc_state.CoreLock(account.ssm, lease_seconds=0.6)
+    from ansible_collections.genomics.aws.plugins.module_utils._agc.common import Deadline
+
+    lock.acquire(Deadline(5))
+    first = json.loads(account.ssm.get_parameter(Name=agc_state.LOCK_PARAMETER)["Parameter"]["Value"])["expires_at"]
+    time.sleep(0.9)
+    renewed = json.loads(account.ssm.get_parameter(Name=agc_state.LOCK_PARAMETER)["Parameter"]["Value"])["expires_at"]
+    lock.release()
+    assert renewed > first
+    assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] == []
+
+
+def test_throttling_is_retried_with_backoff(account, monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+    throttled = {"CreateVpc": 2, "CreateNatGateway": 1, "PutParameter": 1}
+
+    def throttle(model, **_kwargs):
+        if throttled.get(model.name):
+            throttled[model.name] -= 1
+            raise botocore.exceptions.ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, model.name)
+
+    clients = account.clients()
+    for service in ("ec2", "ssm"):
+        getattr(clients, service).meta.events.register("before-call", throttle)
+    from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
+    from ansible_collections.genomics.aws.plugins.module_utils.agc import activate
+
+    outcome = activate(clients, "us-east-1", ActivationRequest.from_params({"wait_timeout": 60}))
+    assert outcome.changed and throttled == {"CreateVpc": 0, "CreateNatGateway": 0, "PutParameter": 0}
+    assert len([s for s in sleeps if s > 0]) >= 4  # one backoff per throttled call
+    assert_single_core(account)
