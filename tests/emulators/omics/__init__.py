@@ -1,0 +1,69 @@
+"""A local AWS HealthOmics ("omics") endpoint speaking the real restJson1 wire protocol.
+
+moto has no omics backend; this emulator fills the gap for tests and the demo. boto3 and the AWS
+CLI talk to it unchanged through ``endpoint_url``. Requests are routed, parsed and validated by
+botocore's own service model (``model.py``), so the emulator accepts and refuses exactly what the
+model describes. State lives in memory (``backend.py``); subnets and security groups are checked
+against a local moto server given as the EC2 endpoint, and workflow runs are handed to a
+pluggable executor (``executor.py``).
+
+Host prefix: every omics operation in the model carries an endpoint ``hostPrefix``
+("workflows-", "analytics-", "storage-", "tags-"...), so against ``http://127.0.0.1:PORT`` a
+client would call ``http://workflows-127.0.0.1:PORT``, which does not resolve. Clients must turn
+host prefix injection off:
+
+- boto3: ``boto3.client("omics", endpoint_url=url, config=Config(inject_host_prefix=False))``
+- AWS CLI (or any botocore client): environment ``AWS_DISABLE_HOST_PREFIX_INJECTION=true``
+
+In process::
+
+    from tests.emulators.omics import OmicsEmulator
+    with OmicsEmulator(ec2_endpoint="http://127.0.0.1:5000", delay=0.1) as emulator:
+        url = emulator.url
+
+As a server (until killed)::
+
+    python -m tests.emulators.omics --port 5100 --ec2-endpoint http://127.0.0.1:5000 --delay 0.5
+
+The emulator listens on 127.0.0.1 only and refuses endpoints that are not loopback addresses,
+so nothing it does can reach real AWS.
+"""
+
+from .backend import OmicsBackend, RequestContext, Run, Workflow, Configuration, inspect_definition
+from .errors import (
+    AccessDeniedException,
+    ConflictException,
+    OmicsError,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    ValidationException,
+)
+from .executor import ExecutionResult, FailingExecutor, RunExecutor, SucceedingExecutor
+from .model import OmicsProtocol, compile_model_pattern
+from .network import ResolvedVpc
+from .server import OmicsEmulator
+
+__all__ = [
+    "AccessDeniedException",
+    "Configuration",
+    "ConflictException",
+    "ExecutionResult",
+    "FailingExecutor",
+    "OmicsBackend",
+    "OmicsEmulator",
+    "OmicsError",
+    "OmicsProtocol",
+    "RequestContext",
+    "ResolvedVpc",
+    "ResourceNotFoundException",
+    "Run",
+    "RunExecutor",
+    "ServiceQuotaExceededException",
+    "SucceedingExecutor",
+    "ThrottlingException",
+    "ValidationException",
+    "Workflow",
+    "compile_model_pattern",
+    "inspect_definition",
+]

@@ -1,0 +1,60 @@
+"""``python -m tests.emulators.omics``: serve the omics emulator on 127.0.0.1 until killed."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+
+from .backend import DEFAULT_DELAY, DEFAULT_REGION
+from .server import OmicsEmulator
+
+
+def _load_executor(spec: str, settings: argparse.Namespace):
+    """``package.module:factory``; the factory gets the parsed options and returns an executor."""
+    module_name, _, attribute = spec.partition(":")
+    if not attribute:
+        raise SystemExit(f"--executor expects package.module:factory, got {spec!r}")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    return factory(settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulators.omics", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--ec2-endpoint", help="moto server URL used to look up subnets and security groups")
+    parser.add_argument("--s3-endpoint", help="moto server URL for definitionUri (default: --ec2-endpoint)")
+    parser.add_argument("--delay", type=float, default=DEFAULT_DELAY,
+                        help=f"seconds each status transition takes (default {DEFAULT_DELAY}; 0 is allowed)")
+    parser.add_argument("--region", default=DEFAULT_REGION, help="region for unsigned requests")
+    parser.add_argument("--executor", help="package.module:factory returning the run executor; "
+                                           "the factory is called with these parsed options")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    options = parser.parse_args(argv)
+    if options.delay < 0:
+        parser.error("--delay must be >= 0")
+
+    logging.basicConfig(level=logging.INFO if options.verbose else logging.WARNING)
+    executor = _load_executor(options.executor, options) if options.executor else None
+    try:
+        emulator = OmicsEmulator(ec2_endpoint=options.ec2_endpoint, s3_endpoint=options.s3_endpoint,
+                                 delay=options.delay, executor=executor, port=options.port,
+                                 default_region=options.region, verbose=options.verbose)
+    except ValueError as error:  # e.g. an endpoint that is not on this machine
+        parser.error(str(error))
+    # SIGTERM (what test fixtures send) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    url = emulator.start()
+    print(f"omics emulator listening on {url}", flush=True)
+    try:
+        emulator.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()
