@@ -78,7 +78,7 @@ options:
     type: str
   use_public_subnets:
     description:
-      - Build a VPC with public subnets only (no NAT gateways, no VPC endpoints, no Elastic IPs): much cheaper, and
+      - Build a VPC with public subnets only (no NAT gateways, no VPC endpoints, no Elastic IPs). Much cheaper, and
         not recommended for production or sensitive data.
     type: bool
     default: false

@@ -151,11 +151,14 @@ def _plan_then_apply(converge, clients, request, check_mode):
     if check_mode or not plan.changed:
         return plan
     lock = CoreLock(clients.ssm)
-    lock.acquire(Deadline(request.wait_timeout))
+    waited = lock.acquire(Deadline(request.wait_timeout))
     try:
-        return converge(ChangeLog(check_mode=False))
+        outcome = converge(ChangeLog(check_mode=False))
     finally:
         lock.release()
+    if waited:
+        outcome.warnings.insert(0, f"{waited}; then found: {'; '.join(outcome.changes.entries) or 'nothing left to change'}.")
+    return outcome
 
 
 def activate(clients, region, request, check_mode=False):

@@ -175,8 +175,12 @@ class CoreLock:
         return json.dumps({"owner": self.token, "acquired_at": _iso(now), "expires_at": now + self.lease_seconds})
 
     def acquire(self, deadline):
+        """Take the lock; returns who held it before, and for how long we waited, if we waited."""
+        started = time.monotonic()
+        waited_for = None
         while not self._try_acquire():
             holder = self._holder() or {}
+            waited_for = holder.get("owner") or waited_for
             if deadline.expired():
                 raise AnsibleAGCError(
                     message=(
@@ -190,6 +194,9 @@ class CoreLock:
         self.held = True
         self._renewer = threading.Thread(target=self._renew, name="agc-core-lock", daemon=True)
         self._renewer.start()
+        if waited_for:
+            return f"waited {time.monotonic() - started:.0f}s for another run ({waited_for}) holding {LOCK_PARAMETER}"
+        return None
 
     def _try_acquire(self):
         if api.put_parameter_if_absent(self.ssm, Name=LOCK_PARAMETER, Value=self._value(), Type="String"):

@@ -132,6 +132,8 @@ def test_two_activations_at_once_build_one_core(account, monkeypatch):
         thread.join(timeout=120)
     assert errors == []
     assert sorted(r.changed for r in results) == [False, True]  # the second found it built
+    (waiter,) = [r for r in results if not r.changed]
+    assert waiter.warnings and "for another run" in waiter.warnings[0] and "nothing left to change" in waiter.warnings[0]
     assert_single_core(account)
     assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] == []
 
