@@ -610,6 +610,30 @@ def destroy(ec2, network, changes, deadline):
         delete_vpc(ec2, network.vpc_id)
 
 
+# --- routing, shared with the HealthOmics preflight -------------------------------------------
+
+
+def effective_route_table(route_tables, subnet_id):
+    """The route table a subnet uses: its explicit association, else the VPC's main table."""
+    main = None
+    for table in route_tables:
+        for association in table.get("Associations") or []:
+            if association.get("SubnetId") == subnet_id:
+                return table
+            if association.get("Main"):
+                main = table
+    return main
+
+
+def routes_to_internet_gateway(table):
+    """A subnet whose route table reaches an internet gateway is public."""
+    return any((r.get("GatewayId") or "").startswith("igw-") for r in (table or {}).get("Routes") or [])
+
+
+def default_route(table):
+    return next((r for r in (table or {}).get("Routes") or [] if r.get("DestinationCidrBlock") == ANYWHERE), None)
+
+
 # --- a customer's VPC ------------------------------------------------------------------------
 
 
@@ -627,20 +651,9 @@ class CustomerVpc:
         self.route_tables = describe_route_tables(ec2, Filters=by_vpc)
         self.endpoints = describe_vpc_endpoints(ec2, Filters=by_vpc)
 
-    def route_table_of(self, subnet_id):
-        main = None
-        for table in self.route_tables:
-            for association in table.get("Associations") or []:
-                if association.get("SubnetId") == subnet_id:
-                    return table
-                if association.get("Main"):
-                    main = table
-        return main
-
     def is_private(self, subnet):
         """A private subnet has no route to an internet gateway."""
-        table = self.route_table_of(subnet["SubnetId"]) or {}
-        return not any((r.get("GatewayId") or "").startswith("igw-") for r in table.get("Routes") or [])
+        return not routes_to_internet_gateway(effective_route_table(self.route_tables, subnet["SubnetId"]))
 
     def private_subnets(self):
         return sorted((s for s in self.subnets if self.is_private(s)), key=lambda s: (s["AvailabilityZone"], s["SubnetId"]))
