@@ -10,17 +10,25 @@ carrying the collection's ownership tag are ever deleted.
 """
 
 import ipaddress
+from dataclasses import dataclass
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import authorize_security_group_ingress
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_security_group
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_vpc_endpoint
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_security_group
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_vpc_endpoints
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_attribute
 
 from . import api
 from .common import GATEWAY_ENDPOINT_SERVICES
+from .common import MANAGED_BY_TAG
+from .common import MANAGED_BY_VALUE
+from .common import ROLE_TAG
 from .common import ROLE_ENDPOINT
 from .common import ROLE_ENDPOINT_SG
 from .common import AnsibleAGCError
 from .common import managed_tags
+from .common import tag_dict
 from .common import tag_specifications
 
 ENDPOINT_SECURITY_GROUP_NAME = "agc-vpc-endpoints"
@@ -143,3 +151,138 @@ def interface_subnets(subnets_by_az, zones):
 
 def missing_route_tables(endpoint, route_table_ids):
     return sorted(set(route_table_ids) - set(endpoint.get("RouteTableIds") or []))
+
+
+def is_ours(resource):
+    return tag_dict(resource).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE
+
+
+def our_endpoint_security_group(security_groups, vpc_id):
+    for group in security_groups:
+        if is_ours(group) and tag_dict(group).get(ROLE_TAG) == ROLE_ENDPOINT_SG and group.get("VpcId", vpc_id) == vpc_id:
+            return group
+    return None
+
+
+def dns_hostnames_enabled(ec2, vpc_id):
+    return bool(describe_vpc_attribute(ec2, vpc_id, "enableDnsHostnames").get("EnableDnsHostnames", {}).get("Value"))
+
+
+@dataclass
+class EndpointPlacement:
+    """Where new endpoints go: interface endpoints in one subnet per AZ, gateway endpoints on route tables."""
+
+    vpc_id: str
+    vpc_cidr: str
+    subnets_by_az: dict
+    route_table_ids: list
+    security_group_ids: list = None  # None: the collection's own group (found or created)
+    private_dns: bool = True
+
+
+def ensure_endpoints(ec2, region, services, placement, endpoints, security_groups, user_tags, changes):
+    """Create (without waiting) an endpoint for every service that has none; attach our gateway
+    endpoints to route tables they miss. `endpoints` and `security_groups` are the VPC's as
+    discovered and are updated in place. Returns the ids of the endpoints created."""
+    present, missing = audit(endpoints, services, region)
+    _attach_route_tables(ec2, [e for e in present.values() if is_ours(e)], placement.route_table_ids, changes)
+    if not missing:
+        return []
+    catalog = EndpointCatalog(ec2, region)
+    catalog.validate(missing)
+    group_ids = placement.security_group_ids
+    if group_ids is None and any(endpoint_type(s) == "Interface" for s in missing):
+        group = our_endpoint_security_group(security_groups, placement.vpc_id)
+        if group is None:
+            changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
+            group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": _tag_list(managed_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id))}
+            if not changes.check_mode:
+                group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
+            security_groups.append(group)
+        group_ids = [group["GroupId"]]
+    created = []
+    for service in missing:
+        kind = endpoint_type(service)
+        changes.add(f"create {kind.lower()} endpoint for {service}")
+        if changes.check_mode:
+            endpoints.append({
+                "VpcEndpointId": None, "ServiceName": full_service_name(service, region), "VpcEndpointType": kind,
+                "State": "pending", "Tags": _tag_list(managed_tags(ROLE_ENDPOINT, user_tags, vpc_id=placement.vpc_id, service=service)),
+            })
+            continue
+        endpoint = create_endpoint(
+            ec2, placement.vpc_id, service, region,
+            route_table_ids=placement.route_table_ids,
+            subnet_ids=interface_subnets(placement.subnets_by_az, catalog.zones(service)),
+            security_group_ids=group_ids,
+            private_dns=placement.private_dns,
+            user_tags=user_tags,
+        )
+        endpoints.append(endpoint)
+        created.append(endpoint["VpcEndpointId"])
+    return created
+
+
+def _attach_route_tables(ec2, endpoints, route_table_ids, changes):
+    tables = [t for t in route_table_ids if t]
+    for endpoint in endpoints:
+        if endpoint.get("VpcEndpointType") != "Gateway" or not endpoint.get("VpcEndpointId"):
+            continue
+        missing = missing_route_tables(endpoint, tables)
+        if missing:
+            changes.add(f"attach route table(s) {', '.join(missing)} to endpoint {endpoint['VpcEndpointId']}")
+            if not changes.check_mode:
+                api.add_endpoint_route_tables(ec2, endpoint["VpcEndpointId"], missing)
+            endpoint["RouteTableIds"] = sorted(set(endpoint.get("RouteTableIds") or []) | set(missing))
+
+
+def remove_our_endpoints(ec2, region, services, endpoints, security_groups, vpc_id, changes):
+    """Delete (without waiting) the endpoints of these services that this collection created.
+    Returns the ids deleted; endpoints made by anyone else are never touched."""
+    doomed = [e for s, e in active_endpoints_by_service([e for e in endpoints if is_ours(e)], region).items() if s in services]
+    ids = [e["VpcEndpointId"] for e in doomed]
+    if ids:
+        changes.add(f"delete VPC endpoints {', '.join(ids)} ({', '.join(short_service_name(e['ServiceName'], region) for e in doomed)})")
+        if not changes.check_mode:
+            delete_vpc_endpoints(ec2, ids)
+        for endpoint in doomed:
+            endpoint["State"] = "deleting"
+    return ids
+
+
+def remove_unused_security_group(ec2, endpoints, security_groups, vpc_id, changes):
+    """Delete the collection's endpoint security group once no live endpoint uses it."""
+    group = our_endpoint_security_group(security_groups, vpc_id)
+    if group is None:
+        return False
+    in_use = any(
+        group["GroupId"] in {g["GroupId"] for g in e.get("Groups") or []}
+        for e in endpoints
+        if e["State"].lower() not in ("deleting", "deleted")
+    )
+    if in_use:
+        return False
+    changes.add(f"delete security group {group['GroupId']} ({ENDPOINT_SECURITY_GROUP_NAME})")
+    if not changes.check_mode:
+        delete_security_group(ec2, group["GroupId"])
+    security_groups.remove(group)
+    return True
+
+
+def describe_endpoint(endpoint, region):
+    return {
+        "service": short_service_name(endpoint["ServiceName"], region),
+        "service_name": endpoint["ServiceName"],
+        "id": endpoint.get("VpcEndpointId"),
+        "type": endpoint.get("VpcEndpointType"),
+        "state": (endpoint.get("State") or "").lower(),
+        "managed": is_ours(endpoint),
+        "subnet_ids": list(endpoint.get("SubnetIds") or []),
+        "route_table_ids": list(endpoint.get("RouteTableIds") or []),
+        "security_group_ids": [g["GroupId"] for g in endpoint.get("Groups") or []],
+        "private_dns_enabled": endpoint.get("PrivateDnsEnabled"),
+    }
+
+
+def _tag_list(tags):
+    return [{"Key": k, "Value": v} for k, v in tags.items()]

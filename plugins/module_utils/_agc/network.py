@@ -37,7 +37,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_net
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_route_tables
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_security_groups
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_subnets
-from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_attribute
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpcs
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import detach_internet_gateway
@@ -60,7 +59,6 @@ from .common import PRIVATE
 from .common import PUBLIC
 from .common import REQUIRED_AZ_COUNT
 from .common import ROLE_EIP
-from .common import ROLE_ENDPOINT
 from .common import ROLE_ENDPOINT_SG
 from .common import ROLE_IGW
 from .common import ROLE_NAT
@@ -88,7 +86,7 @@ def validate_vpc_cidr(value):
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError as e:
-        raise AnsibleAGCError(message=f"vpc_cidr {value!r} is not an IPv4 network in CIDR notation ({e}); e.g. 10.0.0.0/16.")
+        raise AnsibleAGCError(message=f"vpc_cidr {value!r} is not an IPv4 network in CIDR notation ({e}); e.g. 10.0.0.0/16.") from e
     if not 16 <= network.prefixlen <= 24:
         raise AnsibleAGCError(
             message=f"vpc_cidr {value!r} has a /{network.prefixlen} prefix; use /16 to /24 so that 3 private and 3 public "
@@ -433,65 +431,21 @@ class NetworkBuilder:
         self._ensure_route(table, "NatGatewayId", nat.get("NatGatewayId") if nat else None, f"NAT gateway in {az}")
 
     def _ensure_endpoints(self, network, azs):
-        services = list(DEFAULT_ENDPOINT_SERVICES)
-        _present, missing = vpc_endpoints.audit(network.endpoints, services, self.region)
-        if not missing:
-            self._ensure_gateway_route_tables(network)
-            return []
-        group = network.endpoint_security_group()
-        group_id = group["GroupId"] if group else None
-        if group is None and any(vpc_endpoints.endpoint_type(s) == "Interface" for s in missing):
-            self.changes.add(f"create security group {vpc_endpoints.ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {network.cidr})")
-            if not self.check_mode:
-                group_id = vpc_endpoints.create_endpoint_security_group(self.ec2, network.vpc_id, network.cidr, self.user_tags)
-                network.security_groups.append({"GroupId": group_id, "Tags": _tag_list(self._tags(ROLE_ENDPOINT_SG, vpc_endpoints.ENDPOINT_SECURITY_GROUP_NAME, vpc_id=network.vpc_id))})
-        route_tables = [network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)["RouteTableId"] for az in azs]
-        private_subnets = {az: network.subnet(PRIVATE, az).get("SubnetId") for az in azs}
-        catalog = None
-        if not self.check_mode:
-            catalog = vpc_endpoints.EndpointCatalog(self.ec2, self.region)
-            catalog.validate(missing)
-            self._require_dns_hostnames(network)
-        created = []
-        for service in missing:
-            kind = vpc_endpoints.endpoint_type(service).lower()
-            self.changes.add(f"create {kind} endpoint for {service}")
-            if self.check_mode:
-                network.endpoints.append({"VpcEndpointId": None, "ServiceName": vpc_endpoints.full_service_name(service, self.region), "VpcEndpointType": kind.title(), "State": "pending", "Tags": _tag_list(self._tags(ROLE_ENDPOINT, f"agc-{service}", vpc_id=network.vpc_id, service=service))})
-                continue
-            endpoint = vpc_endpoints.create_endpoint(
-                self.ec2,
-                network.vpc_id,
-                service,
-                self.region,
-                route_table_ids=route_tables,
-                subnet_ids=vpc_endpoints.interface_subnets(private_subnets, catalog.zones(service)),
-                security_group_ids=[group_id],
-                private_dns=True,
-                user_tags=self.user_tags,
-            )
-            network.endpoints.append(endpoint)
-            created.append(endpoint["VpcEndpointId"])
-        self._ensure_gateway_route_tables(network)
-        return created
-
-    def _ensure_gateway_route_tables(self, network):
-        tables = [t["RouteTableId"] for t in network.route_tables if _role(t) == ROLE_PRIVATE_ROUTE_TABLE and t["RouteTableId"]]
-        for endpoint in network.our_endpoints():
-            if endpoint.get("VpcEndpointType") != "Gateway" or not endpoint.get("VpcEndpointId"):
-                continue
-            missing = vpc_endpoints.missing_route_tables(endpoint, tables)
-            if missing:
-                self.changes.add(f"attach route table(s) {', '.join(missing)} to endpoint {endpoint['VpcEndpointId']}")
-                if not self.check_mode:
-                    api.add_endpoint_route_tables(self.ec2, endpoint["VpcEndpointId"], missing)
-                endpoint["RouteTableIds"] = sorted(set(endpoint.get("RouteTableIds") or []) | set(missing))
-
-    def _require_dns_hostnames(self, network):
-        attribute = describe_vpc_attribute(self.ec2, network.vpc_id, "enableDnsHostnames")
-        if not attribute.get("EnableDnsHostnames", {}).get("Value"):
+        placement = vpc_endpoints.EndpointPlacement(
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.cidr,
+            subnets_by_az={az: network.subnet(PRIVATE, az).get("SubnetId") for az in azs},
+            route_table_ids=[network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)["RouteTableId"] for az in azs],
+        )
+        _present, missing = vpc_endpoints.audit(network.endpoints, DEFAULT_ENDPOINT_SERVICES, self.region)
+        if missing and network.vpc_id and not vpc_endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id):
+            # Private DNS on interface endpoints needs it; a run interrupted after create_vpc lacks it.
             self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
-            modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
+            if not self.check_mode:
+                modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
+        return vpc_endpoints.ensure_endpoints(
+            self.ec2, self.region, DEFAULT_ENDPOINT_SERVICES, placement, network.endpoints, network.security_groups, self.user_tags, self.changes
+        )
 
     def _ensure_tags(self, network):
         """Bring user tags on existing resources in line with `tags`, one call per distinct change."""

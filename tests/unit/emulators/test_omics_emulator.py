@@ -367,7 +367,7 @@ def test_broken_workflow_definitions_fail(omics):
     not_a_zip = omics.create_workflow(name="broken", definitionZip=b"this is not a zip")["id"]
     missing_main = omics.create_workflow(name="no-main", definitionZip=workflow_zip(), main="other.wdl")["id"]
     for workflow_id, reason in ((not_a_zip, "not a valid zip"), (missing_main, "other.wdl")):
-        wait_for(lambda: omics.get_workflow(id=workflow_id)["status"], "FAILED")
+        wait_for(lambda workflow_id=workflow_id: omics.get_workflow(id=workflow_id)["status"], "FAILED")
         assert reason in omics.get_workflow(id=workflow_id)["statusMessage"]
     with pytest.raises(ClientError) as excinfo:
         omics.start_run(workflowId=not_a_zip, roleArn=ROLE_ARN, outputUri="s3://results/runs")

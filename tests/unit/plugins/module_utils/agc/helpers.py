@@ -3,7 +3,6 @@
 import json
 
 import boto3
-from moto import mock_aws
 
 from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
 from ansible_collections.genomics.aws.plugins.module_utils.agc import Clients
