@@ -12,6 +12,8 @@ from ._agc.core import Clients  # noqa: F401
 from ._agc.core import activate  # noqa: F401
 from ._agc.core import deactivate  # noqa: F401
 from ._agc.core import flatten_subnets  # noqa: F401
+from ._agc.vpc_endpoints import EndpointsRequest  # noqa: F401
+from ._agc.vpc_endpoints import manage_endpoints  # noqa: F401
 from ._agc.network import default_route  # noqa: F401
 from ._agc.network import effective_route_table  # noqa: F401
 from ._agc.network import routes_to_internet_gateway  # noqa: F401

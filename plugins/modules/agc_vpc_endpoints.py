@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: agc_vpc_endpoints
+version_added: 0.1.0
+short_description: Audit or add the VPC endpoints AGC and HealthOmics workloads need in a VPC
+description:
+  - Ensures that each listed service has a VPC endpoint in O(vpc_id). By default the 9 services the Amazon Genomics
+    CLI creates in its own VPC and recommends for a customer VPC (C(s3), C(dynamodb), C(ecr.api), C(ecr.dkr),
+    C(ecs), C(ecs-agent), C(ecs-telemetry), C(logs), C(ec2)).
+  - C(s3) and C(dynamodb) get gateway endpoints on the route tables of the private subnets; every other service gets
+    an interface endpoint in one subnet per AZ with private DNS and a security group admitting TCP 443 from the VPC
+    CIDR only.
+  - An endpoint that already exists for a service, whoever created it, counts as present and is neither duplicated
+    nor changed. Nothing else in the VPC is modified.
+  - In check mode the module is an audit - RV(present) and RV(missing) say which services have an endpoint, and
+    nothing is changed.
+  - O(state=absent) deletes only the endpoints of the listed services that this collection created (tagged
+    C(agc:managed-by=genomics.aws)), and its own security group once no endpoint uses it.
+  - Endpoints are created together and waited on together.
+author:
+  - genomics.aws maintainers
+options:
+  vpc_id:
+    description: The VPC.
+    type: str
+    required: true
+  services:
+    description:
+      - Endpoint services by short name (V(s3), V(ecr.api), V(secretsmanager), V(execute-api), V(license-manager),
+        V(s3tables), V(transfer), ...) or full name (V(com.amazonaws.us-east-1.s3)). Validated against the services
+        the region offers.
+      - V(execute-api) is what an AGC client in a subnet without internet access needs; V(secretsmanager),
+        V(license-manager) and V(s3tables) are what HealthOmics VPC-connected runs use.
+    type: list
+    elements: str
+    default: [s3, dynamodb, ecr.api, ecr.dkr, ecs, ecs-agent, ecs-telemetry, logs, ec2]
+  subnets:
+    description:
+      - Subnets for interface endpoints, at most one per AZ. Gateway endpoints go on these subnets' route tables.
+      - Default - the first private subnet of each AZ (a private subnet has no route to an internet gateway), and
+        the route tables of all private subnets.
+    type: list
+    elements: str
+  security_groups:
+    description:
+      - Security groups (of O(vpc_id)) for new interface endpoints. Default - a group created and tagged by this
+        module, admitting TCP 443 from the VPC's CIDR only.
+    type: list
+    elements: str
+  private_dns:
+    description:
+      - Private DNS on new interface endpoints, so the services' usual names resolve to them. Needs DNS hostnames
+        enabled on the VPC; the module refuses rather than changing that setting.
+    type: bool
+    default: true
+  tags:
+    description: Tags for what the module creates, beside C(application-name=agc).
+    type: dict
+    aliases: [resource_tags]
+  state:
+    description: V(present) ensures the endpoints; V(absent) removes the collection's own.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - genomics.aws.agc.wait
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details: An audit - reports present and missing services and the changes that would be made.
+  diff_mode:
+    support: full
+    details: The diff lists the services with an endpoint before and after.
+notes:
+  - Interface endpoints are charged per AZ and hour; gateway endpoints are free.
+"""
+
+EXAMPLES = r"""
+- name: Audit a customer VPC against AGC's recommended endpoints
+  genomics.aws.agc_vpc_endpoints:
+    vpc_id: vpc-0123456789abcdef0
+  check_mode: true
+  register: audit
+
+- name: Show what is missing
+  ansible.builtin.debug:
+    msg: "{{ audit.missing }}"
+
+- name: Add the missing recommended endpoints
+  genomics.aws.agc_vpc_endpoints:
+    vpc_id: vpc-0123456789abcdef0
+    tags:
+      team: platform
+
+- name: Endpoints for HealthOmics VPC-connected runs that read secrets and check out licences
+  genomics.aws.agc_vpc_endpoints:
+    vpc_id: vpc-0123456789abcdef0
+    services: [dynamodb, secretsmanager, license-manager]
+    subnets: [subnet-0aaaaaaaaaaaaaaaa, subnet-0bbbbbbbbbbbbbbbb]
+
+- name: Remove the endpoints this collection added
+  genomics.aws.agc_vpc_endpoints:
+    vpc_id: vpc-0123456789abcdef0
+    state: absent
+"""
+
+RETURN = r"""
+present:
+  description: Requested services that had an endpoint before the run (whoever created it).
+  returned: always
+  type: list
+  elements: str
+  sample: [s3, logs]
+missing:
+  description: Requested services that had no endpoint before the run; in check mode, those that would be created.
+  returned: always
+  type: list
+  elements: str
+  sample: [ecr.api, ecr.dkr]
+changes:
+  description: What the run changed, or would change in check mode.
+  returned: always
+  type: list
+  elements: str
+vpc_endpoints:
+  description: The endpoints of the requested services after the run (in check mode, ids of new ones are null).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    service:
+      description: Short service name.
+      type: str
+      sample: ecr.api
+    service_name:
+      description: Full service name.
+      type: str
+      sample: com.amazonaws.us-east-1.ecr.api
+    id:
+      description: Endpoint id.
+      type: str
+      sample: vpce-0123456789abcdef0
+    type:
+      description: V(Gateway) or V(Interface).
+      type: str
+    state:
+      description: Endpoint state.
+      type: str
+      sample: available
+    managed:
+      description: Whether this collection created it (only those are ever removed).
+      type: bool
+    subnet_ids:
+      description: Subnets of an interface endpoint.
+      type: list
+      elements: str
+    route_table_ids:
+      description: Route tables of a gateway endpoint.
+      type: list
+      elements: str
+    security_group_ids:
+      description: Security groups of an interface endpoint.
+      type: list
+      elements: str
+    private_dns_enabled:
+      description: Whether private DNS is on.
+      type: bool
+security_group_id:
+  description: The security group this collection created for endpoints in the VPC, if any.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+from ansible_collections.genomics.aws.plugins.module_utils.agc import EndpointsRequest
+from ansible_collections.genomics.aws.plugins.module_utils.agc import manage_endpoints
+from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
+
+
+def run(module):
+    if not module.region:
+        module.fail_json(msg="region is required: set the region option, AWS_REGION, or a profile with a region.")
+    request = EndpointsRequest.from_params(module.params)
+    outcome = manage_endpoints(module.client("ec2"), module.region, request, check_mode=module.check_mode)
+    for warning in outcome.warnings:
+        module.warn(warning)
+    result = dict(
+        changed=outcome.changed,
+        changes=outcome.changes.entries,
+        present=outcome.present,
+        missing=outcome.missing,
+        vpc_endpoints=outcome.endpoints,
+        security_group_id=outcome.security_group_id,
+    )
+    if module._diff:
+        after = sorted(e["service"] for e in outcome.endpoints)
+        result["diff"] = {"before": {"services": outcome.present}, "after": {"services": after}}
+    module.exit_json(**result)
+
+
+def main():
+    argument_spec = dict(
+        vpc_id=dict(type="str", required=True),
+        services=dict(type="list", elements="str", default=["s3", "dynamodb", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs-telemetry", "logs", "ec2"]),
+        subnets=dict(type="list", elements="str"),
+        security_groups=dict(type="list", elements="str"),
+        private_dns=dict(type="bool", default=True),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=1200),
+    )
+    module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        run(module)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
