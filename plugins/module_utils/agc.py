@@ -12,6 +12,8 @@ from ._agc.core import Clients  # noqa: F401
 from ._agc.core import activate  # noqa: F401
 from ._agc.core import deactivate  # noqa: F401
 from ._agc.core import flatten_subnets  # noqa: F401
+from ._agc.insight import DEFAULT_PRICES  # noqa: F401
+from ._agc.insight import describe_activation  # noqa: F401
 from ._agc.vpc_endpoints import EndpointsRequest  # noqa: F401
 from ._agc.vpc_endpoints import manage_endpoints  # noqa: F401
 from ._agc.network import default_route  # noqa: F401

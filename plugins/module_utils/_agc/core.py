@@ -251,7 +251,7 @@ class _Activation:
             changes=self.changes,
             before=record.as_dict() if record else {},
             after=new_record.as_dict(),
-            core=describe_core(self.account_id, self.region, new_record, network, customer, store),
+            core=describe_core(self.account_id, self.region, new_record, network, customer),
             warnings=self.warnings,
         )
 
@@ -401,7 +401,7 @@ class _Deactivation:
         return Outcome(changes=self.changes, before=before, after={}, core={}, retained=retained)
 
 
-def describe_core(account_id, region, record, network, customer, store):
+def describe_core(account_id, region, record, network, customer):
     """The core_infrastructure return value: one description of what is active."""
     if network is not None:
         subnets = {
