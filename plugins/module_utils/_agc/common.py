@@ -114,6 +114,11 @@ def tag_dict(resource):
     return {tag["Key"]: tag["Value"] for tag in resource.get("Tags") or []}
 
 
+def is_ours(resource):
+    """Whether this collection created the resource (only those are ever changed or deleted)."""
+    return tag_dict(resource).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE
+
+
 class Deadline:
     """The one time budget (wait_timeout) shared by every wait in a module run."""
 

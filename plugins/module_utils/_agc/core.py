@@ -171,7 +171,9 @@ def deactivate(clients, region, request, check_mode=False):
     return _plan_then_apply(lambda changes: _Deactivation(clients, region, account_id, request, changes).run(), clients, request, check_mode)
 
 
-class _Activation:
+class _CoreRun:
+    """One converge pass (plan or apply) over a region's core."""
+
     def __init__(self, clients, region, account_id, request, changes):
         self.clients = clients
         self.ec2 = clients.ec2
@@ -182,6 +184,9 @@ class _Activation:
         self.check_mode = changes.check_mode
         self.deadline = Deadline(request.wait_timeout)
         self.warnings = []
+
+
+class _Activation(_CoreRun):
 
     def run(self):
         request = self.request
@@ -356,16 +361,7 @@ class _Activation:
                 store.retag(previous_tags, self.request.tags)
 
 
-class _Deactivation:
-    def __init__(self, clients, region, account_id, request, changes):
-        self.clients = clients
-        self.ec2 = clients.ec2
-        self.region = region
-        self.account_id = account_id
-        self.request = request
-        self.changes = changes
-        self.deadline = Deadline(request.wait_timeout)
-
+class _Deactivation(_CoreRun):
     def run(self):
         store = StateStore(self.clients.ssm)
         record = store.load()

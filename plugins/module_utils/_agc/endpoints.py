@@ -21,12 +21,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc
 
 from . import api
 from .common import GATEWAY_ENDPOINT_SERVICES
-from .common import MANAGED_BY_TAG
-from .common import MANAGED_BY_VALUE
 from .common import ROLE_TAG
 from .common import ROLE_ENDPOINT
 from .common import ROLE_ENDPOINT_SG
 from .common import AnsibleAGCError
+from .common import is_ours
 from .common import managed_tags
 from .common import tag_dict
 from .common import tag_specifications
@@ -151,10 +150,6 @@ def interface_subnets(subnets_by_az, zones):
 
 def missing_route_tables(endpoint, route_table_ids):
     return sorted(set(route_table_ids) - set(endpoint.get("RouteTableIds") or []))
-
-
-def is_ours(resource):
-    return tag_dict(resource).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE
 
 
 def our_endpoint_security_group(security_groups, vpc_id):

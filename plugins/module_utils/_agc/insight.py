@@ -22,9 +22,9 @@ from .common import PUBLIC
 from .common import REQUIRED_AZ_COUNT
 from .common import ROLE_PRIVATE_ROUTE_TABLE
 from .common import AnsibleAGCError
+from .common import is_ours
 from .core import describe_core
 from .endpoints import active_endpoints_by_service
-from .endpoints import is_ours
 from .state import StateStore
 
 # US East (N. Virginia) on-demand list prices in USD per hour. Other regions differ: pass `prices`.

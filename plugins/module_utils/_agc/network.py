@@ -52,8 +52,6 @@ from . import endpoints as vpc_endpoints
 from . import waiters
 from .common import AZ_TAG
 from .common import DEFAULT_ENDPOINT_SERVICES
-from .common import MANAGED_BY_TAG
-from .common import MANAGED_BY_VALUE
 from .common import MODE_TAG
 from .common import PRIVATE
 from .common import PUBLIC
@@ -70,6 +68,7 @@ from .common import ROLE_TAG
 from .common import ROLE_VPC
 from .common import VPC_TAG
 from .common import AnsibleAGCError
+from .common import is_ours
 from .common import managed_tags
 from .common import ownership_filters
 from .common import tag_dict
@@ -122,10 +121,6 @@ def available_zones(ec2):
 # --- the managed network ------------------------------------------------------------------------
 
 
-def _is_ours(resource):
-    return tag_dict(resource).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE
-
-
 def _role(resource):
     return tag_dict(resource).get(ROLE_TAG)
 
@@ -171,7 +166,7 @@ class ManagedNetwork:
         return network
 
     def _ours(self, resources, role, az=None):
-        return [r for r in resources if _is_ours(r) and _role(r) == role and (az is None or _az(r) == az)]
+        return [r for r in resources if is_ours(r) and _role(r) == role and (az is None or _az(r) == az)]
 
     def subnet(self, kind, az):
         found = self._ours(self.subnets, ROLE_PUBLIC_SUBNET if kind == PUBLIC else ROLE_PRIVATE_SUBNET, az)
@@ -208,19 +203,19 @@ class ManagedNetwork:
         return found[0] if found else None
 
     def our_endpoints(self):
-        return [e for e in self.endpoints if _is_ours(e) and e["State"].lower() not in ("deleted", "deleting")]
+        return [e for e in self.endpoints if is_ours(e) and e["State"].lower() not in ("deleted", "deleting")]
 
     def azs(self):
-        return sorted({_az(s) for s in self.subnets if _is_ours(s) and _az(s)})
+        return sorted({_az(s) for s in self.subnets if is_ours(s) and _az(s)})
 
     def owned_resource_ids(self):
         """Ids of every EC2 resource of ours in this network, for tag updates."""
-        ids = [self.vpc_id] if _is_ours(self.vpc) else []
+        ids = [self.vpc_id] if is_ours(self.vpc) else []
         for group in (self.subnets, self.route_tables, self.security_groups):
-            ids += [r.get("SubnetId") or r.get("RouteTableId") or r.get("GroupId") for r in group if _is_ours(r)]
-        ids += [g["InternetGatewayId"] for g in self.internet_gateways if _is_ours(g)]
+            ids += [r.get("SubnetId") or r.get("RouteTableId") or r.get("GroupId") for r in group if is_ours(r)]
+        ids += [g["InternetGatewayId"] for g in self.internet_gateways if is_ours(g)]
         ids += [n["NatGatewayId"] for n in self.live_nat_gateways()]
-        ids += [a["AllocationId"] for a in self.addresses if _is_ours(a)]
+        ids += [a["AllocationId"] for a in self.addresses if is_ours(a)]
         ids += [e["VpcEndpointId"] for e in self.our_endpoints()]
         return ids
 
@@ -237,7 +232,7 @@ class ManagedNetwork:
             (self.our_endpoints(), "VpcEndpointId"),
         ):
             for resource in group:
-                if _is_ours(resource):
+                if is_ours(resource):
                     tags[resource[key]] = tag_dict(resource)
         return tags
 
@@ -320,7 +315,7 @@ class NetworkBuilder:
         if gateway is None:
             self.changes.add("create and attach internet gateway")
             if self.check_mode:
-                network.internet_gateways.append({"InternetGatewayId": None, "Tags": [{"Key": MANAGED_BY_TAG, "Value": MANAGED_BY_VALUE}, {"Key": ROLE_TAG, "Value": ROLE_IGW}]})
+                network.internet_gateways.append({"InternetGatewayId": None, "Tags": _tag_list(self._tags(ROLE_IGW, "agc-core"))})
                 return
             gateway = create_internet_gateway(self.ec2, self._tags(ROLE_IGW, "agc-core", vpc_id=network.vpc_id))
             network.internet_gateways.append(gateway)
@@ -489,7 +484,7 @@ def find_blockers(ec2, network):
     deletion (an instance's network interface, a foreign endpoint, subnet or security group)."""
     ours = set()
     for nat in network.nat_gateways:
-        if _is_ours(nat):
+        if is_ours(nat):
             ours |= {a.get("NetworkInterfaceId") for a in nat.get("NatGatewayAddresses") or []}
     for endpoint in network.our_endpoints():
         ours |= set(endpoint.get("NetworkInterfaceIds") or [])
@@ -499,10 +494,10 @@ def find_blockers(ec2, network):
             continue
         owner = (eni.get("Attachment") or {}).get("InstanceId") or eni.get("Description") or eni.get("InterfaceType")
         blockers.append(f"network interface {eni['NetworkInterfaceId']}" + (f" ({owner})" if owner else ""))
-    blockers += [f"VPC endpoint {e['VpcEndpointId']} ({e['ServiceName']})" for e in network.endpoints if not _is_ours(e) and e["State"].lower() not in ("deleted", "deleting")]
-    blockers += [f"subnet {s['SubnetId']}" for s in network.subnets if not _is_ours(s)]
-    blockers += [f"security group {g['GroupId']} ({g.get('GroupName')})" for g in network.security_groups if not _is_ours(g) and g.get("GroupName") != "default"]
-    blockers += [f"NAT gateway {n['NatGatewayId']}" for n in network.nat_gateways if not _is_ours(n) and n["State"] in _LIVE_NAT_STATES]
+    blockers += [f"VPC endpoint {e['VpcEndpointId']} ({e['ServiceName']})" for e in network.endpoints if not is_ours(e) and e["State"].lower() not in ("deleted", "deleting")]
+    blockers += [f"subnet {s['SubnetId']}" for s in network.subnets if not is_ours(s)]
+    blockers += [f"security group {g['GroupId']} ({g.get('GroupName')})" for g in network.security_groups if not is_ours(g) and g.get("GroupName") != "default"]
+    blockers += [f"NAT gateway {n['NatGatewayId']}" for n in network.nat_gateways if not is_ours(n) and n["State"] in _LIVE_NAT_STATES]
     return blockers
 
 
@@ -530,19 +525,19 @@ def destroy(ec2, network, changes, deadline):
         # Elastic IPs can only be released once their NAT gateways are gone.
         waiters.wait_for(ec2, deadline, nat_gateway_ids=nat_ids, endpoint_ids=endpoint_ids, deleted=True)
     for address in network.addresses:
-        if _is_ours(address):
+        if is_ours(address):
             changes.add(f"release Elastic IP {address.get('PublicIp')} ({address['AllocationId']})")
             if not check_mode:
                 release_address(ec2, address["AllocationId"])
     for gateway in network.internet_gateways:
-        if _is_ours(gateway):
+        if is_ours(gateway):
             changes.add(f"detach and delete internet gateway {gateway['InternetGatewayId']}")
             if not check_mode:
                 for attachment in gateway.get("Attachments") or []:
                     detach_internet_gateway(ec2, gateway["InternetGatewayId"], attachment["VpcId"])
                 delete_internet_gateway(ec2, gateway["InternetGatewayId"])
     for table in network.route_tables:
-        if _is_ours(table):
+        if is_ours(table):
             changes.add(f"delete route table {table['RouteTableId']}")
             if not check_mode:
                 for association in table.get("Associations") or []:
@@ -550,12 +545,12 @@ def destroy(ec2, network, changes, deadline):
                         disassociate_route_table(ec2, association["RouteTableAssociationId"])
                 delete_route_table(ec2, table["RouteTableId"])
     for subnet in network.subnets:
-        if _is_ours(subnet):
+        if is_ours(subnet):
             changes.add(f"delete subnet {subnet['SubnetId']} ({subnet['CidrBlock']}, {subnet['AvailabilityZone']})")
             if not check_mode:
                 delete_subnet(ec2, subnet["SubnetId"])
     for group in network.security_groups:
-        if _is_ours(group):
+        if is_ours(group):
             changes.add(f"delete security group {group['GroupId']}")
             if not check_mode:
                 delete_security_group(ec2, group["GroupId"])

@@ -117,6 +117,15 @@ def test_deactivation_interrupted_before_any_write_resumes_to_nothing():
 
 def test_two_activations_at_once_build_one_core(account, monkeypatch):
     monkeypatch.setattr(agc_state.CoreLock, "POLL_SECONDS", 0.2)
+    # Both runs have planned the whole core before either takes the lock: the worst case.
+    both_planned = threading.Barrier(2, timeout=60)
+    acquire = agc_state.CoreLock.acquire
+
+    def acquire_after_both_planned(lock, deadline):
+        both_planned.wait()
+        return acquire(lock, deadline)
+
+    monkeypatch.setattr(agc_state.CoreLock, "acquire", acquire_after_both_planned)
     results, errors = [], []
 
     def run():
