@@ -232,6 +232,7 @@ class _Activation(_CoreRun):
                 previous_user_tags=record.custom_tags if record else {},
             )
             network = builder.ensure(network, request.vpc_cidr, azs, request.use_public_subnets)
+            self.warnings += builder.deferred
             kind = PUBLIC if request.use_public_subnets else PRIVATE
             infra_subnets = [s.get("SubnetId") or f"(new {kind} subnet in {s['AvailabilityZone']})" for s in network.subnets_of(kind)]
 

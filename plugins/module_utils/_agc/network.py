@@ -261,6 +261,7 @@ class NetworkBuilder:
         # Tags this collection set last time: removing one from `tags` removes it from resources,
         # while tags added by other tools are left alone.
         self.previous_user_tags = previous_user_tags or {}
+        self.deferred = []  # steps left for a later run (wait: false), reported as warnings
         self.changes = changes
         self.check_mode = changes.check_mode
         self.deadline = deadline
@@ -423,6 +424,10 @@ class NetworkBuilder:
     def _ensure_private_default_route(self, network, az):
         table = network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)
         nat = network.nat_gateway(az)
+        if nat and nat.get("NatGatewayId") and nat.get("State") == "pending" and not self.wait:
+            # AWS routes only to a NAT gateway that exists; without waiting, the next run adds it.
+            self.deferred.append(f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} to become available: run again (or use wait: true) to add it")
+            return
         self._ensure_route(table, "NatGatewayId", nat.get("NatGatewayId") if nat else None, f"NAT gateway in {az}")
 
     def _ensure_endpoints(self, network, azs):
@@ -534,7 +539,7 @@ def destroy(ec2, network, changes, deadline):
             changes.add(f"detach and delete internet gateway {gateway['InternetGatewayId']}")
             if not check_mode:
                 for attachment in gateway.get("Attachments") or []:
-                    detach_internet_gateway(ec2, gateway["InternetGatewayId"], attachment["VpcId"])
+                    waiters.retry_while_dependent(deadline, detach_internet_gateway, ec2, gateway["InternetGatewayId"], attachment["VpcId"])
                 delete_internet_gateway(ec2, gateway["InternetGatewayId"])
     for table in network.route_tables:
         if is_ours(table):
@@ -548,15 +553,15 @@ def destroy(ec2, network, changes, deadline):
         if is_ours(subnet):
             changes.add(f"delete subnet {subnet['SubnetId']} ({subnet['CidrBlock']}, {subnet['AvailabilityZone']})")
             if not check_mode:
-                delete_subnet(ec2, subnet["SubnetId"])
+                waiters.retry_while_dependent(deadline, delete_subnet, ec2, subnet["SubnetId"])
     for group in network.security_groups:
         if is_ours(group):
             changes.add(f"delete security group {group['GroupId']}")
             if not check_mode:
-                delete_security_group(ec2, group["GroupId"])
+                waiters.retry_while_dependent(deadline, delete_security_group, ec2, group["GroupId"])
     changes.add(f"delete VPC {network.vpc_id}")
     if not check_mode:
-        delete_vpc(ec2, network.vpc_id)
+        waiters.retry_while_dependent(deadline, delete_vpc, ec2, network.vpc_id)
 
 
 # --- routing, shared with the HealthOmics preflight -------------------------------------------

@@ -12,6 +12,7 @@ in the same loop, one batched describe call per kind per round, under one shared
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_nat_gateways
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
 
@@ -70,4 +71,23 @@ def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, 
                 "Nothing is lost: run again with a larger wait_timeout to resume."
             )
         sleep(min(pause, deadline.remaining()))
+        pause = min(pause * 2, MAX_PAUSE)
+
+
+def retry_while_dependent(deadline, delete, *args, sleep=time.sleep):
+    """Run a deletion, retrying while AWS still reports a dependency (DependencyViolation).
+
+    Deleted endpoints and NAT gateways release their network interfaces and public addresses a
+    little after they report deleted; the subnet, security group, gateway or VPC they sat in
+    cannot be deleted until then.
+    """
+    pause = FIRST_PAUSE
+    while True:
+        try:
+            return delete(*args)
+        except AnsibleAWSError as e:
+            response = getattr(e.exception, "response", None) or {}
+            if response.get("Error", {}).get("Code") != "DependencyViolation" or deadline.expired():
+                raise
+        sleep(min(pause, max(0.1, deadline.remaining())))
         pause = min(pause * 2, MAX_PAUSE)

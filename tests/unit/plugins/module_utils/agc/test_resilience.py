@@ -198,3 +198,58 @@ def test_throttling_is_retried_with_backoff(account, monkeypatch):
     assert outcome.changed and throttled == {"CreateVpc": 0, "CreateNatGateway": 0, "PutParameter": 0}
     assert len([s for s in sleeps if s > 0]) >= 4  # one backoff per throttled call
     assert_single_core(account)
+
+
+def test_deletions_are_retried_while_aws_reports_a_dependency():
+    from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import waiters
+    from ansible_collections.genomics.aws.plugins.module_utils._agc.common import Deadline
+
+    attempts, pauses = [], []
+
+    def delete_subnet(subnet_id):
+        attempts.append(subnet_id)
+        if len(attempts) < 3:
+            error = botocore.exceptions.ClientError({"Error": {"Code": "DependencyViolation", "Message": "has dependencies"}}, "DeleteSubnet")
+            raise AnsibleEC2Error(message="Failed to delete subnet", exception=error)
+        return True
+
+    assert waiters.retry_while_dependent(Deadline(60), delete_subnet, "subnet-1", sleep=pauses.append) is True
+    assert attempts == ["subnet-1"] * 3 and pauses == [1.0, 2.0]
+
+    def denied(_subnet_id):
+        error = botocore.exceptions.ClientError({"Error": {"Code": "UnauthorizedOperation", "Message": "no"}}, "DeleteSubnet")
+        raise AnsibleEC2Error(message="Failed to delete subnet", exception=error)
+
+    with pytest.raises(AnsibleEC2Error):  # anything else is not retried
+        waiters.retry_while_dependent(Deadline(60), denied, "subnet-1", sleep=pauses.append)
+    assert pauses == [1.0, 2.0]
+
+
+def test_without_wait_routes_to_pending_nat_gateways_are_left_for_the_next_run(account, monkeypatch):
+    # moto makes NAT gateways available at once; report them pending as AWS would for minutes.
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import network as agc_network
+
+    discover = agc_network.ManagedNetwork.discover.__func__
+
+    def pending_nats(cls, ec2, vpc):
+        found = discover(cls, ec2, vpc)
+        for nat in found.nat_gateways:
+            nat["State"] = "pending"
+        return found
+
+    create_nat = agc_network.create_nat_gateway
+
+    def create_pending(*args, **kwargs):
+        return dict(create_nat(*args, **kwargs), State="pending")
+
+    monkeypatch.setattr(agc_network.ManagedNetwork, "discover", classmethod(pending_nats))
+    monkeypatch.setattr(agc_network, "create_nat_gateway", create_pending)
+    outcome = account.activate(wait=False)
+    assert sum("waits for NAT gateway" in w for w in outcome.warnings) == 3
+    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:agc:role", "Values": ["private-route-table"]}])["RouteTables"]
+    assert len(tables) == 3 and not any(r.get("NatGatewayId") for t in tables for r in t["Routes"])
+    monkeypatch.undo()
+    assert account.activate().changed  # the next run adds the three routes
+    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:agc:role", "Values": ["private-route-table"]}])["RouteTables"]
+    assert all(any(r.get("NatGatewayId") for r in t["Routes"]) for t in tables)
