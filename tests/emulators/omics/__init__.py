@@ -25,6 +25,12 @@ As a server (until killed)::
 
     python -m tests.emulators.omics --port 5100 --ec2-endpoint http://127.0.0.1:5000 --delay 0.5
 
+One endpoint for every service: a request signed (SigV4 credential scope) for any other service
+than omics (ec2, s3, iam, sts...) is forwarded unchanged to the EC2 endpoint (a moto server answers
+them all; ``forward_endpoint=`` picks another), so a client can use the emulator's URL as its only
+``endpoint_url``, as modules do with ``module_defaults`` against AWS. Unsigned requests are the
+emulator's own.
+
 The emulator listens on 127.0.0.1 only and refuses endpoints that are not loopback addresses,
 so nothing it does can reach real AWS.
 """

@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--ec2-endpoint", help="moto server URL used to look up subnets and security groups")
     parser.add_argument("--s3-endpoint", help="moto server URL for definitionUri (default: --ec2-endpoint)")
+    parser.add_argument("--forward-endpoint",
+                        help="where requests signed for other services go (default: --ec2-endpoint)")
     parser.add_argument("--delay", type=float, default=DEFAULT_DELAY,
                         help=f"seconds each status transition takes (default {DEFAULT_DELAY}; 0 is allowed)")
     parser.add_argument("--region", default=DEFAULT_REGION, help="region for unsigned requests")
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         emulator = OmicsEmulator(ec2_endpoint=options.ec2_endpoint, s3_endpoint=options.s3_endpoint,
                                  delay=options.delay, executor=executor, port=options.port,
-                                 default_region=options.region, verbose=options.verbose)
+                                 default_region=options.region, verbose=options.verbose,
+                                 forward_endpoint=options.forward_endpoint)
     except ValueError as error:  # e.g. an endpoint that is not on this machine
         parser.error(str(error))
     # SIGTERM (what test fixtures send) stops as cleanly as Ctrl-C.

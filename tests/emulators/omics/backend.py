@@ -362,6 +362,7 @@ class OmicsBackend:
             "CreateWorkflow": self.create_workflow,
             "GetWorkflow": self.get_workflow,
             "ListWorkflows": self.list_workflows,
+            "UpdateWorkflow": self.update_workflow,
             "DeleteWorkflow": self.delete_workflow,
             "StartRun": self.start_run,
             "GetRun": self.get_run,
@@ -642,6 +643,24 @@ class OmicsBackend:
             items = [(item.id, item.describe(now)) for item in workflows
                      if params.get("name") in (None, item.name)]
             return self._page("ListWorkflows", items, params)
+
+    def update_workflow(self, context: RequestContext, params: dict) -> None:
+        """Name, description and storage defaults change in place; the definition never does."""
+        with self._lock:
+            state = self._state(context)
+            self._refuse_foreign_workflow(params)
+            workflow = self._workflow(state, params["id"])
+            status = workflow.status(time.time())
+            if status != "ACTIVE":
+                raise ConflictException(f"Workflow {workflow.id} is {status}; only an ACTIVE workflow can be updated")
+            if "name" in params:
+                workflow.name = params["name"]
+            if "description" in params:
+                workflow.description = params["description"]
+            for key in ("storageType", "storageCapacity"):
+                if key in params:
+                    workflow.settings[key] = params[key]
+            return None
 
     def delete_workflow(self, context: RequestContext, params: dict) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import re
@@ -9,28 +10,78 @@ import threading
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from .backend import DEFAULT_ACCOUNT_ID, DEFAULT_DELAY, DEFAULT_REGION, OmicsBackend, RequestContext
 from .errors import InternalServerException, OmicsError, ValidationException
 from .executor import RunExecutor
 from .model import HttpAnswer, OmicsProtocol
+from .network import require_loopback
 
 LOG = logging.getLogger(__name__)
 HOST = "127.0.0.1"  # never listen beyond this machine
 ADMIN_PREFIX = "/_emulator/"  # emulator controls; no omics requestUri starts with "/_"
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
+OMICS_SIGNING_NAME = "omics"
+# Not forwarded either way: they describe one hop, and the forwarder sets its own framing.
+_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
+                "host", "content-length"}
+
+
+class Forwarder:
+    """Sends a request signed for another service (ec2, s3, iam, sts...) on to a local moto server.
+
+    So one ``endpoint_url`` serves every service a module uses, as with real AWS and
+    ``module_defaults``. The request goes out unchanged but for its hop-by-hop headers; moto
+    routes it by the same SigV4 credential scope.
+    """
+
+    def __init__(self, endpoint_url: str, timeout: float = 60.0):
+        parsed = urlparse(require_loopback(endpoint_url))
+        if parsed.scheme != "http":
+            raise ValueError(f"forward endpoint {endpoint_url!r} must be http://")
+        self.host = parsed.hostname
+        self.port = parsed.port or 80
+        self.timeout = timeout
+
+    def forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> HttpAnswer:
+        outgoing = {key: value for key, value in headers.items() if key.lower() not in _HOP_HEADERS}
+        outgoing["Host"] = f"{self.host}:{self.port}"
+        if body or method in ("POST", "PUT", "PATCH"):
+            outgoing["Content-Length"] = str(len(body))
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.request(method, target, body=body or None, headers=outgoing)
+            response = connection.getresponse()
+            payload = response.read()
+            # The emulator's HTTP server sets its own Server and Date headers.
+            answer_headers = {key: value for key, value in response.getheaders()
+                              if key.lower() not in _HOP_HEADERS and key.lower() not in ("server", "date")}
+            if method == "HEAD" and response.getheader("Content-Length") is not None:
+                answer_headers["Content-Length"] = response.getheader("Content-Length")
+            return HttpAnswer(response.status, answer_headers, payload)
+        finally:
+            connection.close()
 
 
 class OmicsService:
     """Turns one HTTP request into one HTTP answer: route, validate, call the backend, serialize."""
 
-    def __init__(self, backend: OmicsBackend, protocol: OmicsProtocol, default_region: str = DEFAULT_REGION):
+    def __init__(self, backend: OmicsBackend, protocol: OmicsProtocol, default_region: str = DEFAULT_REGION,
+                 forwarder: Forwarder | None = None):
         self.backend = backend
         self.protocol = protocol
         self.default_region = default_region
+        self.forwarder = forwarder
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> HttpAnswer:
+        service = self._signing_service(headers)
+        if self.forwarder is not None and service not in (None, OMICS_SIGNING_NAME):
+            try:
+                return self.forwarder.forward(method, target, headers, body)
+            except OSError as error:
+                return HttpAnswer(502, {"Content-Type": "text/plain"},
+                                  f"omics emulator: cannot forward the {service} request: {error}".encode())
         path, _, query_string = target.partition("?")
         query = parse_qs(query_string, keep_blank_values=True)
         try:
@@ -57,11 +108,20 @@ class OmicsService:
         result = self.backend.call(operation.name, context, params)
         return self.protocol.serialize_response(operation, result)
 
+    @staticmethod
+    def _credential_scope(headers: dict[str, str]):
+        authorization = next((value for key, value in headers.items() if key.lower() == "authorization"), "")
+        return _CREDENTIAL_SCOPE.search(authorization)
+
     def _region(self, headers: dict[str, str]) -> str:
         """The region the client signed for (SigV4 credential scope), as AWS routes by it."""
-        authorization = next((value for key, value in headers.items() if key.lower() == "authorization"), "")
-        match = _CREDENTIAL_SCOPE.search(authorization)
+        match = self._credential_scope(headers)
         return match.group(1) if match else self.default_region
+
+    def _signing_service(self, headers: dict[str, str]) -> str | None:
+        """The service the client signed for; None for an unsigned request."""
+        match = self._credential_scope(headers)
+        return match.group(2) if match else None
 
     def _admin(self, method: str, action: str, body: bytes) -> HttpAnswer:
         """``GET /_emulator/health`` and ``POST /_emulator/errors`` (see ``OmicsBackend.inject_error``)."""
@@ -94,8 +154,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         answer = self.service.handle(self.command, self.path, dict(self.headers.items()), body)
         self.send_response(answer.status)
         for key, value in answer.headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(answer.body)))
+            if key.lower() != "content-length":
+                self.send_header(key, value)
+        # A forwarded HEAD answer keeps the upstream's Content-Length (the size of what GET would return).
+        length = answer.headers.get("Content-Length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(answer.body)))
         self.end_headers()
         if answer.body and self.command != "HEAD":
             self.wfile.write(answer.body)
@@ -118,17 +181,24 @@ class OmicsEmulator:
     >>> with OmicsEmulator(ec2_endpoint=moto_url, delay=0.1) as emulator:
     ...     omics = boto3.client("omics", endpoint_url=emulator.url,
     ...                          config=Config(inject_host_prefix=False), region_name="us-east-1")
+
+    Requests signed for any other service (ec2, s3, iam, sts...) are forwarded to
+    ``forward_endpoint`` (by default the ``ec2_endpoint``, a moto server answering every service),
+    so a client under test can use the emulator's URL as its one ``endpoint_url``.
     """
 
     def __init__(self, ec2_endpoint: str | None = None, *, s3_endpoint: str | None = None,
                  delay: float = DEFAULT_DELAY, executor: RunExecutor | None = None, port: int = 0,
                  account_id: str = DEFAULT_ACCOUNT_ID, default_region: str = DEFAULT_REGION,
-                 verbose: bool = False):
+                 verbose: bool = False, forward_endpoint: str | None = None):
         self.protocol = OmicsProtocol()
         self.backend = OmicsBackend(ec2_endpoint=ec2_endpoint, s3_endpoint=s3_endpoint, delay=delay,
                                     executor=executor, account_id=account_id,
                                     service_model=self.protocol.service_model)
-        self.service = OmicsService(self.backend, self.protocol, default_region)
+        forward_to = forward_endpoint or ec2_endpoint
+        self.forward_endpoint = forward_to
+        self.service = OmicsService(self.backend, self.protocol, default_region,
+                                    Forwarder(forward_to) if forward_to else None)
         self._port = port
         self._verbose = verbose
         self._server: _Server | None = None
