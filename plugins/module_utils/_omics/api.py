@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One small wrapper per boto3 call.
+
+Each retries throttling with jittered backoff and raises AnsibleOmicsError; "get" wrappers return
+None for a resource that does not exist. None touches the module. EC2 calls are used from
+amazon.aws.plugins.module_utils.ec2 directly.
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from .common import AnsibleOmicsError
+from .common import OmicsErrorHandler
+
+
+def _strip(response):
+    response = dict(response or {})
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+# --- configurations ----------------------------------------------------------------------------
+
+
+@OmicsErrorHandler.common_error_handler("create the HealthOmics configuration (omics:CreateConfiguration)")
+@AWSRetry.jittered_backoff()
+def create_configuration(client, **params):
+    return _strip(client.create_configuration(**params))
+
+
+@OmicsErrorHandler.list_error_handler("read the HealthOmics configuration (omics:GetConfiguration)")
+@AWSRetry.jittered_backoff()
+def get_configuration(client, name):
+    return _strip(client.get_configuration(name=name))
+
+
+@OmicsErrorHandler.list_error_handler("list HealthOmics configurations (omics:ListConfigurations)", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_configurations(client):
+    paginator = client.get_paginator("list_configurations")
+    return paginator.paginate().build_full_result().get("items", [])
+
+
+@OmicsErrorHandler.deletion_error_handler("delete the HealthOmics configuration (omics:DeleteConfiguration)")
+@AWSRetry.jittered_backoff()
+def delete_configuration(client, name):
+    client.delete_configuration(name=name)
+    return True
+
+
+# --- workflows ---------------------------------------------------------------------------------
+
+
+@OmicsErrorHandler.common_error_handler("create the HealthOmics workflow (omics:CreateWorkflow)")
+@AWSRetry.jittered_backoff()
+def create_workflow(client, **params):
+    return _strip(client.create_workflow(**params))
+
+
+@OmicsErrorHandler.list_error_handler("read the HealthOmics workflow (omics:GetWorkflow)")
+@AWSRetry.jittered_backoff()
+def get_workflow(client, workflow_id):
+    return _strip(client.get_workflow(id=workflow_id, type="PRIVATE"))
+
+
+@OmicsErrorHandler.list_error_handler("list HealthOmics workflows (omics:ListWorkflows)", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_workflows(client, name=None):
+    params = {"type": "PRIVATE"}
+    if name is not None:
+        params["name"] = name
+    paginator = client.get_paginator("list_workflows")
+    return paginator.paginate(**params).build_full_result().get("items", [])
+
+
+@OmicsErrorHandler.common_error_handler("update the HealthOmics workflow (omics:UpdateWorkflow)")
+@AWSRetry.jittered_backoff()
+def update_workflow(client, workflow_id, **params):
+    client.update_workflow(id=workflow_id, **params)
+
+
+@OmicsErrorHandler.deletion_error_handler("delete the HealthOmics workflow (omics:DeleteWorkflow)")
+@AWSRetry.jittered_backoff()
+def delete_workflow(client, workflow_id):
+    client.delete_workflow(id=workflow_id)
+    return True
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+@OmicsErrorHandler.common_error_handler("start the HealthOmics run (omics:StartRun)")
+@AWSRetry.jittered_backoff()
+def start_run(client, **params):
+    return _strip(client.start_run(**params))
+
+
+@OmicsErrorHandler.list_error_handler("read the HealthOmics run (omics:GetRun)")
+@AWSRetry.jittered_backoff()
+def get_run(client, run_id):
+    return _strip(client.get_run(id=run_id))
+
+
+@OmicsErrorHandler.list_error_handler("list HealthOmics runs (omics:ListRuns)", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_runs(client, name=None, status=None):
+    params = {}
+    if name is not None:
+        params["name"] = name
+    if status is not None:
+        params["status"] = status
+    paginator = client.get_paginator("list_runs")
+    return paginator.paginate(**params).build_full_result().get("items", [])
+
+
+# --- tags --------------------------------------------------------------------------------------
+
+
+@OmicsErrorHandler.common_error_handler("tag the HealthOmics resource (omics:TagResource)")
+@AWSRetry.jittered_backoff()
+def tag_resource(client, arn, tags):
+    client.tag_resource(resourceArn=arn, tags=tags)
+
+
+@OmicsErrorHandler.common_error_handler("untag the HealthOmics resource (omics:UntagResource)")
+@AWSRetry.jittered_backoff()
+def untag_resource(client, arn, keys):
+    client.untag_resource(resourceArn=arn, tagKeys=list(keys))
+
+
+# --- S3 (where a run writes) ---------------------------------------------------------------------
+
+
+@AWSRetry.jittered_backoff()
+def _get_bucket_location(client, bucket):
+    return client.get_bucket_location(Bucket=bucket)
+
+
+def bucket_region(client, bucket):
+    """The region of a bucket; None when this caller may not ask. Raises when it does not exist."""
+    try:
+        location = _get_bucket_location(client, bucket).get("LocationConstraint")
+    except botocore.exceptions.ClientError as e:
+        code = e.response.get("Error", {}).get("Code")
+        if code in ("NoSuchBucket", "404", "NotFound"):
+            raise AnsibleOmicsError(message=f"the output bucket {bucket!r} does not exist.") from e
+        if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled"):
+            return None
+        raise AnsibleOmicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
+    except botocore.exceptions.BotoCoreError as e:
+        raise AnsibleOmicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
+    # Buckets in us-east-1 answer no constraint; the oldest eu-west-1 buckets answer "EU".
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
