@@ -55,8 +55,11 @@ class Account:
         self.cfn = boto3.client("cloudformation", region_name=REGION)
 
     def clients(self):
+        # A session per run: boto3's default session is not safe to create clients from in threads.
+        session = boto3.session.Session()
+
         def factory(service):
-            client = boto3.client(service, region_name=REGION)
+            client = session.client(service, region_name=REGION)
             client.meta.events.register("before-call", self.recorder.before_call)
             return client
 
