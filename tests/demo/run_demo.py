@@ -2,6 +2,8 @@
 
 No AWS account or credentials are needed: a moto server on 127.0.0.1 stands in for AWS, and the
 playbooks are the ones you would run against real AWS, given the moto endpoint as an override.
+Along the way: the activation report (a Mermaid diagram of the VPC, the ids, the monthly cost
+estimate) and an endpoint audit of a customer's own VPC ("bring your own VPC").
 """
 
 import json
@@ -17,6 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"
+# Fake credentials for moto. Ansible masks the secret wherever it appears in output, so it is a string
+# that appears nowhere else.
+CREDENTIALS = {"aws_access_key_id": "AKIAMOTOLOCAL0000000", "aws_secret_access_key": "moto-local-secret-not-a-real-key"}
+# The activation report is kept after the demo, under .build/ (ignored by git and by ansible-galaxy build).
+REPORT = ROOT / ".build" / "demo" / "activation-report.md"
+
+sys.path.insert(0, str(ROOT))
+from tests.playbooks.customer_vpc import create_customer_vpc  # noqa: E402
 
 
 def free_port():
@@ -30,8 +40,8 @@ def environment():
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
         env.pop(name, None)
     env.update(
-        AWS_ACCESS_KEY_ID="demo",
-        AWS_SECRET_ACCESS_KEY="demo",
+        AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         AWS_EC2_METADATA_DISABLED="true",
@@ -68,13 +78,24 @@ def banner(text):
 def playbook(name, endpoint, env, report, *extra):
     command = [
         str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / name),
-        "-e", f"aws_endpoint_url={endpoint}", "-e", f"aws_region={REGION}", "-e", f"report_file={report}", *extra,
+        "-e", f"aws_endpoint_url={endpoint}", "-e", f"aws_region={REGION}", "-e", f"report_file={report}",
+        "-e", "poll_interval=1", *extra,
     ]
     subprocess.run(command, env=env, check=True, cwd=ROOT)
     return json.loads(Path(report).read_text())
 
 
-def summary(first, second, third):
+def show_report(path):
+    """The activation report's path, its Mermaid diagram and its cost estimate (the rest is resource ids)."""
+    text = path.read_text()
+    diagram = text.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    cost = text.split("## Monthly cost estimate\n", 1)[1].split("\n## ", 1)[0].strip()
+    print(f"\nActivation report: {path} (Markdown; the diagram renders on GitHub or in any Mermaid viewer)\n")
+    print(f"```mermaid\n{diagram}\n```\n")
+    print(cost)
+
+
+def summary(first, second, third, audit):
     core = first["core_infrastructure"]
     print("\nWhat activation built (moto, account {account_id}, {region}):".format(**core))
     print(f"  VPC            {core['vpc']['id']} {core['vpc']['cidr_block']} (managed)")
@@ -84,26 +105,41 @@ def summary(first, second, third):
     print(f"  bucket         {core['bucket']['url']}")
     print(f"  compute AMI    {core['compute_image']}")
     print(f"  changes        {len(first['changes'])} on the first run, {len(second['changes'])} on the second (changed={second['changed']})")
+    print(f"  report         {REPORT}")
     retained = third["retained"]
     print("\nWhat deactivation did:")
     print(f"  deleted        {len(third['changes'])} steps, ending with: {third['changes'][-2]}; {third['changes'][-1]}")
     print(f"  retained       bucket {retained['bucket']['name']}; {retained['log_groups']}")
+    print(f"\nEndpoint audit of a customer VPC ({audit['vpc_id']}, nothing changed):")
+    print(f"  present        {', '.join(audit['audit']['present']) or 'none'}")
+    print(f"  missing        {', '.join(audit['audit']['missing']) or 'none'}")
+    print(f"  to add them    ansible-playbook genomics.aws.endpoints_audit -e vpc={audit['vpc_id']} -e ensure=true")
 
 
 def main():
+    started = time.monotonic()
     env = environment()
     server, endpoint = start_moto(free_port(), env)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(prefix="agc-demo-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="agc-walkthrough-") as scratch:
             banner(f"moto_server on {endpoint}: activate the region (agc account activate)")
-            first = playbook("activate.yml", endpoint, env, f"{scratch}/first.json")
+            first = playbook("activate.yml", endpoint, env, f"{scratch}/first.json", "-e", f"activation_report={REPORT}")
+            show_report(REPORT)
             banner("Activate again with the same options: nothing to change")
-            second = playbook("activate.yml", endpoint, env, f"{scratch}/second.json")
+            second = playbook("activate.yml", endpoint, env, f"{scratch}/second.json", "-e", f"activation_report={REPORT}")
             banner("Deactivate (agc account deactivate): delete the core, keep the data")
             third = playbook("deactivate.yml", endpoint, env, f"{scratch}/third.json")
-        summary(first, second, third)
+            banner("Bring your own VPC: a customer VPC (public subnets to an IGW, private subnets), audited for endpoints")
+            vpc = create_customer_vpc(endpoint, REGION, **CREDENTIALS)
+            print(f"created with boto3: {vpc['vpc_id']}, public {', '.join(vpc['public_subnets'])}, private {', '.join(vpc['private_subnets'])}")
+            audit = playbook("endpoints_audit.yml", endpoint, env, f"{scratch}/audit.json", "-e", f"vpc={vpc['vpc_id']}")
+        summary(first, second, third, audit)
         if second["changed"] or not first["changed"]:
             raise SystemExit("demo failed: the second activation should change nothing")
+        if audit["audit"]["present"] or len(audit["audit"]["missing"]) != 9:
+            raise SystemExit("demo failed: the bare customer VPC should lack all 9 endpoints")
+        print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,59 +1,65 @@
 """The shipped playbooks, run by ansible-playbook against moto_server on 127.0.0.1."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from .helpers import AGC_SERVICES
+from .helpers import ROOT
+from .helpers import ansible_playbook
+from .helpers import client
+from .helpers import mermaid_block
+
 pytestmark = pytest.mark.playbook
 
 
-def ansible_playbook(playbook, endpoint, tmp_path, *args, check=True):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_FORCE_COLOR="false")
-    report = tmp_path / f"{Path(playbook).stem}-{len(list(tmp_path.iterdir()))}.json"
-    command = [str(BIN / "ansible-playbook"), str(playbook), "-e", f"aws_endpoint_url={endpoint}", "-e", "aws_region=us-east-1", "-e", f"report_file={report}", *args]
-    completed = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if check:
-        assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    result = json.loads(report.read_text()) if report.exists() else None
-    return completed, result
-
-
-def client(service, endpoint):
-    return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint)
-
-
 def test_activate_twice_then_deactivate(moto_endpoint, tmp_path):
-    _, first = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}')
+    report_md = tmp_path / "activation-report.md"
+    report = ("-e", f"activation_report={report_md}")
+    _, first = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}', *report)
     assert first["changed"]
     ec2 = client("ec2", moto_endpoint)
     vpc_id = first["core_infrastructure"]["vpc"]["id"]
     assert ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"] == "10.0.0.0/16"
-    assert len([n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] == "available"]) == 3
+    nat_ids = [n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] == "available"]
+    assert len(nat_ids) == 3
 
-    run, second = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}')
+    # The activation report: a Mermaid diagram of what exists in moto, the ids, and the cost estimate.
+    text = report_md.read_text()
+    diagram = mermaid_block(text)
+    assert all(f"Availability Zone us-east-1{az}" in diagram for az in "abc")
+    assert all(nat_id in diagram for nat_id in nat_ids)
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
+    assert len(endpoints) == 9 and all(e["VpcEndpointId"] in diagram for e in endpoints)
+    assert all(f'("{service}<br/>' in diagram for service in AGC_SERVICES)
+    assert vpc_id in diagram and "agc-123456789012-us-east-1" in diagram
+    igw_id = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"][0]["InternetGatewayId"]
+    # every private subnet routes through its own AZ's NAT gateway, every NAT gateway to the internet gateway
+    for nat in ec2.describe_nat_gateways()["NatGateways"]:
+        assert f"{nat['NatGatewayId'].replace('-', '_')} --> {igw_id.replace('-', '_')}" in diagram
+    assert "Estimate, not a bill" in text and "**USD 262.80**" in text
+    assert "would save about **USD 262.80 a month**" in text
+    assert "`team=lab`" in text and "None: what exists matches the activation record." in text
+
+    run, second = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}', *report)
     assert not second["changed"] and second["changes"] == []
-    assert "changed=0" in run.stdout
+    assert "changed=0" in run.stdout  # the report too is unchanged: it has no timestamps
+    assert report_md.read_text() == text
 
     run, third = ansible_playbook(ROOT / "playbooks/deactivate.yml", moto_endpoint, tmp_path)
     assert third["changed"] and third["retained"]["bucket"]["name"] == "agc-123456789012-us-east-1"
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:agc:managed-by", "Values": ["genomics.aws"]}])["Vpcs"] == []
     assert ec2.describe_addresses()["Addresses"] == []
     assert "agc-123456789012-us-east-1" in [b["Name"] for b in client("s3", moto_endpoint).list_buckets()["Buckets"]]
+    assert "bucket agc-123456789012-us-east-1 and its objects" in run.stdout
 
 
 def test_check_mode_playbook_touches_nothing(moto_endpoint, tmp_path):
-    run, result = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "--check")
+    report_md = tmp_path / "activation-report.md"
+    run, result = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "--check", "-e", f"activation_report={report_md}")
     assert result["changed"] and any(c.startswith("create NAT gateway") for c in result["changes"])
     ec2 = client("ec2", moto_endpoint)
     assert ec2.describe_nat_gateways()["NatGateways"] == []
     assert client("s3", moto_endpoint).list_buckets()["Buckets"] == []
+    assert not report_md.exists()  # check mode writes no activation report
 
 
 def test_one_module_defaults_group_feeds_our_modules_and_amazon_aws(moto_endpoint, tmp_path):
