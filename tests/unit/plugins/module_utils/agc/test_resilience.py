@@ -117,15 +117,31 @@ def test_deactivation_interrupted_before_any_write_resumes_to_nothing():
 
 def test_two_activations_at_once_build_one_core(account, monkeypatch):
     monkeypatch.setattr(agc_state.CoreLock, "POLL_SECONDS", 0.2)
-    # Both runs have planned the whole core before either takes the lock: the worst case.
+    # The worst case, made deterministic: both runs have planned the whole core; the second asks for
+    # the lock only once the first holds it, and the first lets go only after the second was refused.
     both_planned = threading.Barrier(2, timeout=60)
-    acquire = agc_state.CoreLock.acquire
+    first_in, held, refused = threading.Lock(), threading.Event(), threading.Event()
+    acquire, try_acquire, release = agc_state.CoreLock.acquire, agc_state.CoreLock._try_acquire, agc_state.CoreLock.release
 
-    def acquire_after_both_planned(lock, deadline):
+    def ordered_acquire(lock, deadline):
         both_planned.wait()
+        if not first_in.acquire(blocking=False):
+            held.wait(60)
         return acquire(lock, deadline)
 
-    monkeypatch.setattr(agc_state.CoreLock, "acquire", acquire_after_both_planned)
+    def observed_try_acquire(lock):
+        got = try_acquire(lock)
+        (held if got else refused).set()
+        return got
+
+    def release_after_contention(lock):
+        if lock.held and not refused.is_set():
+            refused.wait(60)
+        return release(lock)
+
+    monkeypatch.setattr(agc_state.CoreLock, "acquire", ordered_acquire)
+    monkeypatch.setattr(agc_state.CoreLock, "_try_acquire", observed_try_acquire)
+    monkeypatch.setattr(agc_state.CoreLock, "release", release_after_contention)
     results, errors = [], []
 
     def run():
