@@ -5,7 +5,10 @@ CLI talk to it unchanged through ``endpoint_url``. Requests are routed, parsed a
 botocore's own service model (``model.py``), so the emulator accepts and refuses exactly what the
 model describes. State lives in memory (``backend.py``); subnets and security groups are checked
 against a local moto server given as the EC2 endpoint, and workflow runs are handed to a
-pluggable executor (``executor.py``).
+pluggable executor (``executor.py``). By default runs complete without doing anything;
+``local_executor.LocalWdlExecutor`` (``--executor local``) runs WDL workflows for real on this
+machine, exports their outputs to S3 as HealthOmics lays them out, and gives their tasks the network
+a RESTRICTED or VPC run would have (security group egress rules and subnet routes read from EC2).
 
 Host prefix: every omics operation in the model carries an endpoint ``hostPrefix``
 ("workflows-", "analytics-", "storage-", "tags-"...), so against ``http://127.0.0.1:PORT`` a
