@@ -1,0 +1,171 @@
+"""The connectivity-test WDL workflow: built from the probe, valid for miniwdl, volatile, runnable."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import BUILD_PATH, FILES, PROBE_PATH, WDL_PATH
+from .servers import closed_port
+
+BIN = Path(sys.executable).parent
+LOOP = "127.0.0.1"
+OPEN = b"cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'\n"
+CLOSE = b"GENOMICS_AWS_PROBE_EOF\n"
+
+
+def test_built_wdl_is_current():
+    completed = subprocess.run([sys.executable, str(BUILD_PATH), "--check"], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr + " (run: python3 roles/omics_connectivity_test/files/build_workflow.py)"
+
+
+def test_built_wdl_embeds_the_probe_byte_for_byte():
+    wdl = WDL_PATH.read_bytes()
+    probe = PROBE_PATH.read_bytes()
+    assert wdl.count(OPEN) == 1
+    start = wdl.index(OPEN) + len(OPEN)
+    end = wdl.index(b"\n" + CLOSE, start) + 1
+    assert wdl[start:end] == probe
+    assert ("probe sha256: %s" % hashlib.sha256(probe).hexdigest()).encode() in wdl
+
+
+def test_build_writes_the_same_file_elsewhere(builder, tmp_path):
+    output = tmp_path / "pkg" / "main.wdl"
+    assert builder.build(str(output)) is True
+    assert output.read_bytes() == WDL_PATH.read_bytes()
+    assert builder.build(str(output)) is False
+
+
+@pytest.mark.parametrize("probe_text, words", [
+    ("print('no newline')", "end with a newline"),
+    ("x = '~{oops}'\n", "'~{'"),
+    ("# a doctest prompt >>> here\n", "'>>>'"),
+    ("x = '${HOME}'\n", "'\\${'"),
+    ("x = 1\nGENOMICS_AWS_PROBE_EOF\n", "would end its heredoc"),
+    ("    indented = True\n", "no unindented line"),
+    ("x = 1\r\n", "LF line endings"),
+])
+def test_build_refuses_a_probe_that_would_not_survive_the_wdl(builder, probe_text, words):
+    template = (FILES / "main.wdl.in").read_text()
+    with pytest.raises(builder.BuildError, match=words.replace("{", "\\{").replace("(", "\\(")):
+        builder.render(template, probe_text)
+
+
+def test_workflow_directory_holds_only_main_wdl():
+    assert sorted(p.name for p in WDL_PATH.parent.iterdir()) == ["main.wdl"]
+
+
+def test_miniwdl_check_passes():
+    completed = subprocess.run([str(BIN / "miniwdl"), "check", "--strict", "--suppress", "CommandShellCheck", str(WDL_PATH)],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "task probe" in completed.stdout
+
+
+@pytest.fixture(scope="module")
+def document():
+    import WDL
+
+    return WDL.load(str(WDL_PATH))
+
+
+def test_wdl_version_inputs_outputs(document):
+    assert document.wdl_version == "1.0"
+    workflow = document.workflow
+    assert workflow.name == "connectivity_test"
+    inputs = {b.name: b.value for b in workflow.available_inputs}
+    assert set(inputs) == {"destinations_json", "timeout_seconds", "ca_bundle_pem", "probe_image"}
+    assert [b.name for b in workflow.required_inputs] == ["destinations_json"]
+    assert str(inputs["destinations_json"].type) == "String"
+    assert inputs["probe_image"].expr.literal.value == "public.ecr.aws/docker/library/python:3.12-slim"
+    assert inputs["timeout_seconds"].expr.literal.value == 5
+    assert {o.name: str(o.type) for o in workflow.outputs} == {"report": "File", "table": "File"}
+
+
+def test_task_is_volatile_with_runtime_and_file_outputs(document):
+    (task,) = document.tasks
+    assert task.meta["volatile"].value is True
+    assert set(task.runtime) == {"docker", "cpu", "memory"}
+    assert str(task.runtime["docker"]) == "probe_image"
+    assert task.runtime["cpu"].literal.value == 1
+    assert task.runtime["memory"].literal.value == "2 GiB"
+    outputs = {o.name: (str(o.type), o.expr.literal.value) for o in task.outputs}
+    assert outputs == {"report": ("File", "report.json"), "table": ("File", "table.txt")}
+
+
+def test_parameter_template_matches_the_workflow_inputs(document):
+    template = json.loads((FILES / "parameter_template.json").read_text())
+    workflow = document.workflow
+    assert set(template) == {b.name for b in workflow.available_inputs}
+    required = {b.name for b in workflow.required_inputs}
+    for name, entry in template.items():
+        assert set(entry) == {"description", "optional"} and entry["description"]
+        assert entry["optional"] is (name not in required)
+
+
+def render_command(document, **inputs):
+    """The task's command as miniwdl renders it for these inputs."""
+    import WDL
+
+    (task,) = document.tasks
+    env = WDL.Env.Bindings()
+    for name, value in inputs.items():
+        env = env.bind(name, WDL.Value.Int(value) if isinstance(value, int) else WDL.Value.String(value))
+    return task.command.eval(env, stdlib=WDL.StdLib.Base(document.wdl_version)).value
+
+
+def run_task(document, workdir, **inputs):
+    command = render_command(document, **dict({"probe_image": "python:3.12-slim", "timeout_seconds": 1, "ca_bundle_pem": ""}, **inputs))
+    script = workdir / "command"
+    script.write_text(command)
+    env = dict(os.environ, PATH="%s:%s" % (Path(sys.executable).parent, os.environ.get("PATH", "")))
+    return subprocess.run(["/bin/sh", str(script)], cwd=workdir, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_the_task_command_runs_the_embedded_probe(document, tmp_path, pki, loopback):
+    """The command as the engine renders it, run by sh (the container left out): the real task."""
+    down = closed_port()
+    destinations = [
+        {"name": "web", "kind": "https", "url": "https://localhost:%d/ok" % loopback.https.port},
+        {"name": "license", "kind": "tcp", "host": LOOP, "port": loopback.license.port},
+        {"name": "down", "kind": "tcp", "host": LOOP, "port": down},
+        {"name": "quote's \"and\" $HOME ~{x}", "kind": "sftp", "host": LOOP, "port": loopback.ssh.port},
+    ]
+    completed = run_task(document, tmp_path, destinations_json=json.dumps(destinations, indent=2), ca_bundle_pem=pki.ca_pem.read_text())
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "connectivity_probe.py").read_bytes() == PROBE_PATH.read_bytes()
+    assert json.loads((tmp_path / "destinations.json").read_text()) == destinations
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["ca_bundle"] == "ca_bundle.pem"
+    results = {d["name"]: d for d in report["destinations"]}
+    assert results["web"]["ok"] and results["license"]["ok"] and results[destinations[3]["name"]]["ok"]
+    assert results["down"]["failure"]["class"] == "refused"
+    assert (tmp_path / "table.txt").read_text() == completed.stdout
+
+
+def test_the_task_without_a_ca_bundle_does_not_trust_the_private_ca(document, tmp_path, loopback):
+    destinations = [{"name": "web", "kind": "https", "url": "https://%s:%d/ok" % (LOOP, loopback.https.port)}]
+    completed = run_task(document, tmp_path, destinations_json=json.dumps(destinations))
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["ca_bundle"] is None
+    assert report["destinations"][0]["failure"]["class"] == "tls"
+
+
+def test_the_task_fails_on_bad_input(document, tmp_path):
+    completed = run_task(document, tmp_path, destinations_json='[{"name": "x", "kind": "gopher"}]')
+    assert completed.returncode == 2
+    assert 'kind "gopher" is unknown' in completed.stderr
+    assert not (tmp_path / "report.json").exists()
+
+
+@pytest.mark.parametrize("path", [PROBE_PATH, BUILD_PATH])
+def test_python_3_8_syntax(path):
+    ast.parse(path.read_text(), filename=str(path), feature_version=(3, 8))
