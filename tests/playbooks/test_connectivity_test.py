@@ -1,0 +1,227 @@
+"""playbooks/connectivity_test.yml and the genomics.aws.omics_connectivity_test role, end to end.
+
+moto and the HealthOmics emulator run on 127.0.0.1; the emulator's URL is the playbooks' only endpoint
+(it forwards EC2, S3 and IAM to moto) and its LocalWdlExecutor really runs the connectivity-test WDL task
+on this machine, under the configuration's security group egress rules and subnet routes. Two real
+servers on loopback stand for the outside world: an HTTPS server with a private CA, the only destination
+given to the omics_vpc_networking role (so the only one its security group opens), and a TCP "license
+server" that the connectivity test also checks but nobody opened. The output bucket has no TLS-only policy:
+moto enforces Deny statements but ignores their Conditions.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from tests.emulators.omics import OmicsEmulator
+from tests.emulators.omics.local_executor import LocalWdlExecutor
+from tests.unit.probe import servers
+
+from .helpers import ROOT
+from .helpers import ansible_playbook
+
+pytestmark = pytest.mark.playbook
+
+PLAYBOOK = ROOT / "playbooks" / "connectivity_test.yml"
+NETWORKING_PLAYBOOK = ROOT / "playbooks" / "omics_vpc_networking_example.yml"
+REGION = "us-east-1"
+BUCKET = "omics-connectivity-results"  # no bucket policy: see the module docstring
+CONFIGURATION = "connectivity-vpc"
+SESSION = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+OMICS_CONFIG = Config(inject_host_prefix=False, retries={"total_max_attempts": 1})
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return servers.Pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def loopback(pki):
+    """The HTTPS server (its port opened) and the TCP license server (left closed by the security group)."""
+    https = servers.start(servers.HttpHandler, pki.server_context())
+    license_server = servers.start(servers.SilentHandler)
+    yield https, license_server
+    https.stop()
+    license_server.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, loopback):
+    """moto + the emulator with a LocalWdlExecutor, a VPC whose private subnets go out through an available NAT
+    gateway, and, from the omics_vpc_networking role, a security group opened to the HTTPS server only and the
+    HealthOmics configuration."""
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    moto_url = f"http://{host}:{port}"
+    executor = LocalWdlExecutor(moto_url, run_timeout=60, drop_timeout=1.0, work_dir=tmp_path_factory.mktemp("runs"))
+    emulator = OmicsEmulator(ec2_endpoint=moto_url, delay=0.02, executor=executor)
+    emulator.start()
+    try:
+        https, _license_server = loopback
+        SESSION.client("s3", endpoint_url=moto_url).create_bucket(Bucket=BUCKET)
+        subnets = build_vpc(SESSION.client("ec2", endpoint_url=moto_url))
+        networking = open_network(emulator.url, tmp_path_factory.mktemp("networking"), subnets, [
+            {"name": "results-portal", "kind": "https", "url": f"https://127.0.0.1:{https.port}/ok"}])
+        omics = SESSION.client("omics", endpoint_url=emulator.url, config=OMICS_CONFIG)
+        yield {"url": emulator.url, "moto": moto_url, "omics": omics, "networking": networking}
+    finally:
+        emulator.stop()
+        moto.stop()
+
+
+def build_vpc(ec2):
+    """Private subnets in 2 AZs routed to an available NAT gateway in a public subnet (IGW route); returns them."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    zones = sorted(zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"])[:2]
+    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.60.0.0/24", AvailabilityZone=zones[0])["Subnet"]["SubnetId"]
+    private = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.60.{index + 1}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+               for index, zone in enumerate(zones)]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    public_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    private_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    for subnet in private:
+        ec2.associate_route_table(RouteTableId=private_table, SubnetId=subnet)
+    return private
+
+
+def open_network(endpoint, tmp_path, subnets, destinations):
+    """The omics_vpc_networking role (through its example playbook): a security group with exactly the egress rules
+    of ``destinations`` and the HealthOmics configuration CONFIGURATION; returns the role's result."""
+    variables = tmp_path / "networking.json"
+    variables.write_text(json.dumps({
+        "omics_vpc_networking_name": CONFIGURATION,
+        "omics_vpc_networking_subnets": subnets,
+        "omics_vpc_networking_destinations": destinations,
+        "omics_vpc_networking_poll_interval": 1,
+    }))
+    _, result = ansible_playbook(NETWORKING_PLAYBOOK, endpoint, tmp_path, "-e", f"@{variables}")
+    return result
+
+
+def run_playbook(stack, tmp_path, extra_vars):
+    """Run the playbook with extra vars from a JSON file; it is expected to fail here (unreachable or bad input)."""
+    vars_file = tmp_path / "extra-vars.json"
+    vars_file.write_text(json.dumps(extra_vars))
+    completed, _ = ansible_playbook(PLAYBOOK, stack["url"], tmp_path, "-e", f"@{vars_file}", check=False)
+    return completed, completed.stdout + completed.stderr
+
+
+def role_exists(stack, name):
+    try:
+        SESSION.client("iam", endpoint_url=stack["moto"]).get_role(RoleName=name)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "NoSuchEntity"
+        return False
+    return True
+
+
+def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
+    destinations_file = tmp_path / "destinations.yml"  # the playbook's other way in: a file, list or {destinations: [...]}
+    destinations_file.write_text(json.dumps({"destinations": [
+        {"name": "mystery", "kind": "gopher", "host": "127.0.0.1"},
+        {"name": "sentieon", "kind": "tcp", "host": "127.0.0.1", "port": 70000},
+    ]}))
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations_file": str(destinations_file),
+        "configuration": CONFIGURATION, "output_uri": f"s3://{BUCKET}/bad/",
+        "workflow_name": "connectivity-bad", "role_name": "connectivity-bad-role", "report_dir": str(tmp_path / "reports"),
+    })
+
+    assert completed.returncode != 0
+    assert "Bad connectivity-test destinations, nothing was created" in output
+    assert 'destinations[0] \\"mystery\\": kind \\"gopher\\" is unknown' in output
+    assert "port 70000 is not a port number" in output
+    assert not role_exists(stack, "connectivity-bad-role")
+    assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-bad"] == []
+    assert stack["omics"].list_runs()["items"] == []
+    assert not (tmp_path / "reports").exists()
+
+
+def test_connectivity_test_names_the_destination_the_security_group_blocks(stack, loopback, pki, tmp_path):
+    https, license_server = loopback
+    # The network is open to the HTTPS server only: one egress rule, to 127.0.0.1/32 on its port.
+    group = SESSION.client("ec2", endpoint_url=stack["moto"]).describe_security_groups(
+        GroupIds=[stack["networking"]["security_group"]["id"]])["SecurityGroups"][0]
+    assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"], [r["CidrIp"] for r in rule["IpRanges"]])
+            for rule in group["IpPermissionsEgress"]] == [("tcp", https.port, https.port, ["127.0.0.1/32"])]
+    reports = tmp_path / "reports"
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations": [
+            {"name": "results-portal", "kind": "https", "url": f"https://127.0.0.1:{https.port}/ok"},
+            {"name": "sentieon-license", "kind": "tcp", "host": "127.0.0.1", "port": license_server.port,
+             "description": "license server <primary> & \"backup\""},
+        ],
+        "configuration": CONFIGURATION, "output_uri": f"s3://{BUCKET}/connectivity/",
+        "ca_bundle": str(pki.ca_pem), "timeout_seconds": 3, "wait_timeout": 120,
+        "report_dir": str(reports), "probe_from_controller": True,
+    })
+
+    # The play fails naming the blocked destination, its failure class and likely cause, and not the allowed one.
+    assert completed.returncode != 0, output[-4000:]
+    failure = [line for line in output.splitlines() if "destinations unreachable from HealthOmics configuration" in line]
+    assert failure, output[-4000:]
+    assert "1 of 2 destinations unreachable from HealthOmics configuration connectivity-vpc" in output
+    assert f"sentieon-license (tcp 127.0.0.1:{license_server.port}): timeout at tcp:" in output
+    assert "security group" in output
+    assert "reachable from the controller: the VPC path (security group, route, NAT) blocks it" in output
+    assert "results-portal (https" not in output
+    assert https.requests, "the allowed HTTPS server was never reached from the run"
+
+    # The JSON report, the JUnit XML and the Markdown summary.
+    report = json.loads((reports / "connectivity-report.json").read_text())
+    assert report["summary"] == {"total": 2, "ok": 1, "failed": 1}
+    by_name = {item["name"]: item for item in report["destinations"]}
+    assert by_name["results-portal"]["ok"] is True
+    assert [stage["stage"] for stage in by_name["results-portal"]["stages"]] == ["dns", "tcp", "tls", "http"]
+    assert by_name["sentieon-license"]["failure"]["class"] == "timeout"
+    assert report["run"]["status"] == "COMPLETED"
+    assert "blocks it" in report["controller"]["sentieon-license"]
+
+    suites = ET.parse(reports / "connectivity-report.xml").getroot()
+    suite = suites.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "1", "0")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert set(cases) == {"results-portal", "sentieon-license"}
+    assert cases["results-portal"].find("failure") is None
+    failed = cases["sentieon-license"].find("failure")
+    assert failed.get("type") == "timeout"
+    assert "security group" in failed.get("message")
+
+    markdown = (reports / "connectivity-report.md").read_text()
+    assert "1 of 2 destinations reachable" in markdown
+    assert "| sentieon-license | tcp |" in markdown and "**timeout** at tcp" in markdown
+    assert "| results-portal | https |" in markdown and "reachable |" in markdown
+
+    # The run's service role: trusted by HealthOmics, with the least-privilege inline policy.
+    iam = SESSION.client("iam", endpoint_url=stack["moto"])
+    role = iam.get_role(RoleName="genomics-aws-omics-connectivity-test")["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert trust["Statement"][0]["Principal"] == {"Service": "omics.amazonaws.com"}
+    assert trust["Statement"][0]["Action"] == "sts:AssumeRole"
+    policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="connectivity-test-run")["PolicyDocument"]
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert statements["OutputObjects"]["Resource"] == f"arn:aws:s3:::{BUCKET}/connectivity/*"
+    assert statements["OutputListing"]["Condition"] == {"StringLike": {"s3:prefix": ["connectivity", "connectivity/*"]}}
+    assert statements["WorkflowLogs"]["Resource"] == "arn:aws:logs:us-east-1:123456789012:log-group:/aws/omics/WorkflowLog:*"
+
+    # The run: VPC mode in the configuration, no run cache.
+    run = stack["omics"].get_run(id=report["run"]["id"])
+    assert (run["networkingMode"], run["configuration"]["name"]) == ("VPC", CONFIGURATION)
+    assert "cacheId" not in run
+    assert run["roleArn"] == role["Arn"]
