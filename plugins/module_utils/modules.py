@@ -16,8 +16,3 @@ class AnsibleGenomicsModule(AnsibleAWSModule):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
-
-    def _should_inject_warnings(self):
-        # ansible-core 2.19+ returns module.warn() messages by itself; amazon.aws also passing them to
-        # exit_json makes ansible-core print a deprecation notice ("Passing warnings to exit_json").
-        return False
