@@ -22,7 +22,9 @@ from moto.server import ThreadedMotoServer
 
 from tests.emulators.omics import OmicsEmulator
 from tests.emulators.omics.local_executor import LocalWdlExecutor
-from tests.unit.probe import servers
+from tests.support import loopback as servers
+
+from tests.support.customer_vpc import create_customer_vpc
 
 from .helpers import ROOT
 from .helpers import ansible_playbook
@@ -33,28 +35,22 @@ PLAYBOOK = ROOT / "playbooks" / "connectivity_test.yml"
 NETWORKING_PLAYBOOK = ROOT / "playbooks" / "omics_vpc_networking_example.yml"
 REGION = "us-east-1"
 BUCKET = "omics-connectivity-results"  # no bucket policy: see the module docstring
-CONFIGURATION = "connectivity-vpc"
+CONFIGURATION = "connectivity-vpc"  # opened to the HTTPS server only
+OPEN_CONFIGURATION = "connectivity-open"  # opened to every destination of the site
 SESSION = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
 OMICS_CONFIG = Config(inject_host_prefix=False, retries={"total_max_attempts": 1})
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return servers.Pki(tmp_path_factory.mktemp("pki"))
+def site(tmp_path_factory):
+    """The outside world on 127.0.0.1: HTTPS with a private CA, a TCP license server, FTP with a passive range, SSH."""
+    site = servers.DestinationSite(tmp_path_factory.mktemp("pki"))
+    yield site
+    site.stop()
 
 
 @pytest.fixture(scope="module")
-def loopback(pki):
-    """The HTTPS server (its port opened) and the TCP license server (left closed by the security group)."""
-    https = servers.start(servers.HttpHandler, pki.server_context())
-    license_server = servers.start(servers.SilentHandler)
-    yield https, license_server
-    https.stop()
-    license_server.stop()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, loopback):
+def stack(tmp_path_factory, site):
     """moto + the emulator with a LocalWdlExecutor, a VPC whose private subnets go out through an available NAT
     gateway, and, from the omics_vpc_networking role, a security group opened to the HTTPS server only and the
     HealthOmics configuration."""
@@ -66,45 +62,34 @@ def stack(tmp_path_factory, loopback):
     emulator = OmicsEmulator(ec2_endpoint=moto_url, delay=0.02, executor=executor)
     emulator.start()
     try:
-        https, _license_server = loopback
         SESSION.client("s3", endpoint_url=moto_url).create_bucket(Bucket=BUCKET)
-        subnets = build_vpc(SESSION.client("ec2", endpoint_url=moto_url))
-        networking = open_network(emulator.url, tmp_path_factory.mktemp("networking"), subnets, [
-            {"name": "results-portal", "kind": "https", "url": f"https://127.0.0.1:{https.port}/ok"}])
+        subnets = create_customer_vpc(moto_url, cidr_prefix="10.60", azs=2, nat_gateways=1)["private_subnets"]
+        networking = open_network(emulator.url, tmp_path_factory.mktemp("networking"), CONFIGURATION, subnets,
+                                  [destination(site, "results-portal")])
         omics = SESSION.client("omics", endpoint_url=emulator.url, config=OMICS_CONFIG)
-        yield {"url": emulator.url, "moto": moto_url, "omics": omics, "networking": networking}
+        yield {"url": emulator.url, "moto": moto_url, "omics": omics, "networking": networking, "subnets": subnets}
     finally:
         emulator.stop()
         moto.stop()
 
 
-def build_vpc(ec2):
-    """Private subnets in 2 AZs routed to an available NAT gateway in a public subnet (IGW route); returns them."""
-    vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
-    zones = sorted(zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"])[:2]
-    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.60.0.0/24", AvailabilityZone=zones[0])["Subnet"]["SubnetId"]
-    private = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.60.{index + 1}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-               for index, zone in enumerate(zones)]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
-    public_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
-    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
-    private_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
-    for subnet in private:
-        ec2.associate_route_table(RouteTableId=private_table, SubnetId=subnet)
-    return private
+@pytest.fixture(scope="module")
+def open_configuration(stack, site, tmp_path_factory):
+    """A second configuration, over the same subnets, whose security group opens every destination of the site."""
+    return open_network(stack["url"], tmp_path_factory.mktemp("networking-open"), OPEN_CONFIGURATION, stack["subnets"],
+                        site.destinations())
 
 
-def open_network(endpoint, tmp_path, subnets, destinations):
+def destination(site, name):
+    return next(item for item in site.destinations() if item["name"] == name)
+
+
+def open_network(endpoint, tmp_path, name, subnets, destinations):
     """The omics_vpc_networking role (through its example playbook): a security group with exactly the egress rules
-    of ``destinations`` and the HealthOmics configuration CONFIGURATION; returns the role's result."""
+    of ``destinations`` and the HealthOmics configuration ``name``; returns the role's result."""
     variables = tmp_path / "networking.json"
     variables.write_text(json.dumps({
-        "omics_vpc_networking_name": CONFIGURATION,
+        "omics_vpc_networking_name": name,
         "omics_vpc_networking_subnets": subnets,
         "omics_vpc_networking_destinations": destinations,
         "omics_vpc_networking_poll_interval": 1,
@@ -152,8 +137,8 @@ def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
     assert not (tmp_path / "reports").exists()
 
 
-def test_connectivity_test_names_the_destination_the_security_group_blocks(stack, loopback, pki, tmp_path):
-    https, license_server = loopback
+def test_connectivity_test_names_the_destination_the_security_group_blocks(stack, site, tmp_path):
+    https, license_server, pki = site.https, site.license_server, site.pki
     # The network is open to the HTTPS server only: one egress rule, to 127.0.0.1/32 on its port.
     group = SESSION.client("ec2", endpoint_url=stack["moto"]).describe_security_groups(
         GroupIds=[stack["networking"]["security_group"]["id"]])["SecurityGroups"][0]
@@ -225,3 +210,65 @@ def test_connectivity_test_names_the_destination_the_security_group_blocks(stack
     assert (run["networkingMode"], run["configuration"]["name"]) == ("VPC", CONFIGURATION)
     assert "cacheId" not in run
     assert run["roleArn"] == role["Arn"]
+
+
+def test_connectivity_test_passes_when_the_network_is_opened_for_every_destination(stack, site, open_configuration, tmp_path):
+    ftp_low, ftp_high = site.passive_ports
+    # omics_vpc_networking opened exactly what the four destinations need, to 127.0.0.1/32 only.
+    group = SESSION.client("ec2", endpoint_url=stack["moto"]).describe_security_groups(
+        GroupIds=[open_configuration["security_group"]["id"]])["SecurityGroups"][0]
+    assert group["IpPermissions"] == []
+    assert sorted((rule["IpProtocol"], rule["FromPort"], rule["ToPort"], tuple(r["CidrIp"] for r in rule["IpRanges"]))
+                  for rule in group["IpPermissionsEgress"]) == sorted([
+        ("tcp", site.https.port, site.https.port, ("127.0.0.1/32",)),
+        ("tcp", site.license_server.port, site.license_server.port, ("127.0.0.1/32",)),
+        ("tcp", site.ftp.port, site.ftp.port, ("127.0.0.1/32",)),
+        ("tcp", ftp_low, ftp_high, ("127.0.0.1/32",)),
+        ("tcp", site.ssh.port, site.ssh.port, ("127.0.0.1/32",)),
+    ])
+    data_connections_before = len(site.ftp.data_connections)
+    reports = tmp_path / "reports"
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations": site.destinations(), "configuration": OPEN_CONFIGURATION,
+        "output_uri": f"s3://{BUCKET}/connectivity-open/", "workflow_name": "connectivity-open",
+        "ca_bundle": str(site.pki.ca_pem), "timeout_seconds": 3, "wait_timeout": 120, "report_dir": str(reports),
+    })
+
+    assert completed.returncode == 0, output[-4000:]
+    assert "4 of 4 destinations reachable from configuration connectivity-open" in output
+    assert "destinations unreachable from HealthOmics configuration" not in output
+    report = json.loads((reports / "connectivity-report.json").read_text())
+    assert report["summary"] == {"total": 4, "ok": 4, "failed": 0}
+    stages = {item["name"]: [stage["stage"] for stage in item["stages"]] for item in report["destinations"]}
+    assert stages == {
+        "results-portal": ["dns", "tcp", "tls", "http"],
+        "sentieon-license": ["dns", "tcp"],
+        "reference-ftp": ["dns", "tcp", "ftp_banner", "ftp_login", "ftp_passive"],
+        "partner-sftp": ["dns", "tcp", "ssh_banner"],
+    }, stages
+    # The FTP check opened a real data connection inside the passive range, and the run reached each server.
+    assert len(site.ftp.data_connections) > data_connections_before
+    suite = ET.parse(reports / "connectivity-report.xml").getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "0", "0")
+    assert [case.find("failure") for case in suite.iter("testcase")] == [None] * 4
+    assert "4 of 4 destinations reachable" in (reports / "connectivity-report.md").read_text()
+
+
+def test_connectivity_test_reports_without_failing_when_told_not_to(stack, site, tmp_path):
+    reports = tmp_path / "reports"
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations": [destination(site, "results-portal"), destination(site, "sentieon-license")],
+        "configuration": CONFIGURATION, "output_uri": f"s3://{BUCKET}/connectivity-report-only/",
+        "ca_bundle": str(site.pki.ca_pem), "timeout_seconds": 2, "wait_timeout": 120, "report_dir": str(reports),
+        "fail_on_unreachable": False,
+    })
+
+    # The play succeeds, and still says what is unreachable and why, in its output and in every report.
+    assert completed.returncode == 0, output[-4000:]
+    assert "1 of 2 destinations reachable from configuration connectivity-vpc" in output
+    assert "sentieon-license" in output and "timeout" in output
+    report = json.loads((reports / "connectivity-report.json").read_text())
+    assert report["summary"] == {"total": 2, "ok": 1, "failed": 1}
+    assert [item["name"] for item in report["destinations"] if not item["ok"]] == ["sentieon-license"]
+    suite = ET.parse(reports / "connectivity-report.xml").getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")

@@ -11,6 +11,7 @@ import pytest
 
 from tests.emulators.omics import OmicsEmulator
 
+from tests.support.customer_vpc import create_customer_vpc
 from .helpers import ROOT
 from .helpers import ansible_playbook
 from .helpers import client
@@ -56,32 +57,14 @@ def emulator(moto_endpoint):
     emulator.stop()
 
 
-def build_network(endpoint, azs=("us-east-1a", "us-east-1b")):
-    """A VPC as HealthOmics wants it: per AZ a public subnet routed to an internet gateway, holding an available
+def build_network(endpoint):
+    """A VPC as HealthOmics wants it: per AZ (2) a public subnet routed to an internet gateway, holding an available
     NAT gateway, and a private subnet routed to that NAT gateway. Plus a security group for extra_security_groups."""
-    ec2 = client("ec2", endpoint)
-    vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # private DNS on interface endpoints
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    network = {"vpc": vpc, "public": [], "private": [], "nat": []}
-    for index, az in enumerate(azs):
-        public = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{index}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
-        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-        ec2.associate_route_table(RouteTableId=table, SubnetId=public)
-        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
-        nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
-        private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{10 + index}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
-        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-        ec2.associate_route_table(RouteTableId=table, SubnetId=private)
-        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
-        network["public"].append(public)
-        network["private"].append(private)
-        network["nat"].append(nat)
-    ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=network["nat"], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
-    network["extra_sg"] = ec2.create_security_group(VpcId=vpc, GroupName="site-proxy", Description="the site's proxy")["GroupId"]
-    return network
+    vpc = create_customer_vpc(endpoint, cidr_prefix="10.30", azs=2, nat_gateways="per_az")
+    extra_sg = client("ec2", endpoint).create_security_group(
+        VpcId=vpc["vpc_id"], GroupName="site-proxy", Description="the site's proxy")["GroupId"]
+    return {"vpc": vpc["vpc_id"], "public": vpc["public_subnets"], "private": vpc["private_subnets"], "nat": vpc["nat_gateways"],
+            "extra_sg": extra_sg}
 
 
 def role_vars(network, **overrides):

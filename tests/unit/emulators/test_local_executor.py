@@ -33,6 +33,7 @@ from tests.emulators.omics.egress import NetworkSettings, decide, vpc_policy
 from tests.emulators.omics.local_executor import LocalWdlExecutor
 from tests.emulators.omics.network import ResolvedVpc
 from tests.emulators.omics.task_sitecustomize import POLICY_ENV
+from tests.support.customer_vpc import build_customer_vpc
 
 REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
@@ -289,32 +290,18 @@ class Vpc:
 
 
 def build_vpc(ec2, second_octet: int, allowed_port: int | None = None) -> Vpc:
-    """Private subnets routed to an available NAT gateway in a public subnet (IGW route), one security
+    """Private subnets in 2 AZs routed to an available NAT gateway in a public subnet (IGW route), one security
     group whose only egress rule is ``tcp <allowed_port> 127.0.0.1/32`` (moto's allow-all rule removed)."""
-    prefix = f"10.{second_octet}"
-    vpc_id = ec2.create_vpc(CidrBlock=f"{prefix}.0.0/16")["Vpc"]["VpcId"]
-    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{prefix}.0.0/24")["Subnet"]["SubnetId"]
-    private = tuple(ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{prefix}.{index}.0/24")["Subnet"]["SubnetId"]
-                    for index in (1, 2))
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
-    public_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
-    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
-    private_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
-    for subnet in private:
-        ec2.associate_route_table(RouteTableId=private_table, SubnetId=subnet)
-    group = ec2.create_security_group(VpcId=vpc_id, GroupName=f"omics-run-{second_octet}",
+    vpc = build_customer_vpc(ec2, f"10.{second_octet}", azs=2, nat_gateways=1)
+    group = ec2.create_security_group(VpcId=vpc["vpc_id"], GroupName=f"omics-run-{second_octet}",
                                       Description="omics runs")["GroupId"]
     ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     if allowed_port is not None:
         ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": allowed_port, "ToPort": allowed_port,
             "IpRanges": [{"CidrIp": "127.0.0.1/32", "Description": "license server"}]}])
-    return Vpc(vpc_id, private, public, group, private_table, nat)
+    return Vpc(vpc["vpc_id"], tuple(vpc["private_subnets"]), vpc["public_subnets"][0], group, vpc["private_route_tables"][0],
+               vpc["nat_gateways"][0])
 
 
 _octets = iter(range(100, 250))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from . import servers
+from tests.support import loopback as servers
 
 ROOT = Path(__file__).resolve().parents[3]
 FILES = ROOT / "roles" / "omics_connectivity_test" / "files"

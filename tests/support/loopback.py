@@ -1,4 +1,5 @@
-"""Real servers on 127.0.0.1 for the connectivity probe's tests, and a private CA for them.
+"""Real servers on 127.0.0.1, and a private CA for them: the outside world of the connectivity probe's
+tests, of the connectivity-test playbook tests and of `make demo`.
 
 Every server binds 127.0.0.1 and an ephemeral port; nothing here opens a connection anywhere
 else. An FTP server advertises 127.0.0.2 in its PASV replies (still loopback) to show that the
@@ -35,6 +36,7 @@ class Pki:
         import ipaddress
 
         self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
         now = datetime.datetime.now(datetime.timezone.utc)
         day = datetime.timedelta(days=1)
 
@@ -217,7 +219,8 @@ class FtpHandler(socketserver.StreamRequestHandler):
     """A small FTP server: login, AUTH TLS, PASV/EPSV with a configurable data port.
 
     Options: ``passive``: "open" (a real data listener), "closed" (a port nobody listens on),
-    or an int (that port, e.g. a listener whose backlog is full); ``epsv_only``; ``auth_tls``
+    or an int (that port, e.g. a listener whose backlog is full); ``passive_ports`` (low, high): where
+    "open" data listeners bind, as a server behind a firewall is configured; ``epsv_only``; ``auth_tls``
     (explicit FTPS; needs ``tls_context``); ``users`` {name: password or None for any}.
     """
 
@@ -284,9 +287,7 @@ class FtpHandler(socketserver.StreamRequestHandler):
             return passive
         if passive == "closed":
             return closed_port()
-        listener = socket.socket()
-        listener.bind((LOOPBACK, 0))
-        listener.listen(1)
+        listener = _bind_listener(self.server.options.get("passive_ports"))
         listener.settimeout(5)
 
         def accept_once():
@@ -301,6 +302,39 @@ class FtpHandler(socketserver.StreamRequestHandler):
 
         threading.Thread(target=accept_once, daemon=True).start()
         return listener.getsockname()[1]
+
+
+def _bind_listener(port_range=None):
+    """A listening socket on 127.0.0.1: on an ephemeral port, or on the first free port of ``port_range``."""
+    candidates = range(port_range[0], port_range[1] + 1) if port_range else [0]
+    for port in candidates:
+        listener = socket.socket()
+        try:
+            listener.bind((LOOPBACK, port))
+        except OSError:
+            listener.close()
+            continue
+        listener.listen(1)
+        return listener
+    raise OSError(f"no free port in {port_range[0]}-{port_range[1]} on {LOOPBACK}")
+
+
+def free_port_range(size, low=20000, high=32000):
+    """``size`` consecutive ports free on 127.0.0.1, below Linux's ephemeral range (so that outgoing
+    connections do not take them meanwhile): an FTP server's passive range."""
+    for first in range(low, high - size, size):
+        if all(_is_free(port) for port in range(first, first + size)):
+            return first, first + size - 1
+    raise OSError(f"no {size} consecutive free ports between {low} and {high}")
+
+
+def _is_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
 
 
 def start(handler, ssl_context=None, **options):
@@ -349,3 +383,33 @@ class Blackhole:
         for sock in self.held:
             sock.close()
         self.listener.close()
+
+
+class DestinationSite:
+    """What VPC-connected runs reach in the demo and the end-to-end tests, all on 127.0.0.1: an HTTPS server
+    with its own CA, a TCP "license server", an FTP server with a passive port range and an SSH server (its
+    banner). ``destinations()`` declares them in the probe's schema, the list both roles take."""
+
+    def __init__(self, pki_directory: Path, passive_range_size=10):
+        self.pki = Pki(pki_directory)
+        self.https = start(HttpHandler, self.pki.server_context())
+        self.license_server = start(SilentHandler)
+        self.passive_ports = free_port_range(passive_range_size)
+        self.ftp = start(FtpHandler, passive_ports=self.passive_ports)
+        self.ssh = start(SshBannerHandler)
+
+    def destinations(self):
+        return [
+            {"name": "results-portal", "kind": "https", "url": f"https://{LOOPBACK}:{self.https.port}/ok",
+             "description": "HTTPS with a private CA"},
+            {"name": "sentieon-license", "kind": "tcp", "host": LOOPBACK, "port": self.license_server.port,
+             "description": "license server"},
+            {"name": "reference-ftp", "kind": "ftp", "host": LOOPBACK, "port": self.ftp.port,
+             "passive_ports": list(self.passive_ports), "description": "public dataset over FTP"},
+            {"name": "partner-sftp", "kind": "sftp", "host": LOOPBACK, "port": self.ssh.port,
+             "description": "partner's SFTP server"},
+        ]
+
+    def stop(self):
+        for server in (self.https, self.license_server, self.ftp, self.ssh):
+            server.stop()
