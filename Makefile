@@ -1,5 +1,5 @@
 # genomics.aws: everything a fresh machine needs is set up by these targets.
-#   make demo   activate, re-activate (no change) and deactivate a region against a local moto server
+#   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, on local moto
 #   make test   the test suite (unit, module and playbook tests against moto on 127.0.0.1)
 
 PYTHON ?= python3

@@ -1,13 +1,22 @@
-"""`make demo`: activate, re-activate and deactivate a region against a local moto server.
+"""`make demo`: the collection's two halves against local stand-ins for AWS, on 127.0.0.1 only.
 
-No AWS account or credentials are needed: a moto server on 127.0.0.1 stands in for AWS, and the
-playbooks are the ones you would run against real AWS, given the moto endpoint as an override.
-Along the way: the activation report (a Mermaid diagram of the VPC, the ids, the monthly cost
-estimate) and an endpoint audit of a customer's own VPC ("bring your own VPC").
+1. AGC core infrastructure: activate, re-activate (no change) and deactivate a region against a moto
+   server, with the activation report (a Mermaid diagram of the VPC, the ids, the monthly cost estimate)
+   and an endpoint audit of a customer's own VPC ("bring your own VPC").
+2. HealthOmics VPC-connected runs: moto plus the project's HealthOmics emulator, which runs WDL tasks on
+   this machine under the configuration's security group and routes. Four real servers stand for the
+   outside world (HTTPS with its own CA, a TCP license server, FTP with a passive port range, an SSH
+   server); the omics_vpc_networking playbook opens the network to them and the connectivity test
+   proves it from inside the VPC, with its table and its JSON, JUnit XML and Markdown reports.
+
+No AWS account or credentials are needed; the playbooks are the ones you would run against real AWS,
+given the local endpoint as an override. `--part agc` or `--part omics` runs one half.
 """
 
+import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,11 +31,16 @@ REGION = "us-east-1"
 # Fake credentials for moto. Ansible masks the secret wherever it appears in output, so it is a string
 # that appears nowhere else.
 CREDENTIALS = {"aws_access_key_id": "AKIAMOTOLOCAL0000000", "aws_secret_access_key": "moto-local-secret-not-a-real-key"}
-# The activation report is kept after the demo, under .build/ (ignored by git and by ansible-galaxy build).
+# The reports are kept after the demo, under .build/ (ignored by git and by ansible-galaxy build).
 REPORT = ROOT / ".build" / "demo" / "activation-report.md"
+CONNECTIVITY_REPORTS = ROOT / ".build" / "demo" / "connectivity-test"
+# Where the connectivity-test run writes its outputs. No TLS-only bucket policy here: moto applies a policy's
+# Deny statements but not their Conditions, so it would deny the run's HTTPS writes that real S3 allows.
+RESULTS_BUCKET = "genomics-demo-omics-results"
 
 sys.path.insert(0, str(ROOT))
-from tests.playbooks.customer_vpc import create_customer_vpc  # noqa: E402
+from tests.support.customer_vpc import create_customer_vpc  # noqa: E402
+from tests.support.loopback import DestinationSite  # noqa: E402
 
 
 def free_port():
@@ -48,6 +62,9 @@ def environment():
         ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
         ANSIBLE_FORCE_COLOR=env.get("ANSIBLE_FORCE_COLOR", "true" if sys.stdout.isatty() else "false"),
         ANSIBLE_DEPRECATION_WARNINGS="false",
+        # The playbooks run on the implicit localhost (with this Python, which has boto3): no inventory to warn about.
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
@@ -71,18 +88,41 @@ def start_moto(port, env):
     raise SystemExit("moto_server did not start")
 
 
+def start_omics_emulator(moto_url, env, work_dir):
+    """The HealthOmics emulator, as its own process: the one endpoint of the HealthOmics playbooks. It answers
+    omics itself, forwards EC2, S3 and IAM to moto, and runs the workflows' WDL tasks here (--executor local)."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.emulators.omics", "--executor", "local", "--ec2-endpoint", moto_url,
+         "--delay", "0.2", "--connect-drop-timeout", "2", "--work-dir", str(work_dir)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    line = server.stdout.readline()  # "omics emulator listening on http://127.0.0.1:<port>"
+    if "listening on " not in line:
+        server.kill()
+        raise SystemExit("the HealthOmics emulator did not start")
+    return server, line.rsplit(" ", 1)[1].strip()
+
+
 def banner(text):
     print(f"\n\033[1m==> {text}\033[0m" if sys.stdout.isatty() else f"\n==> {text}", flush=True)
 
 
-def playbook(name, endpoint, env, report, *extra):
+def playbook(name, endpoint, env, *extra, report=None):
+    """Run one of the collection's playbooks; returns what it wrote to ``report`` (its report_file), if asked."""
     command = [
         str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / name),
-        "-e", f"aws_endpoint_url={endpoint}", "-e", f"aws_region={REGION}", "-e", f"report_file={report}",
-        "-e", "poll_interval=1", *extra,
+        "-e", f"aws_endpoint_url={endpoint}", "-e", f"aws_region={REGION}", "-e", "poll_interval=1", *extra,
     ]
+    if report:
+        command += ["-e", f"report_file={report}"]
     subprocess.run(command, env=env, check=True, cwd=ROOT)
-    return json.loads(Path(report).read_text())
+    return json.loads(Path(report).read_text()) if report else None
+
+
+def vars_file(directory, name, variables):
+    path = Path(directory) / name
+    path.write_text(json.dumps(variables, indent=2))
+    return "-e", f"@{path}"
 
 
 def show_report(path):
@@ -116,29 +156,110 @@ def summary(first, second, third, audit):
     print(f"  to add them    ansible-playbook genomics.aws.endpoints_audit -e vpc={audit['vpc_id']} -e ensure=true")
 
 
+def agc_part(endpoint, env, scratch):
+    """Activate, re-activate, deactivate; then audit a customer VPC's endpoints."""
+    banner(f"moto_server on {endpoint}: activate the region (agc account activate)")
+    first = playbook("activate.yml", endpoint, env, "-e", f"activation_report={REPORT}", report=f"{scratch}/first.json")
+    show_report(REPORT)
+    banner("Activate again with the same options: nothing to change")
+    second = playbook("activate.yml", endpoint, env, "-e", f"activation_report={REPORT}", report=f"{scratch}/second.json")
+    banner("Deactivate (agc account deactivate): delete the core, keep the data")
+    third = playbook("deactivate.yml", endpoint, env, report=f"{scratch}/third.json")
+    banner("Bring your own VPC: a customer VPC (public subnets to an IGW, private subnets), audited for endpoints")
+    vpc = create_customer_vpc(endpoint, REGION, **CREDENTIALS)
+    print(f"created with boto3: {vpc['vpc_id']}, public {', '.join(vpc['public_subnets'])}, private {', '.join(vpc['private_subnets'])}")
+    audit = playbook("endpoints_audit.yml", endpoint, env, "-e", f"vpc={vpc['vpc_id']}", report=f"{scratch}/audit.json")
+    summary(first, second, third, audit)
+    if second["changed"] or not first["changed"]:
+        raise SystemExit("demo failed: the second activation should change nothing")
+    if audit["audit"]["present"] or len(audit["audit"]["missing"]) != 9:
+        raise SystemExit("demo failed: the bare customer VPC should lack all 9 endpoints")
+
+
+def omics_part(moto_url, env, scratch):
+    """Open a VPC to four loopback servers for HealthOmics runs, then prove it with the connectivity test."""
+    shutil.rmtree(CONNECTIVITY_REPORTS, ignore_errors=True)  # a verdict only from this run
+    site = DestinationSite(Path(scratch) / "pki")
+    emulator, omics_url = start_omics_emulator(moto_url, env, Path(scratch))
+    try:
+        banner(f"HealthOmics emulator on {omics_url} (forwarding EC2, S3 and IAM to moto): the outside world on 127.0.0.1")
+        destinations = site.destinations()
+        for destination in destinations:
+            where = destination.get("url") or f"{destination['host']}:{destination['port']}"
+            extra = " (passive ports {}-{})".format(*destination["passive_ports"]) if "passive_ports" in destination else ""
+            print(f"  {destination['name']:17} {destination['kind']:6} {where}{extra}  {destination['description']}")
+        vpc = create_customer_vpc(moto_url, REGION, cidr_prefix="10.40", azs=2, nat_gateways="per_az", **CREDENTIALS)
+        print(f"A VPC for the runs, built with boto3: {vpc['vpc_id']}, private subnets {', '.join(vpc['private_subnets'])}, "
+              f"each routed to a NAT gateway ({', '.join(vpc['nat_gateways'])}) in a public subnet")
+        boto3_client("s3", moto_url).create_bucket(Bucket=RESULTS_BUCKET)
+
+        banner("Open the network for these destinations (playbooks/omics_vpc_networking_example.yml)")
+        networking = playbook("omics_vpc_networking_example.yml", omics_url, env,
+                              *vars_file(scratch, "networking-vars.json", {
+                                  "omics_vpc_networking_name": "demo-vpc-runs",
+                                  "omics_vpc_networking_subnets": vpc["private_subnets"],
+                                  "omics_vpc_networking_destinations": destinations,
+                                  "omics_vpc_networking_poll_interval": 1,
+                              }), report=f"{scratch}/networking.json")
+
+        banner("Prove it from inside the VPC: the connectivity test (playbooks/connectivity_test.yml)")
+        playbook("connectivity_test.yml", omics_url, env,
+                 *vars_file(scratch, "connectivity-vars.json", {
+                     "destinations": destinations, "configuration": "demo-vpc-runs",
+                     "output_uri": f"s3://{RESULTS_BUCKET}/connectivity-test/", "ca_bundle": str(site.pki.ca_pem),
+                     "timeout_seconds": 3, "wait_timeout": 300, "report_dir": str(CONNECTIVITY_REPORTS),
+                     "probe_from_controller": True,
+                 }))
+        run = omics_client(omics_url).get_run(id=report_run_id())
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+        site.stop()
+    report = json.loads((CONNECTIVITY_REPORTS / "connectivity-report.json").read_text())
+    group = networking["security_group"]
+    print("\nHealthOmics VPC-connected runs:")
+    print(f"  configuration  {networking['vpc_configuration']['name']} ({networking['vpc_configuration']['status']}) over "
+          f"{len(vpc['private_subnets'])} private subnets; security group {group['id']}: "
+          f"{len(group['ip_permissions_egress'])} egress rules, {len(group['ip_permissions'])} ingress")
+    print(f"  test run       {run['id']} {run['status']}, networking mode {run['networkingMode']} in {run['configuration']['name']}, "
+          f"run cache: {run.get('cacheId', 'none')}")
+    print(f"  verdict        {report['summary']['ok']} of {report['summary']['total']} destinations reachable from inside the VPC")
+    print(f"  reports        {', '.join(sorted(str(path) for path in CONNECTIVITY_REPORTS.iterdir()))}")
+    if report["summary"]["ok"] != report["summary"]["total"] or report["summary"]["total"] != len(destinations):
+        raise SystemExit("demo failed: every destination should be reachable from the VPC")
+
+
+def boto3_client(service, endpoint, **options):
+    import boto3
+
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint, **CREDENTIALS, **options)
+
+
+def omics_client(endpoint):
+    from botocore.config import Config
+
+    # HealthOmics' model prefixes host names (workflows-, analytics-...), which a local endpoint has no use for.
+    return boto3_client("omics", endpoint, config=Config(inject_host_prefix=False))
+
+
+def report_run_id():
+    return json.loads((CONNECTIVITY_REPORTS / "connectivity-report.json").read_text())["run"]["id"]
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=("all", "agc", "omics"), default="all", help="which half to run (default: both)")
+    part = parser.parse_args().part
     started = time.monotonic()
     env = environment()
     server, endpoint = start_moto(free_port(), env)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(prefix="agc-walkthrough-") as scratch:
-            banner(f"moto_server on {endpoint}: activate the region (agc account activate)")
-            first = playbook("activate.yml", endpoint, env, f"{scratch}/first.json", "-e", f"activation_report={REPORT}")
-            show_report(REPORT)
-            banner("Activate again with the same options: nothing to change")
-            second = playbook("activate.yml", endpoint, env, f"{scratch}/second.json", "-e", f"activation_report={REPORT}")
-            banner("Deactivate (agc account deactivate): delete the core, keep the data")
-            third = playbook("deactivate.yml", endpoint, env, f"{scratch}/third.json")
-            banner("Bring your own VPC: a customer VPC (public subnets to an IGW, private subnets), audited for endpoints")
-            vpc = create_customer_vpc(endpoint, REGION, **CREDENTIALS)
-            print(f"created with boto3: {vpc['vpc_id']}, public {', '.join(vpc['public_subnets'])}, private {', '.join(vpc['private_subnets'])}")
-            audit = playbook("endpoints_audit.yml", endpoint, env, f"{scratch}/audit.json", "-e", f"vpc={vpc['vpc_id']}")
-        summary(first, second, third, audit)
-        if second["changed"] or not first["changed"]:
-            raise SystemExit("demo failed: the second activation should change nothing")
-        if audit["audit"]["present"] or len(audit["audit"]["missing"]) != 9:
-            raise SystemExit("demo failed: the bare customer VPC should lack all 9 endpoints")
+        with tempfile.TemporaryDirectory(prefix="genomics-aws-demo-") as scratch:
+            if part in ("all", "agc"):
+                agc_part(endpoint, env, scratch)
+            if part in ("all", "omics"):
+                omics_part(endpoint, env, scratch)
         print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     finally:
         server.terminate()
