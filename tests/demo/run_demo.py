@@ -31,9 +31,8 @@ REGION = "us-east-1"
 # Fake credentials for moto. Ansible masks the secret wherever it appears in output, so it is a string
 # that appears nowhere else.
 CREDENTIALS = {"aws_access_key_id": "AKIAMOTOLOCAL0000000", "aws_secret_access_key": "moto-local-secret-not-a-real-key"}
-# The reports are kept after the demo, under .build/ (ignored by git and by ansible-galaxy build).
-REPORT = ROOT / ".build" / "demo" / "activation-report.md"
-CONNECTIVITY_REPORTS = ROOT / ".build" / "demo" / "connectivity-test"
+# The reports are kept after the demo, by default under .build/ (ignored by git and by ansible-galaxy build).
+REPORTS = ROOT / ".build" / "demo"
 # Where the connectivity-test run writes its outputs. No TLS-only bucket policy here: moto applies a policy's
 # Deny statements but not their Conditions, so it would deny the run's HTTPS writes that real S3 allows.
 RESULTS_BUCKET = "genomics-demo-omics-results"
@@ -135,7 +134,7 @@ def show_report(path):
     print(cost)
 
 
-def summary(first, second, third, audit):
+def summary(first, second, third, audit, reports):
     core = first["core_infrastructure"]
     print("\nWhat activation built (moto, account {account_id}, {region}):".format(**core))
     print(f"  VPC            {core['vpc']['id']} {core['vpc']['cidr_block']} (managed)")
@@ -145,7 +144,7 @@ def summary(first, second, third, audit):
     print(f"  bucket         {core['bucket']['url']}")
     print(f"  compute AMI    {core['compute_image']}")
     print(f"  changes        {len(first['changes'])} on the first run, {len(second['changes'])} on the second (changed={second['changed']})")
-    print(f"  report         {REPORT}")
+    print(f"  report         {reports / 'activation-report.md'}")
     retained = third["retained"]
     print("\nWhat deactivation did:")
     print(f"  deleted        {len(third['changes'])} steps, ending with: {third['changes'][-2]}; {third['changes'][-1]}")
@@ -156,29 +155,31 @@ def summary(first, second, third, audit):
     print(f"  to add them    ansible-playbook genomics.aws.endpoints_audit -e vpc={audit['vpc_id']} -e ensure=true")
 
 
-def agc_part(endpoint, env, scratch):
+def agc_part(endpoint, env, scratch, reports):
     """Activate, re-activate, deactivate; then audit a customer VPC's endpoints."""
+    activation_report = reports / "activation-report.md"
     banner(f"moto_server on {endpoint}: activate the region (agc account activate)")
-    first = playbook("activate.yml", endpoint, env, "-e", f"activation_report={REPORT}", report=f"{scratch}/first.json")
-    show_report(REPORT)
+    first = playbook("activate.yml", endpoint, env, "-e", f"activation_report={activation_report}", report=f"{scratch}/first.json")
+    show_report(activation_report)
     banner("Activate again with the same options: nothing to change")
-    second = playbook("activate.yml", endpoint, env, "-e", f"activation_report={REPORT}", report=f"{scratch}/second.json")
+    second = playbook("activate.yml", endpoint, env, "-e", f"activation_report={activation_report}", report=f"{scratch}/second.json")
     banner("Deactivate (agc account deactivate): delete the core, keep the data")
     third = playbook("deactivate.yml", endpoint, env, report=f"{scratch}/third.json")
     banner("Bring your own VPC: a customer VPC (public subnets to an IGW, private subnets), audited for endpoints")
     vpc = create_customer_vpc(endpoint, REGION, **CREDENTIALS)
     print(f"created with boto3: {vpc['vpc_id']}, public {', '.join(vpc['public_subnets'])}, private {', '.join(vpc['private_subnets'])}")
     audit = playbook("endpoints_audit.yml", endpoint, env, "-e", f"vpc={vpc['vpc_id']}", report=f"{scratch}/audit.json")
-    summary(first, second, third, audit)
+    summary(first, second, third, audit, reports)
     if second["changed"] or not first["changed"]:
         raise SystemExit("demo failed: the second activation should change nothing")
     if audit["audit"]["present"] or len(audit["audit"]["missing"]) != 9:
         raise SystemExit("demo failed: the bare customer VPC should lack all 9 endpoints")
 
 
-def omics_part(moto_url, env, scratch):
+def omics_part(moto_url, env, scratch, reports):
     """Open a VPC to four loopback servers for HealthOmics runs, then prove it with the connectivity test."""
-    shutil.rmtree(CONNECTIVITY_REPORTS, ignore_errors=True)  # a verdict only from this run
+    connectivity_reports = reports / "connectivity-test"
+    shutil.rmtree(connectivity_reports, ignore_errors=True)  # a verdict only from this run
     site = DestinationSite(Path(scratch) / "pki")
     emulator, omics_url = start_omics_emulator(moto_url, env, Path(scratch))
     try:
@@ -207,15 +208,15 @@ def omics_part(moto_url, env, scratch):
                  *vars_file(scratch, "connectivity-vars.json", {
                      "destinations": destinations, "configuration": "demo-vpc-runs",
                      "output_uri": f"s3://{RESULTS_BUCKET}/connectivity-test/", "ca_bundle": str(site.pki.ca_pem),
-                     "timeout_seconds": 3, "wait_timeout": 300, "report_dir": str(CONNECTIVITY_REPORTS),
+                     "timeout_seconds": 3, "wait_timeout": 300, "report_dir": str(connectivity_reports),
                      "probe_from_controller": True,
                  }))
-        run = omics_client(omics_url).get_run(id=report_run_id())
+        report = json.loads((connectivity_reports / "connectivity-report.json").read_text())
+        run = omics_client(omics_url).get_run(id=report["run"]["id"])
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
         site.stop()
-    report = json.loads((CONNECTIVITY_REPORTS / "connectivity-report.json").read_text())
     group = networking["security_group"]
     print("\nHealthOmics VPC-connected runs:")
     print(f"  configuration  {networking['vpc_configuration']['name']} ({networking['vpc_configuration']['status']}) over "
@@ -224,7 +225,7 @@ def omics_part(moto_url, env, scratch):
     print(f"  test run       {run['id']} {run['status']}, networking mode {run['networkingMode']} in {run['configuration']['name']}, "
           f"run cache: {run.get('cacheId', 'none')}")
     print(f"  verdict        {report['summary']['ok']} of {report['summary']['total']} destinations reachable from inside the VPC")
-    print(f"  reports        {', '.join(sorted(str(path) for path in CONNECTIVITY_REPORTS.iterdir()))}")
+    print(f"  reports        {', '.join(sorted(str(path) for path in connectivity_reports.iterdir()))}")
     if report["summary"]["ok"] != report["summary"]["total"] or report["summary"]["total"] != len(destinations):
         raise SystemExit("demo failed: every destination should be reachable from the VPC")
 
@@ -242,24 +243,22 @@ def omics_client(endpoint):
     return boto3_client("omics", endpoint, config=Config(inject_host_prefix=False))
 
 
-def report_run_id():
-    return json.loads((CONNECTIVITY_REPORTS / "connectivity-report.json").read_text())["run"]["id"]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=("all", "agc", "omics"), default="all", help="which half to run (default: both)")
-    part = parser.parse_args().part
+    parser.add_argument("--reports", type=Path, default=REPORTS, help=f"where the reports go (default: {REPORTS})")
+    options = parser.parse_args()
+    part, reports = options.part, options.reports.resolve()
     started = time.monotonic()
     env = environment()
     server, endpoint = start_moto(free_port(), env)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory(prefix="genomics-aws-demo-") as scratch:
             if part in ("all", "agc"):
-                agc_part(endpoint, env, scratch)
+                agc_part(endpoint, env, scratch, reports)
             if part in ("all", "omics"):
-                omics_part(endpoint, env, scratch)
+                omics_part(endpoint, env, scratch, reports)
         print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     finally:
         server.terminate()
