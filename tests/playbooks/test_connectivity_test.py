@@ -137,6 +137,20 @@ def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
     assert not (tmp_path / "reports").exists()
 
 
+def test_a_configuration_that_does_not_exist_fails_before_anything_is_created(stack, site, tmp_path):
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations": [destination(site, "results-portal")], "configuration": "connectivity-typo",
+        "output_uri": f"s3://{BUCKET}/typo/", "workflow_name": "connectivity-typo", "role_name": "connectivity-typo-role",
+        "report_dir": str(tmp_path / "reports"),
+    })
+
+    assert completed.returncode != 0
+    assert 'HealthOmics configuration \\"connectivity-typo\\" does not exist in this Region, nothing was created' in output, output[-3000:]
+    assert not role_exists(stack, "connectivity-typo-role")
+    assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-typo"] == []
+    assert not (tmp_path / "reports").exists()
+
+
 def test_connectivity_test_names_the_destination_the_security_group_blocks(stack, site, tmp_path):
     https, license_server, pki = site.https, site.license_server, site.pki
     # The network is open to the HTTPS server only: one egress rule, to 127.0.0.1/32 on its port.
