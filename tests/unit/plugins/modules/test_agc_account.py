@@ -1,13 +1,11 @@
 """agc_account's main(): argument handling, check/diff mode and the result's shape."""
 
-import json
-
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
 from ansible_collections.genomics.aws.plugins.modules import agc_account
+from tests.unit.plugins.modules.in_process import run_main
 
 
 @pytest.fixture
@@ -23,13 +21,7 @@ def run_module(capsys, check_mode=False, diff=False, **args):
         args["_ansible_check_mode"] = True
     if diff:
         args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            agc_account.main()
-    result = json.loads(capsys.readouterr().out)
-    # ansible-core 2.19 reports warnings as structured summaries; older releases as strings.
-    result["warnings"] = [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
-    return result
+    return run_main(agc_account.main, capsys, args)
 
 
 def test_idempotency_triple_through_main(aws, capsys):

@@ -1,13 +1,11 @@
 """agc_vpc_endpoints' main(): check mode is an audit, diff mode, idempotency."""
 
-import json
-
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
 from ansible_collections.genomics.aws.plugins.modules import agc_vpc_endpoints
 from tests.unit.plugins.module_utils.agc.helpers import Account
+from tests.unit.plugins.modules.in_process import run_main
 
 
 @pytest.fixture
@@ -21,10 +19,7 @@ def vpc_id():
 
 def run_module(capsys, **args):
     args.setdefault("region", "us-east-1")
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            agc_vpc_endpoints.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(agc_vpc_endpoints.main, capsys, args)
 
 
 def test_audit_then_ensure_then_nothing(vpc_id, capsys):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import boto3
-import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
+
+from tests.unit.plugins.modules.in_process import run_main
 
 REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/omics-run"
@@ -24,15 +22,7 @@ def run_module(module, capsys, endpoint_url, check_mode=False, diff=False, **arg
         args["_ansible_check_mode"] = True
     if diff:
         args["_ansible_diff"] = True
-    # Warnings are collected process-wide; a real module process starts with none.
-    ansible_warnings._global_warnings.clear()
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    result = json.loads(capsys.readouterr().out)
-    # ansible-core 2.19 reports warnings as structured summaries; older releases as strings.
-    result["warnings"] = [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
-    return result
+    return run_main(module.main, capsys, args)
 
 
 @dataclass
