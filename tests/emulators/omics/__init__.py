@@ -32,7 +32,9 @@ One endpoint for every service: a request signed (SigV4 credential scope) for an
 than omics (ec2, s3, iam, sts...) is forwarded unchanged to the EC2 endpoint (a moto server answers
 them all; ``forward_endpoint=`` picks another), so a client can use the emulator's URL as its only
 ``endpoint_url``, as modules do with ``module_defaults`` against AWS. Unsigned requests are the
-emulator's own.
+emulator's own. The exception is ECR's pull through cache, which moto lacks: its rules, repository
+creation templates, registry policy and the first pull of an image are answered by ``ecr.py``,
+which keeps the repositories and images in moto.
 
 The emulator listens on 127.0.0.1 only and refuses endpoints that are not loopback addresses,
 so nothing it does can reach real AWS.

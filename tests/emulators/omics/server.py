@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from .backend import DEFAULT_ACCOUNT_ID, DEFAULT_DELAY, DEFAULT_REGION, OmicsBackend, RequestContext
+from .ecr import SIGNING_NAME as ECR_SIGNING_NAME
+from .ecr import EcrPullThroughCache
 from .errors import InternalServerException, OmicsError, ValidationException
 from .executor import RunExecutor
 from .model import HttpAnswer, OmicsProtocol
@@ -68,14 +70,20 @@ class OmicsService:
     """Turns one HTTP request into one HTTP answer: route, validate, call the backend, serialize."""
 
     def __init__(self, backend: OmicsBackend, protocol: OmicsProtocol, default_region: str = DEFAULT_REGION,
-                 forwarder: Forwarder | None = None):
+                 forwarder: Forwarder | None = None, ecr: EcrPullThroughCache | None = None):
         self.backend = backend
         self.protocol = protocol
         self.default_region = default_region
         self.forwarder = forwarder
+        self.ecr = ecr
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> HttpAnswer:
         service = self._signing_service(headers)
+        if self.ecr is not None and service == ECR_SIGNING_NAME:
+            # The ECR operations moto lacks (pull through cache); None leaves the request to moto.
+            answer = self.ecr.handle(method, target, headers, body, self._region(headers))
+            if answer is not None:
+                return answer
         if self.forwarder is not None and service not in (None, OMICS_SIGNING_NAME):
             try:
                 return self.forwarder.forward(method, target, headers, body)
@@ -184,7 +192,8 @@ class OmicsEmulator:
 
     Requests signed for any other service (ec2, s3, iam, sts...) are forwarded to
     ``forward_endpoint`` (by default the ``ec2_endpoint``, a moto server answering every service),
-    so a client under test can use the emulator's URL as its one ``endpoint_url``.
+    so a client under test can use the emulator's URL as its one ``endpoint_url``. The ECR pull
+    through cache operations moto lacks are answered on the way (``ecr``, see ``ecr.py``).
     """
 
     def __init__(self, ec2_endpoint: str | None = None, *, s3_endpoint: str | None = None,
@@ -197,8 +206,10 @@ class OmicsEmulator:
                                     service_model=self.protocol.service_model)
         forward_to = forward_endpoint or ec2_endpoint
         self.forward_endpoint = forward_to
-        self.service = OmicsService(self.backend, self.protocol, default_region,
-                                    Forwarder(forward_to) if forward_to else None)
+        forwarder = Forwarder(forward_to) if forward_to else None
+        # ECR pull through cache on top of moto's ECR (see ecr.py); its repositories live in moto.
+        self.ecr = EcrPullThroughCache(forwarder, account_id=account_id) if forwarder else None
+        self.service = OmicsService(self.backend, self.protocol, default_region, forwarder, self.ecr)
         self._port = port
         self._verbose = verbose
         self._server: _Server | None = None
