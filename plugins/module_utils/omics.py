@@ -15,6 +15,12 @@ from ._omics.configuration import ConfigurationRequest  # noqa: F401
 from ._omics.configuration import describe as describe_configurations  # noqa: F401
 from ._omics.configuration import ensure_absent as ensure_configuration_absent  # noqa: F401
 from ._omics.configuration import ensure_present as ensure_configuration_present  # noqa: F401
+from ._omics.containers import UPSTREAM_REGISTRIES  # noqa: F401
+from ._omics.containers import PullThroughCacheRequest  # noqa: F401
+from ._omics.containers import Registry as EcrRegistry  # noqa: F401
+from ._omics.containers import ensure_absent as ensure_pull_through_cache_absent  # noqa: F401
+from ._omics.containers import ensure_present as ensure_pull_through_cache_present  # noqa: F401
+from ._omics.containers import statement_id_for as pull_through_cache_statement_id  # noqa: F401
 from ._omics.network import KNOWN_VPC_AZ_IDS  # noqa: F401
 from ._omics.network import check_network  # noqa: F401
 from ._omics.network import summarize_egress  # noqa: F401
