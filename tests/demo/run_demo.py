@@ -224,6 +224,8 @@ def omics_part(moto_url, env, scratch, reports):
           f"{len(group['ip_permissions_egress'])} egress rules, {len(group['ip_permissions'])} ingress")
     print(f"  test run       {run['id']} {run['status']}, networking mode {run['networkingMode']} in {run['configuration']['name']}, "
           f"run cache: {run.get('cacheId', 'none')}")
+    print(f"  probe image    {run['parameters']['probe_image']} (the ECR pull-through cache's copy of "
+          f"public.ecr.aws/docker/library/python:3.12-slim, which HealthOmics may pull)")
     print(f"  verdict        {report['summary']['ok']} of {report['summary']['total']} destinations reachable from inside the VPC")
     print(f"  reports        {', '.join(sorted(str(path) for path in connectivity_reports.iterdir()))}")
     if report["summary"]["ok"] != report["summary"]["total"] or report["summary"]["total"] != len(destinations):

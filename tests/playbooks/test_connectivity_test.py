@@ -219,11 +219,26 @@ def test_connectivity_test_names_the_destination_the_security_group_blocks(stack
     assert statements["OutputListing"]["Condition"] == {"StringLike": {"s3:prefix": ["connectivity", "connectivity/*"]}}
     assert statements["WorkflowLogs"]["Resource"] == "arn:aws:logs:us-east-1:123456789012:log-group:/aws/omics/WorkflowLog:*"
 
+    # The probe image: the default public image, served through the ECR pull-through cache the role set up
+    # (HealthOmics cannot pull public.ecr.aws), imported into a repository HealthOmics may pull from; the service
+    # role may pull from that repository only.
+    repository = "genomics-aws-public/docker/library/python"
+    private_image = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}:3.12-slim"
+    assert statements["ImagePull"]["Resource"] == f"arn:aws:ecr:us-east-1:123456789012:repository/{repository}"
+    ecr = SESSION.client("ecr", endpoint_url=stack["url"])
+    rule = ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["genomics-aws-public"])["pullThroughCacheRules"][0]
+    assert rule["upstreamRegistryUrl"] == "public.ecr.aws"
+    pull = json.loads(ecr.get_repository_policy(repositoryName=repository)["policyText"])["Statement"]
+    assert [(s["Principal"], sorted(s["Action"])) for s in pull] == [({"Service": "omics.amazonaws.com"}, [
+        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])]
+    assert [image["imageTags"] for image in ecr.describe_images(repositoryName=repository)["imageDetails"]] == [["3.12-slim"]]
+
     # The run: VPC mode in the configuration, no run cache.
     run = stack["omics"].get_run(id=report["run"]["id"])
     assert (run["networkingMode"], run["configuration"]["name"]) == ("VPC", CONFIGURATION)
     assert "cacheId" not in run
     assert run["roleArn"] == role["Arn"]
+    assert run["parameters"]["probe_image"] == private_image
 
 
 def test_connectivity_test_passes_when_the_network_is_opened_for_every_destination(stack, site, open_configuration, tmp_path):

@@ -27,6 +27,7 @@ def test_make_demo_activates_deactivates_and_shows_the_connectivity_test_passing
     assert "security group sg-" in output and ": 5 egress rules, 0 ingress" in output
     assert "networking mode VPC in demo-vpc-runs, run cache: none" in output
     assert "4 of 4 destinations reachable from inside the VPC" in output
+    assert "probe image    123456789012.dkr.ecr.us-east-1.amazonaws.com/genomics-aws-public/docker/library/python:3.12-slim" in output
     report = json.loads((tmp_path / "connectivity-test" / "connectivity-report.json").read_text())
     assert report["summary"] == {"total": 4, "ok": 4, "failed": 0}
     assert {item["kind"] for item in report["destinations"]} == {"https", "tcp", "ftp", "sftp"}
