@@ -8,7 +8,8 @@ embeds this file byte for byte (see build_workflow.py next to it): edit this fil
 
 Usage:
     python3 connectivity_probe.py --destinations destinations.json --report report.json
-        [--table table.txt] [--ca-bundle ca.pem] [--timeout 5] [--jobs 4] [--validate]
+        [--table table.txt] [--ca-bundle ca.pem] [--timeout 5] [--jobs 4] [--region us-east-1]
+        [--validate]
 
 Exit status: 0 once the report is written, even when destinations are unreachable (the caller
 decides what a failure means); 2 for bad input (unreadable or invalid destinations, unknown kind,
@@ -16,9 +17,11 @@ missing or malformed field, unreadable CA bundle), with one message per problem 
 naming the destination and the value. With --validate it only checks the input (exit 0 or 2).
 The probe connects directly: it does not use HTTP(S)_PROXY.
 
-Input (destinations.json): a JSON list of objects (or {"destinations": [...]}). Every object has
+Input (destinations.json): a JSON list of objects, or {"destinations": [...]} with an optional
+"region" (the default Region, as --region, which it overrides). Every object has
 "name" (unique) and "kind"; "description" and "timeout" (seconds) are optional. Fields unknown to
-the kind are reported as warnings, not errors. Ports are integers 1-65535.
+the kind are reported as warnings, not errors. Ports are integers 1-65535 (or their digits as a
+string). --region is the Region of AWS destinations that name none (the run's Region).
 
     kind              fields                                             stages checked
     https             url (https:// or http://), expect_status          dns tcp [tls] http
@@ -190,6 +193,9 @@ def _label(index, raw):
 
 
 def _check_port(value, field="port"):
+    # Ansible templating may hand a port over as its digits.
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
     if not _is_int(value) or not 1 <= value <= 65535:
         raise InputError("%s %s is not a port number (an integer 1-65535)" % (field, json.dumps(value)))
     return value
@@ -312,7 +318,7 @@ def _parse_service(value, region):
     return service, region
 
 
-def _validate_one(raw, seen_names, warnings, default_timeout):
+def _validate_one(raw, seen_names, warnings, default_timeout, default_region=None):
     if not isinstance(raw, dict):
         raise InputError("must be an object with name and kind, not %s" % json.dumps(raw))
     name = raw.get("name")
@@ -385,6 +391,8 @@ def _validate_one(raw, seen_names, warnings, default_timeout):
             service, region = _parse_service(need("service"), region)
         else:
             service = kind
+        # A full service name (com.amazonaws.<region>.<name>) or the destination's own region wins.
+        region = region or default_region
         dest["service"] = service
         dest["region"] = region
         if raw.get("endpoint") is not None:
@@ -399,7 +407,7 @@ def _validate_one(raw, seen_names, warnings, default_timeout):
             dest["port"] = _check_port(raw.get("port", 443))
         else:
             if region is None:
-                raise InputError("missing field \"region\" (required for kind %s without endpoint or host)" % kind)
+                raise InputError("missing field \"region\" (required for kind %s without endpoint, host or --region)" % kind)
             host = aws_service_host(service, region)
             if host is None:
                 raise InputError("service %s has no single regional host name: give host, e.g. %s" % (json.dumps(service), SERVICE_NEEDS_HOST[service].format(region=region)))
@@ -431,11 +439,15 @@ def _looks_like_ip(text):
         return False
 
 
-def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, warnings=None):
-    """Check and normalise the destinations; raise InputError naming every bad value."""
+def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, warnings=None, default_region=None):
+    """Check and normalise the destinations; raise InputError naming every bad value.
+
+    default_region: the Region of AWS destinations that name none (the run's)."""
     if warnings is None:
         warnings = []
-    if isinstance(raw, dict) and set(raw) == {"destinations"}:
+    if isinstance(raw, dict) and "destinations" in raw and set(raw) <= {"destinations", "region"}:
+        if raw.get("region") is not None:
+            default_region = _check_region(raw["region"], "the destinations' region")
         raw = raw["destinations"]
     if not isinstance(raw, list):
         raise InputError("the destinations must be a JSON list of objects, not %s" % type(raw).__name__)
@@ -446,7 +458,7 @@ def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, warnings=None):
     seen = set()
     for index, item in enumerate(raw):
         try:
-            destinations.append(_validate_one(item, seen, warnings, default_timeout))
+            destinations.append(_validate_one(item, seen, warnings, default_timeout, default_region))
         except InputError as exc:
             problems.extend("%s: %s" % (_label(index, item), p) for p in exc.problems)
     if problems:
@@ -454,7 +466,7 @@ def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, warnings=None):
     return destinations
 
 
-def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None):
+def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None, default_region=None):
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -464,7 +476,7 @@ def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None):
         raw = json.loads(text)
     except ValueError as exc:
         raise InputError("the destinations file %s is not valid JSON: %s" % (path, exc)) from None
-    return validate_destinations(raw, default_timeout, warnings)
+    return validate_destinations(raw, default_timeout, warnings, default_region)
 
 
 def make_ssl_context(ca_bundle=None):
@@ -1142,6 +1154,7 @@ def build_parser():
     parser.add_argument("--ca-bundle", help="PEM file of extra CA certificates to trust (added to the system's)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per stage (default %(default)s)")
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="destinations checked at once (default %(default)s)")
+    parser.add_argument("--region", help="Region of the AWS destinations that name none (the run's Region)")
     parser.add_argument("--validate", action="store_true", help="only check the destinations file, then exit")
     return parser
 
@@ -1159,6 +1172,8 @@ def main(argv=None):
         return bad(["--timeout %s must be a number of seconds (0-600]" % args.timeout])
     if args.jobs < 1:
         return bad(["--jobs %d must be at least 1" % args.jobs])
+    if args.region is not None and not REGION_RE.match(args.region):
+        return bad(["--region %s is not an AWS Region name such as us-east-1" % json.dumps(args.region)])
     if not args.validate and not args.report:
         return bad(["--report is required (where to write the JSON report)"])
     for option, path in (("--report", args.report), ("--table", args.table)):
@@ -1166,7 +1181,7 @@ def main(argv=None):
             return bad(["%s %s: its directory does not exist" % (option, path)])
     warnings = []
     try:
-        destinations = load_destinations(args.destinations, args.timeout, warnings)
+        destinations = load_destinations(args.destinations, args.timeout, warnings, args.region)
         ssl_context = make_ssl_context(args.ca_bundle)
     except InputError as exc:
         return bad(exc.problems)

@@ -124,7 +124,7 @@ def test_validate_only(tmp_path):
     ([{"name": "lic", "kind": "tcp", "host": "10.0.0.5"}], ['"lic"', 'missing field "port"', "tcp"]),
     ([{"kind": "tcp", "host": "h", "port": 1}], ["destinations[0]", "needs a non-empty name"]),
     ([{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": 70000}], ["port 70000 is not a port number"]),
-    ([{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": "27000"}], ['port "27000" is not a port number']),
+    ([{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": "27k"}], ['port "27k" is not a port number']),
     ([{"name": "ftp", "kind": "ftp", "host": "ftp.example.org", "passive_ports": [30000]}], ["passive_ports [30000] needs two bounds [low, high]"]),
     ([{"name": "ftp", "kind": "ftp", "host": "ftp.example.org", "passive_ports": [30100, 30000]}], ["low bound is above the high bound"]),
     ([{"name": "ftp", "kind": "ftp", "host": "ftp.example.org", "passive_ports": [0, 30000]}], ["passive_ports low bound 0"]),
@@ -171,6 +171,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 @pytest.mark.parametrize("extra, words", [
     (["--ca-bundle", "/nonexistent/ca.pem"], ["cannot load the CA bundle /nonexistent/ca.pem"]),
     (["--timeout", "0"], ["--timeout 0.0"]),
+    (["--region", "Virginia"], ['--region "Virginia" is not an AWS Region']),
 ])
 def test_bad_options_exit_2(tmp_path, extra, words):
     completed, report_path, _ = run_probe(tmp_path, [{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": 27000}], *extra)
@@ -178,6 +179,16 @@ def test_bad_options_exit_2(tmp_path, extra, words):
     for word in words:
         assert word in completed.stderr
     assert not report_path.exists()
+
+
+def test_region_option_places_aws_destinations_without_one(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps([{"name": "status", "kind": "dynamodb"}]))
+    argv = [sys.executable, str(PROBE_PATH), "--destinations", str(path), "--validate"]
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2 and 'missing field "region"' in refused.stderr
+    accepted = subprocess.run(argv + ["--region", "eu-west-1"], capture_output=True, text=True, timeout=30)
+    assert accepted.returncode == 0 and accepted.stdout == "1 destination(s) valid\n", accepted.stderr
 
 
 def test_missing_destinations_file_exits_2(tmp_path):

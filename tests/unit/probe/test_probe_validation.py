@@ -104,3 +104,27 @@ def test_timeout_cause_for_a_public_address_names_the_nat_gateway(probe):
 
     cause = probe.explain(dest, "tcp", "timeout", "130.14.250.7:443: timed out", Checked())
     assert "NAT gateway in a public subnet" in cause and "egress rule for TCP 443" in cause
+
+
+@pytest.mark.parametrize("raw, region", [
+    ({"kind": "dynamodb"}, "eu-west-2"),                                            # the run's Region
+    ({"kind": "s3", "region": "ap-southeast-2", "bucket": "refs"}, "ap-southeast-2"),  # its own wins
+    ({"kind": "endpoint", "service": "com.amazonaws.eu-central-1.logs"}, "eu-central-1"),  # so does the service's
+])
+def test_aws_destinations_without_a_region_are_in_the_default_one(probe, raw, region):
+    (dest,) = probe.validate_destinations({"region": "eu-west-2", "destinations": [dict(raw, name="d")]})
+    assert dest["region"] == region
+    assert dest["host"].endswith(".%s.amazonaws.com" % region)
+    (same,) = probe.validate_destinations([dict(raw, name="d")], default_region="eu-west-2")
+    assert same == dest
+
+
+def test_the_wrapper_region_must_be_a_region(probe):
+    with pytest.raises(probe.InputError, match='region "Europe" is not an AWS Region'):
+        probe.validate_destinations({"region": "Europe", "destinations": [{"name": "d", "kind": "dynamodb"}]})
+
+
+def test_a_port_given_as_its_digits_is_that_port(probe):
+    # What Ansible templating makes of "{{ license_port }}"; the networking filter accepts it too.
+    assert one(probe, {"kind": "tcp", "host": "10.0.0.5", "port": "27000"})["port"] == 27000
+    assert one(probe, {"kind": "ftp", "host": "10.0.0.5", "passive_ports": ["50000", 50100]})["passive_ports"] == [50000, 50100]

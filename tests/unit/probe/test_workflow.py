@@ -110,19 +110,32 @@ def test_parameter_template_matches_the_workflow_inputs(document):
         assert entry["optional"] is (name not in required)
 
 
-def render_command(document, **inputs):
-    """The task's command as miniwdl renders it for these inputs."""
+def render_command(document, write_dir, **inputs):
+    """The task's command as miniwdl renders it for these inputs (write_lines files go to ``write_dir``)."""
     import WDL
 
     (task,) = document.tasks
     env = WDL.Env.Bindings()
     for name, value in inputs.items():
         env = env.bind(name, WDL.Value.Int(value) if isinstance(value, int) else WDL.Value.String(value))
-    return task.command.eval(env, stdlib=WDL.StdLib.Base(document.wdl_version)).value
+
+    class HostStdLib(WDL.StdLib.Base):
+        """write_* files are used where they are written, as an engine without containers does."""
+
+        def _virtualize_filename(self, filename):
+            return filename
+
+        def _devirtualize_filename(self, filename):
+            return filename
+
+    return task.command.eval(env, stdlib=HostStdLib(document.wdl_version, write_dir=str(write_dir))).value
 
 
 def run_task(document, workdir, **inputs):
-    command = render_command(document, **dict({"probe_image": "python:3.12-slim", "timeout_seconds": 1, "ca_bundle_pem": ""}, **inputs))
+    engine_dir = workdir.parent / (workdir.name + ".engine")
+    engine_dir.mkdir(exist_ok=True)
+    defaults = {"probe_image": "python:3.12-slim", "timeout_seconds": 1, "ca_bundle_pem": ""}
+    command = render_command(document, engine_dir, **dict(defaults, **inputs))
     script = workdir / "command"
     script.write_text(command)
     env = dict(os.environ, PATH="%s:%s" % (Path(sys.executable).parent, os.environ.get("PATH", "")))
