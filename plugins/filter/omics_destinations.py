@@ -15,8 +15,8 @@ probe of genomics.aws.omics_connectivity_test, so one list serves both roles:
     https            url (https://host[:port]/..., http://)     the URL's port (443, 80) to the host
     tcp              host, port                                 port to the host
     ftp              host, port (21), passive_ports [lo, hi]    port and lo-hi to the host
-    ftps             host, mode (implicit: 990, explicit: 21),  port (and lo-hi when given) to the host
-                     port, passive_ports
+    ftps             host, mode (implicit: 990, explicit: 21),  port and lo-hi to the host
+                     port, passive_ports [lo, hi]
     sftp, ssh        host, port (22)                            port to the host
     s3, dynamodb     region (the VPC's), bucket (s3)            same region: 443 to the service's prefix list
                                                                 (gateway endpoint); other region: 443 to
@@ -150,12 +150,12 @@ def _url(label, value):
     return host, port or (443 if parts.scheme == "https" else 80)
 
 
-def _passive_ports(label, value, required):
+def _passive_ports(label, kind, value):
     if value is None:
-        if required:
-            _fail(label, "passive_ports is missing: plain FTP transfers data over the server's passive port range; "
-                         "give it as [low, high] (the server's configuration, e.g. [50000, 50100])")
-        return None
+        # The connectivity probe opens a passive data connection, as every transfer does: without the range the
+        # rules would open the control port only and the test (and the runs' transfers) would fail.
+        _fail(label, f"passive_ports is missing: {kind.upper()} transfers data over the server's passive port range; "
+                     "give it as [low, high] (the server's configuration, e.g. [50000, 50100])")
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         _fail(label, f"passive_ports {_show(value)} needs two bounds [low, high]")
     low = _port(label, value[0], "passive_ports low bound")
@@ -261,9 +261,8 @@ def _validate_one(index, raw, seen, region):
             if passive is not True:
                 _fail(label, f"passive {_show(passive)}: active FTP (the server connects back to the run) cannot work "
                              "through a NAT gateway and a security group without ingress; use passive mode")
-            ports = _passive_ports(label, raw.get("passive_ports"), required=kind == "ftp")
-            if ports:
-                plan["needs"].append(_need(ports[0], ports[1], target, f"{kind} passive data"))
+            low, high = _passive_ports(label, kind, raw.get("passive_ports"))
+            plan["needs"].append(_need(low, high, target, f"{kind} passive data"))
         return plan
 
     # AWS services

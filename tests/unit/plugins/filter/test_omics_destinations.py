@@ -38,7 +38,9 @@ def rule(from_port, target, desc=None, to_port=None, target_type="cidr_ip"):
 # --- every kind --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("destination, expected", [
+# Also the connectivity probe's cases (tests/unit/probe/test_schema_agreement.py): every destination here must be
+# one the probe accepts and checks through exactly these rules.
+KIND_CASES = [
     # https: the URL's port (443 by default, 80 for http) to the host; a name opens 0.0.0.0/0, an IP that address
     ({"name": "ncbi", "kind": "https", "url": "https://ftp.ncbi.nlm.nih.gov/genomes/"}, [rule(443, "0.0.0.0/0", "ncbi (https)")]),
     ({"name": "mirror", "kind": "https", "url": "http://mirror.example.org/x"}, [rule(80, "0.0.0.0/0", "mirror (https)")]),
@@ -54,12 +56,13 @@ def rule(from_port, target, desc=None, to_port=None, target_type="cidr_ip"):
      [rule(21, "0.0.0.0/0", "ebi (ftp control)"), rule(50000, "0.0.0.0/0", "ebi (ftp passive data)", to_port=50100)]),
     ({"name": "ftp-ip", "kind": "ftp", "host": "198.51.100.5", "port": 2121, "passive_ports": [40000, 40000], "passive": True},
      [rule(2121, "198.51.100.5/32", "ftp-ip (ftp control)"), rule(40000, "198.51.100.5/32", "ftp-ip (ftp passive data)")]),
-    # ftps: implicit (990) by default, explicit (21); the passive range when given
-    ({"name": "secure", "kind": "ftps", "host": "198.51.100.8"}, [rule(990, "198.51.100.8/32", "secure (ftps control)")]),
+    # ftps: implicit (990) by default, explicit (21); the passive range, as for ftp
+    ({"name": "secure", "kind": "ftps", "host": "198.51.100.8", "passive_ports": [60000, 60010]},
+     [rule(990, "198.51.100.8/32", "secure (ftps control)"), rule(60000, "198.51.100.8/32", "secure (ftps passive data)", to_port=60010)]),
     ({"name": "secure", "kind": "ftps", "host": "198.51.100.8", "mode": "explicit", "passive_ports": [60000, 60010]},
      [rule(21, "198.51.100.8/32", "secure (ftps control)"), rule(60000, "198.51.100.8/32", "secure (ftps passive data)", to_port=60010)]),
-    ({"name": "secure", "kind": "ftps", "host": "ftps.example.org", "mode": "implicit", "port": 1990},
-     [rule(1990, "0.0.0.0/0", "secure (ftps control)")]),
+    ({"name": "secure", "kind": "ftps", "host": "ftps.example.org", "mode": "implicit", "port": 1990, "passive_ports": [2000, 2000]},
+     [rule(1990, "0.0.0.0/0", "secure (ftps control)"), rule(2000, "0.0.0.0/0", "secure (ftps passive data)")]),
     # sftp and ssh: 22 by default
     ({"name": "partner", "kind": "sftp", "host": "203.0.113.7"}, [rule(22, "203.0.113.7/32", "partner (sftp)")]),
     ({"name": "partner", "kind": "ssh", "host": "sftp.example.org", "port": 2222}, [rule(2222, "0.0.0.0/0", "partner (ssh)")]),
@@ -90,7 +93,10 @@ def rule(from_port, target, desc=None, to_port=None, target_type="cidr_ip"):
       "description": "test server"}, [rule(443, "pl-63a5400a", target_type="ip_prefix")]),
     ({"name": "ftp-login", "kind": "ftp", "host": "192.0.2.21", "user": "reader", "password": "secret", "passive_ports": [1, 2]},
      [rule(21, "192.0.2.21/32", "ftp-login (ftp control)"), rule(1, "192.0.2.21/32", "ftp-login (ftp passive data)", to_port=2)]),
-])
+]
+
+
+@pytest.mark.parametrize("destination, expected", KIND_CASES)
 def test_each_kind_gets_its_rules(destination, expected):
     assert rules(destination) == expected
 
@@ -305,6 +311,8 @@ BAD_DESTINATIONS = [
     ([{"name": "ebi", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [1, 2], "passive": False}],
      "passive false: active FTP (the server connects back to the run) cannot work through a NAT gateway"),
     ([{"name": "sec", "kind": "ftps", "host": "h.example.org", "mode": "tls"}], 'mode "tls" must be implicit'),
+    ([{"name": "sec", "kind": "ftps", "host": "h.example.org"}],
+     'destinations[0] "sec": passive_ports is missing: FTPS transfers data over the server\'s passive port range'),
     # buckets, Regions, services
     ([{"name": "eu-refs", "kind": "s3", "region": "eu-west-1", "bucket": "My_EU_References"}],
      'destinations[0] "eu-refs": bucket "My_EU_References" is not a valid S3 bucket name'),
