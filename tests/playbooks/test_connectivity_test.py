@@ -120,6 +120,8 @@ def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
     destinations_file.write_text(json.dumps({"destinations": [
         {"name": "mystery", "kind": "gopher", "host": "127.0.0.1"},
         {"name": "sentieon", "kind": "tcp", "host": "127.0.0.1", "port": 70000},
+        # Valid: an AWS destination without a region is in the configuration's, as omics_vpc_networking reads it.
+        {"name": "sample-status", "kind": "dynamodb"},
     ]}))
     completed, output = run_playbook(stack, tmp_path, {
         "destinations_file": str(destinations_file),
@@ -131,6 +133,7 @@ def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
     assert "Bad connectivity-test destinations, nothing was created" in output
     assert 'destinations[0] \\"mystery\\": kind \\"gopher\\" is unknown' in output
     assert "port 70000 is not a port number" in output
+    assert "sample-status" not in output.split("Bad connectivity-test destinations", 1)[1], output[-3000:]
     assert not role_exists(stack, "connectivity-bad-role")
     assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-bad"] == []
     assert stack["omics"].list_runs()["items"] == []
@@ -153,20 +156,26 @@ def test_a_configuration_that_does_not_exist_fails_before_anything_is_created(st
 
 def test_connectivity_test_names_the_destination_the_security_group_blocks(stack, site, tmp_path):
     https, license_server, pki = site.https, site.license_server, site.pki
+    # Down everywhere: nothing listens there. Its name holds what XML and Markdown must escape.
+    retired, retired_port = 'retired <mirror> & "v1"', servers.closed_port()
     # The network is open to the HTTPS server only: one egress rule, to 127.0.0.1/32 on its port.
     group = SESSION.client("ec2", endpoint_url=stack["moto"]).describe_security_groups(
         GroupIds=[stack["networking"]["security_group"]["id"]])["SecurityGroups"][0]
     assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"], [r["CidrIp"] for r in rule["IpRanges"]])
             for rule in group["IpPermissionsEgress"]] == [("tcp", https.port, https.port, ["127.0.0.1/32"])]
     reports = tmp_path / "reports"
+    # A bundle as they come: a comment, the certificate, other text. Only the certificate may reach the run.
+    bundle = tmp_path / "corporate-bundle.pem"
+    bundle.write_text("# corporate CA bundle, do not share\n" + pki.ca_pem.read_text() + "issuer notes: internal\n")
     completed, output = run_playbook(stack, tmp_path, {
         "destinations": [
             {"name": "results-portal", "kind": "https", "url": f"https://127.0.0.1:{https.port}/ok"},
             {"name": "sentieon-license", "kind": "tcp", "host": "127.0.0.1", "port": license_server.port,
              "description": "license server <primary> & \"backup\""},
+            {"name": retired, "kind": "tcp", "host": "127.0.0.1", "port": retired_port},
         ],
         "configuration": CONFIGURATION, "output_uri": f"s3://{BUCKET}/connectivity/",
-        "ca_bundle": str(pki.ca_pem), "timeout_seconds": 3, "wait_timeout": 120,
+        "ca_bundle": str(bundle), "timeout_seconds": 3, "wait_timeout": 120,
         "report_dir": str(reports), "probe_from_controller": True,
     })
 
@@ -174,35 +183,45 @@ def test_connectivity_test_names_the_destination_the_security_group_blocks(stack
     assert completed.returncode != 0, output[-4000:]
     failure = [line for line in output.splitlines() if "destinations unreachable from HealthOmics configuration" in line]
     assert failure, output[-4000:]
-    assert "1 of 2 destinations unreachable from HealthOmics configuration connectivity-vpc" in output
+    assert "2 of 3 destinations unreachable from HealthOmics configuration connectivity-vpc" in output
     assert f"sentieon-license (tcp 127.0.0.1:{license_server.port}): timeout at tcp:" in output
     assert "security group" in output
     assert "reachable from the controller: the VPC path (security group, route, NAT) blocks it" in output
+    # Failing from the controller too (refused there): the destination itself, not the VPC path.
+    assert f"(tcp 127.0.0.1:{retired_port}): timeout at tcp:" in output
+    assert "the destination itself is down or unreachable" in output
     assert "results-portal (https" not in output
     assert https.requests, "the allowed HTTPS server was never reached from the run"
+    # Progress while the run is waited for, then the probe's table as the run wrote it.
+    assert "ASYNC POLL on localhost" in output
+    assert "Connectivity: 3 destination(s), 1 reachable, 2 unreachable" in output
 
     # The JSON report, the JUnit XML and the Markdown summary.
     report = json.loads((reports / "connectivity-report.json").read_text())
-    assert report["summary"] == {"total": 2, "ok": 1, "failed": 1}
+    assert report["summary"] == {"total": 3, "ok": 1, "failed": 2}
     by_name = {item["name"]: item for item in report["destinations"]}
     assert by_name["results-portal"]["ok"] is True
     assert [stage["stage"] for stage in by_name["results-portal"]["stages"]] == ["dns", "tcp", "tls", "http"]
     assert by_name["sentieon-license"]["failure"]["class"] == "timeout"
     assert report["run"]["status"] == "COMPLETED"
     assert "blocks it" in report["controller"]["sentieon-license"]
+    assert report["controller"][retired] == "the destination itself is down or unreachable"
 
     suites = ET.parse(reports / "connectivity-report.xml").getroot()
     suite = suites.find("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "1", "0")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "2", "0")
     cases = {case.get("name"): case for case in suite.iter("testcase")}
-    assert set(cases) == {"results-portal", "sentieon-license"}
+    assert set(cases) == {"results-portal", "sentieon-license", retired}
     assert cases["results-portal"].find("failure") is None
     failed = cases["sentieon-license"].find("failure")
     assert failed.get("type") == "timeout"
     assert "security group" in failed.get("message")
+    assert cases[retired].find("failure").get("type") == "timeout"
+    assert "down or unreachable" in ET.tostring(cases[retired], encoding="unicode")
 
     markdown = (reports / "connectivity-report.md").read_text()
-    assert "1 of 2 destinations reachable" in markdown
+    assert "1 of 3 destinations reachable" in markdown
+    assert "| retired &lt;mirror&gt; &amp; &#34;v1&#34; | tcp |" in markdown
     assert "| sentieon-license | tcp |" in markdown and "**timeout** at tcp" in markdown
     assert "| results-portal | https |" in markdown and "reachable |" in markdown
 
@@ -239,6 +258,24 @@ def test_connectivity_test_names_the_destination_the_security_group_blocks(stack
     assert "cacheId" not in run
     assert run["roleArn"] == role["Arn"]
     assert run["parameters"]["probe_image"] == private_image
+    assert run["parameters"]["ca_bundle_pem"] == pki.ca_pem.read_text()
+    probe_input = json.loads(run["parameters"]["destinations_json"])
+    assert probe_input["region"] == REGION and [d["name"] for d in probe_input["destinations"]] == list(by_name)
+
+
+def test_a_ca_bundle_without_certificates_fails_before_anything_is_created(stack, site, tmp_path):
+    bundle = tmp_path / "not-a-bundle.pem"
+    bundle.write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations": [destination(site, "results-portal")], "configuration": CONFIGURATION,
+        "output_uri": f"s3://{BUCKET}/no-ca/", "workflow_name": "connectivity-no-ca", "role_name": "connectivity-no-ca-role",
+        "ca_bundle": str(bundle), "report_dir": str(tmp_path / "reports"),
+    })
+
+    assert completed.returncode != 0
+    assert f"omics_connectivity_test_ca_bundle ({bundle}) holds no PEM certificate" in output, output[-3000:]
+    assert not role_exists(stack, "connectivity-no-ca-role")
+    assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-no-ca"] == []
 
 
 def test_connectivity_test_passes_when_the_network_is_opened_for_every_destination(stack, site, open_configuration, tmp_path):
@@ -301,3 +338,20 @@ def test_connectivity_test_reports_without_failing_when_told_not_to(stack, site,
     assert [item["name"] for item in report["destinations"] if not item["ok"]] == ["sentieon-license"]
     suite = ET.parse(reports / "connectivity-report.xml").getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+
+
+@pytest.mark.parametrize("image", [
+    "public.ecr.aws/docker/library/python:3.12-slim",                     # public: HealthOmics cannot pull it
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/python:3.12-slim",      # private, but of another Region
+])
+def test_a_probe_image_healthomics_cannot_pull_fails_before_anything_is_created(stack, site, tmp_path, image):
+    completed, output = run_playbook(stack, tmp_path, {
+        "destinations": [destination(site, "results-portal")], "configuration": CONFIGURATION,
+        "output_uri": f"s3://{BUCKET}/bad-image/", "workflow_name": "connectivity-bad-image",
+        "role_name": "connectivity-bad-image-role", "probe_image": image, "report_dir": str(tmp_path / "reports"),
+    })
+
+    assert completed.returncode != 0
+    assert f'omics_connectivity_test_probe_image \\"{image}\\" is not a private ECR image of us-east-1' in output, output[-3000:]
+    assert not role_exists(stack, "connectivity-bad-image-role")
+    assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-bad-image"] == []
