@@ -22,8 +22,9 @@ probe of genomics.aws.omics_connectivity_test, so one list serves both roles:
                                                                 (gateway endpoint); other region: 443 to
                                                                 0.0.0.0/0 through the NAT gateway
     secretsmanager, license-manager, s3tables, endpoint (service: short or com.amazonaws.<region>.<name>)
-                     region (the VPC's), port (443)             same region: port to the VPC CIDR (interface
-                                                                endpoint); other region: through the NAT gateway
+                     region (the VPC's), port (443)             same region: port to the interface endpoint's
+                                                                security group (the VPC CIDR while it is not
+                                                                known); other region: through the NAT gateway
 
 "The host": an IPv4 address is that /32, an IPv6 address that /128; a host name is 0.0.0.0/0, since
 a security group cannot filter by name (Route 53 Resolver DNS Firewall can). Probe-only fields
@@ -72,6 +73,7 @@ FULL_SERVICE = re.compile(r"^com\.amazonaws\.([a-z0-9-]+)\.(.+)$")
 HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
+SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # What EC2 accepts in a rule description (255 characters at most).
 _DESCRIPTION_UNSAFE = re.compile(r"[^A-Za-z0-9. _\-:/()#,@\[\]+=&;{}!$*]")
 MAX_DESCRIPTION = 255
@@ -303,7 +305,7 @@ def _route(plan, region, use_endpoints):
     else:
         plan["via"] = "interface-endpoint"
         plan["endpoint_service"] = plan["service"]
-        need["target"] = ("vpc", None)
+        need["target"] = ("interface_endpoint", plan["service"])
         need["purpose"] = f"{plan['service']} interface endpoint"
     return plan
 
@@ -350,7 +352,20 @@ def _prefix_lists(prefix_lists):
     return dict(prefix_lists)
 
 
-def _resolve(target, cidrs, prefix_lists, what):
+def _endpoint_groups(endpoint_groups):
+    if not endpoint_groups:
+        return {}
+    if not isinstance(endpoint_groups, dict):
+        raise AnsibleFilterError(f"endpoint_groups must map a service to its interface endpoint's security group ids, not "
+                                 f"{_show(endpoint_groups)}")
+    for service, groups in endpoint_groups.items():
+        if isinstance(groups, str) or not isinstance(groups, (list, tuple)) \
+                or any(not isinstance(g, str) or not SECURITY_GROUP_ID.match(g) for g in groups):
+            raise AnsibleFilterError(f"endpoint_groups[{_show(service)}] {_show(groups)} is not a list of security group ids (sg-...)")
+    return {service: list(groups) for service, groups in endpoint_groups.items() if groups}
+
+
+def _resolve(target, cidrs, prefix_lists, endpoint_groups, what):
     """[(target type, value, note)] for one need's target."""
     kind, value = target
     if kind == "prefix_list":
@@ -359,10 +374,14 @@ def _resolve(target, cidrs, prefix_lists, what):
         if not cidrs:
             raise AnsibleFilterError(f"{what}: no prefix list is known for {value} and no vpc_cidr is given for the fallback")
         return [("cidr_ip", cidr, ", no prefix list found: VPC CIDR") for cidr in cidrs]
-    if kind == "vpc":
+    if kind == "interface_endpoint":
+        # The endpoint's network interfaces carry its security groups: one of them names exactly those interfaces,
+        # where the VPC CIDR would open the port to everything in the VPC.
+        if value in endpoint_groups:
+            return [("group_id", sorted(endpoint_groups[value])[0], "")]
         if not cidrs:
-            raise AnsibleFilterError(f"{what}: vpc_cidr is needed for the rule to the interface endpoints")
-        return [("cidr_ip", cidr, "") for cidr in cidrs]
+            raise AnsibleFilterError(f"{what}: no interface endpoint of {value} is known and no vpc_cidr is given for the fallback")
+        return [("cidr_ip", cidr, ", endpoint not found: VPC CIDR") for cidr in cidrs]
     return [(kind, value, "")]
 
 
@@ -379,18 +398,19 @@ def _description(parts):
     return _DESCRIPTION_UNSAFE.sub("_", text)[:MAX_DESCRIPTION]
 
 
-def egress_rules(destinations, vpc_cidr=None, region=None, prefix_lists=None, use_endpoints=True):
+def egress_rules(destinations, vpc_cidr=None, region=None, prefix_lists=None, use_endpoints=True, endpoint_groups=None):
     """The egress rules (amazon.aws.ec2_security_group rules_egress) the destinations need, identical ones merged."""
     if region is None:
         raise AnsibleFilterError("region is required: the VPC's Region, to tell same-Region AWS services from others")
     plans = plan_destinations(destinations, region, use_endpoints)
     cidrs = _cidrs(vpc_cidr)
     known = _prefix_lists(prefix_lists)
+    groups = _endpoint_groups(endpoint_groups)
     merged = {}
     for plan in plans:
         for need in plan["needs"]:
             what = f"destination {_show(plan['name'])}"
-            for target_type, target, note in _resolve(need["target"], cidrs, known, what):
+            for target_type, target, note in _resolve(need["target"], cidrs, known, groups, what):
                 key = ("tcp", need["from_port"], need["to_port"], target_type, target)
                 entry = merged.setdefault(key, [])
                 part = f"{plan['name']} ({need['purpose']}{note})"
@@ -422,8 +442,8 @@ def _target_text(target):
     kind, value = target
     if kind == "prefix_list":
         return f"prefix list of {value}"
-    if kind == "vpc":
-        return "VPC CIDR"
+    if kind == "interface_endpoint":
+        return f"the {value} interface endpoint (its security group)"
     return value
 
 
@@ -446,6 +466,15 @@ def destinations(destinations, region=None, use_endpoints=True):
             ],
         })
     return result
+
+
+def interface_endpoint_groups(vpc_endpoints):
+    """{service: security group ids} of the interface endpoints in genomics.aws.agc_vpc_endpoints' vpc_endpoints."""
+    found = {}
+    for endpoint in vpc_endpoints or []:
+        if (endpoint.get("type") or "").lower() == "interface" and endpoint.get("security_group_ids"):
+            found.setdefault(endpoint["service"], sorted(endpoint["security_group_ids"]))
+    return found
 
 
 def gateway_prefix_lists(vpc_endpoints, route_tables=None):
@@ -480,4 +509,5 @@ class FilterModule:
             "omics_egress_rules": egress_rules,
             "omics_endpoint_services": endpoint_services,
             "omics_gateway_prefix_lists": gateway_prefix_lists,
+            "omics_interface_endpoint_groups": interface_endpoint_groups,
         }

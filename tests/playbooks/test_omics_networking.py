@@ -79,10 +79,10 @@ def role_vars(network, **overrides):
     return {k: v for k, v in variables.items() if v is not None}
 
 
-def run_role(emulator, tmp_path, variables, check=True):
+def run_role(emulator, tmp_path, variables, *options, check=True):
     extra = tmp_path / f"vars-{len(list(tmp_path.iterdir()))}.json"
     extra.write_text(json.dumps(variables))
-    return ansible_playbook(PLAYBOOK, emulator.url, tmp_path, "-e", f"@{extra}", *FAST, check=check)
+    return ansible_playbook(PLAYBOOK, emulator.url, tmp_path, "-e", f"@{extra}", *FAST, *options, check=check)
 
 
 def omics_client(emulator):
@@ -112,7 +112,11 @@ def egress_set(group):
 
 
 def descriptions(group):
-    return {r["CidrIp"] + f":{p['FromPort']}": r.get("Description") for p in group["IpPermissionsEgress"] for r in p.get("IpRanges", [])}
+    """{"<target>:<from port>": description} of the egress rules to addresses and groups."""
+    said = {r["CidrIp"] + f":{p['FromPort']}": r.get("Description") for p in group["IpPermissionsEgress"] for r in p.get("IpRanges", [])}
+    said.update({r["GroupId"] + f":{p['FromPort']}": r.get("Description")
+                 for p in group["IpPermissionsEgress"] for r in p.get("UserIdGroupPairs", [])})
+    return said
 
 
 def gateway_prefix_lists(ec2, vpc):
@@ -144,6 +148,8 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
         assert sorted(by_service[service]["SubnetIds"]) == sorted(network["private"])
     prefix_lists = gateway_prefix_lists(ec2, network["vpc"])
     assert set(prefix_lists) == GATEWAY_SERVICES
+    # The interface endpoints share the group agc_vpc_endpoints made for them (TCP 443 from the VPC only).
+    (endpoint_group,) = {g["GroupId"] for s in INTERFACE_SERVICES for g in by_service[s]["Groups"]}
 
     # The security group: exactly these egress rules (the default allow-all is gone), and no ingress.
     group = role_group(ec2, network["vpc"])
@@ -160,13 +166,14 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
         ("tcp", 22, 22, "203.0.113.7/32"),               # SFTP
         ("tcp", 443, 443, prefix_lists["s3"]),           # S3 gateway endpoint
         ("tcp", 443, 443, prefix_lists["dynamodb"]),     # DynamoDB gateway endpoint
-        ("tcp", 443, 443, VPC_CIDR),                     # interface endpoints in the VPC
+        ("tcp", 443, 443, endpoint_group),               # the interface endpoints' interfaces, and nothing else
     }
     assert ("-1", None, None, "0.0.0.0/0") not in egress_set(group)
+    assert not any(r[3] == VPC_CIDR for r in egress_set(group)), "no rule opens the whole VPC"
     said = descriptions(group)
     assert said["0.0.0.0/0:443"] == "ncbi (https); eu-references (s3 in eu-west-1 via NAT)"
-    assert said[f"{VPC_CIDR}:443"] == ("credentials (secretsmanager interface endpoint); marketplace-licences "
-                                        "(license-manager interface endpoint); ecr-api (ecr.api interface endpoint)")
+    assert said[f"{endpoint_group}:443"] == ("credentials (secretsmanager interface endpoint); marketplace-licences "
+                                              "(license-manager interface endpoint); ecr-api (ecr.api interface endpoint)")
     tags = {t["Key"]: t["Value"] for t in group["Tags"]}
     assert tags == {"application-name": "agc", "agc:managed-by": "genomics.aws", "agc:role": "omics-run-egress",
                     "agc:omics-configuration": NAME, "Name": f"omics-{NAME}-egress", "team": "lab"}
@@ -183,6 +190,7 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
     assert result["changed"] and result["vpc_id"] == network["vpc"] and result["region"] == "us-east-1"
     assert result["security_group"]["id"] == group["GroupId"] and len(result["security_group"]["rules_egress"]) == 11
     assert result["prefix_lists"] == prefix_lists
+    assert result["endpoint_groups"] == {service: [endpoint_group] for service in INTERFACE_SERVICES}
     assert {e["service"] for e in result["vpc_endpoints"]} == GATEWAY_SERVICES | INTERFACE_SERVICES
     assert result["vpc_configuration"]["run_configurations"]["vpc_config"]["vpc_id"] == network["vpc"]
     via = {d["name"]: d["via"] for d in result["destinations"]}
@@ -195,6 +203,35 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
     assert not again["changed"]
     assert egress_set(role_group(ec2, network["vpc"])) == egress_set(group)
     assert omics_client(emulator).get_configuration(name=NAME)["uuid"] == configuration["uuid"]
+
+
+def test_check_mode_predicts_the_network_and_creates_nothing(emulator, tmp_path):
+    network = build_network(emulator.forward_endpoint)
+    ec2 = client("ec2", emulator.forward_endpoint)
+    variables = role_vars(network)
+
+    run, predicted = run_role(emulator, tmp_path, variables, "--check")
+
+    # Nothing exists yet: no group, no endpoint, no configuration.
+    assert role_group(ec2, network["vpc"]) is None
+    assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []
+    assert omics_client(emulator).list_configurations().get("items", []) == []
+    # The prediction: a new group (no id yet) with the rules to make; the new endpoints' prefix lists and groups are
+    # not known yet, so their rules use the VPC CIDR, and the play says so.
+    assert predicted["changed"] and predicted["security_group"]["id"] is None
+    assert {e["service"] for e in predicted["vpc_endpoints"]} == GATEWAY_SERVICES | INTERFACE_SERVICES
+    assert predicted["prefix_lists"] == {} and predicted["endpoint_groups"] == {}
+    fallbacks = [r for r in predicted["security_group"]["rules_egress"] if r.get("cidr_ip") == VPC_CIDR]
+    assert len(fallbacks) == 1 and "endpoint not found: VPC CIDR" in fallbacks[0]["rule_desc"]
+    assert "no prefix list found: VPC CIDR" in fallbacks[0]["rule_desc"]
+    assert "Check mode: the security group of the new interface endpoint(s)" in run.stdout
+    assert predicted["vpc_configuration"]["run_configurations"]["vpc_config"]["security_group_ids"] == [None, network["extra_sg"]]
+
+    # Built for real, a check finds nothing to change.
+    run_role(emulator, tmp_path, variables)
+    run, again = run_role(emulator, tmp_path, variables, "--check")
+    assert "changed=0" in run.stdout, run.stdout[-3000:]
+    assert not again["changed"] and again["security_group"]["id"] == role_group(ec2, network["vpc"])["GroupId"]
 
 
 BAD_INPUTS = {

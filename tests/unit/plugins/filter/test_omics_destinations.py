@@ -14,17 +14,22 @@ from ansible_collections.genomics.aws.plugins.filter.omics_destinations import d
 from ansible_collections.genomics.aws.plugins.filter.omics_destinations import egress_rules
 from ansible_collections.genomics.aws.plugins.filter.omics_destinations import endpoint_services
 from ansible_collections.genomics.aws.plugins.filter.omics_destinations import gateway_prefix_lists
+from ansible_collections.genomics.aws.plugins.filter.omics_destinations import interface_endpoint_groups
 
 ROOT = Path(__file__).resolve().parents[4]
 REGION = "us-east-1"
 CIDR = "10.0.0.0/16"
 PREFIX_LISTS = {"s3": "pl-63a5400a", "dynamodb": "pl-02cd2c6b"}
+ENDPOINT_SG = "sg-0e0e0e0e0e0e0e0e0"  # the group agc_vpc_endpoints gives the interface endpoints it creates
+ENDPOINT_GROUPS = {service: [ENDPOINT_SG] for service in ("secretsmanager", "license-manager", "s3tables", "ecr.api")}
+ENDPOINT_GROUPS["transfer.server"] = ["sg-0ffffffffffffffff", "sg-0aaaaaaaaaaaaaaaa"]  # someone else's, two groups
 
 
 def rules(*dests, **kwargs):
     kwargs.setdefault("vpc_cidr", CIDR)
     kwargs.setdefault("region", REGION)
     kwargs.setdefault("prefix_lists", PREFIX_LISTS)
+    kwargs.setdefault("endpoint_groups", ENDPOINT_GROUPS)
     return egress_rules(list(dests), **kwargs)
 
 
@@ -76,15 +81,19 @@ KIND_CASES = [
      [rule(443, "0.0.0.0/0", "eu-status (dynamodb in eu-west-1 via NAT)")]),
     ({"name": "eu-secret", "kind": "secretsmanager", "region": "eu-west-1"},
      [rule(443, "0.0.0.0/0", "eu-secret (secretsmanager in eu-west-1 via NAT)")]),
-    # interface endpoint services: the VPC CIDR, where the endpoints' network interfaces are
-    ({"name": "token", "kind": "secretsmanager"}, [rule(443, CIDR, "token (secretsmanager interface endpoint)")]),
-    ({"name": "licences", "kind": "license-manager"}, [rule(443, CIDR, "licences (license-manager interface endpoint)")]),
-    ({"name": "variants", "kind": "s3tables"}, [rule(443, CIDR, "variants (s3tables interface endpoint)")]),
-    ({"name": "ecr", "kind": "endpoint", "service": "ecr.api"}, [rule(443, CIDR, "ecr (ecr.api interface endpoint)")]),
+    # interface endpoint services: a security group of the endpoint, which names its network interfaces only
+    ({"name": "token", "kind": "secretsmanager"},
+     [rule(443, ENDPOINT_SG, "token (secretsmanager interface endpoint)", target_type="group_id")]),
+    ({"name": "licences", "kind": "license-manager"},
+     [rule(443, ENDPOINT_SG, "licences (license-manager interface endpoint)", target_type="group_id")]),
+    ({"name": "variants", "kind": "s3tables"},
+     [rule(443, ENDPOINT_SG, "variants (s3tables interface endpoint)", target_type="group_id")]),
+    ({"name": "ecr", "kind": "endpoint", "service": "ecr.api"},
+     [rule(443, ENDPOINT_SG, "ecr (ecr.api interface endpoint)", target_type="group_id")]),
     ({"name": "ecr", "kind": "endpoint", "service": "com.amazonaws.us-east-1.ecr.api", "region": REGION},
-     [rule(443, CIDR, "ecr (ecr.api interface endpoint)")]),
+     [rule(443, ENDPOINT_SG, "ecr (ecr.api interface endpoint)", target_type="group_id")]),
     ({"name": "transfer", "kind": "endpoint", "service": "transfer.server", "port": 22},
-     [rule(22, CIDR, "transfer (transfer.server interface endpoint)")]),
+     [rule(22, "sg-0aaaaaaaaaaaaaaaa", "transfer (transfer.server interface endpoint)", target_type="group_id")]),
     ({"name": "logs-eu", "kind": "endpoint", "service": "com.amazonaws.eu-west-1.logs"},
      [rule(443, "0.0.0.0/0", "logs-eu (logs in eu-west-1 via NAT)")]),
     ({"name": "s3-by-endpoint", "kind": "endpoint", "service": "s3"}, [rule(443, "pl-63a5400a", target_type="ip_prefix")]),
@@ -139,10 +148,11 @@ def test_a_gateway_service_without_its_prefix_list_falls_back_to_the_vpc_cidrs()
                      rule(443, "100.64.0.0/16", "refs (s3 gateway endpoint, no prefix list found: VPC CIDR)")]
 
 
-def test_interface_endpoints_open_every_vpc_cidr():
-    assert rules({"name": "token", "kind": "secretsmanager"}, vpc_cidr=[CIDR, "100.64.0.0/16"]) == [
-        rule(443, CIDR, "token (secretsmanager interface endpoint)"),
-        rule(443, "100.64.0.0/16", "token (secretsmanager interface endpoint)")]
+def test_an_interface_endpoint_not_known_yet_falls_back_to_the_vpc_cidrs():
+    # Check mode before the endpoint exists: its group is not known.
+    assert rules({"name": "token", "kind": "secretsmanager"}, vpc_cidr=[CIDR, "100.64.0.0/16"], endpoint_groups={}) == [
+        rule(443, CIDR, "token (secretsmanager interface endpoint, endpoint not found: VPC CIDR)"),
+        rule(443, "100.64.0.0/16", "token (secretsmanager interface endpoint, endpoint not found: VPC CIDR)")]
 
 
 # --- merging ---------------------------------------------------------------------------------------------------
@@ -165,8 +175,8 @@ def test_identical_rules_are_merged_naming_every_destination():
         rule(443, "0.0.0.0/0", "ncbi (https); ensembl (https); eu-refs (s3 in eu-west-1 via NAT)"),
         rule(8990, "10.0.42.10/32", "licence (tcp); licence-backup (tcp)"),
         rule(443, "pl-63a5400a", target_type="ip_prefix"),
-        rule(443, CIDR, "token (secretsmanager interface endpoint); licences (license-manager interface endpoint); "
-                        "tables (s3tables interface endpoint)"),
+        rule(443, ENDPOINT_SG, "token (secretsmanager interface endpoint); licences (license-manager interface endpoint); "
+                               "tables (s3tables interface endpoint)", target_type="group_id"),
     ]
 
 
@@ -196,11 +206,11 @@ def test_descriptions_stay_within_what_ec2_accepts():
 
 
 def test_rules_are_what_ec2_security_group_accepts():
-    allowed = {"proto", "from_port", "to_port", "cidr_ip", "cidr_ipv6", "ip_prefix", "rule_desc"}
+    allowed = {"proto", "from_port", "to_port", "cidr_ip", "cidr_ipv6", "ip_prefix", "group_id", "rule_desc"}
     found = rules({"name": "a", "kind": "ftp", "host": "h.example.org", "passive_ports": [1000, 1010]},
                   {"name": "b", "kind": "s3"}, {"name": "c", "kind": "secretsmanager"})
     assert all(set(r) <= allowed and r["proto"] == "tcp" for r in found)
-    assert all(sum(k in r for k in ("cidr_ip", "cidr_ipv6", "ip_prefix")) == 1 for r in found)
+    assert all(sum(k in r for k in ("cidr_ip", "cidr_ipv6", "ip_prefix", "group_id")) == 1 for r in found)
 
 
 # --- explanations and prefix lists -----------------------------------------------------------------------------
@@ -218,7 +228,7 @@ def test_destinations_explain_how_each_is_reached():
         ("licence", "direct", None, ["tcp 8990 to 10.0.42.10/32"]),
         ("refs", "gateway-endpoint", "s3", ["tcp 443 to prefix list of s3"]),
         ("eu-refs", "nat", None, ["tcp 443 to 0.0.0.0/0"]),
-        ("token", "interface-endpoint", "secretsmanager", ["tcp 443 to VPC CIDR"]),
+        ("token", "interface-endpoint", "secretsmanager", ["tcp 443 to the secretsmanager interface endpoint (its security group)"]),
         ("ebi", "direct", None, ["tcp 21 to 0.0.0.0/0", "tcp 50000-50100 to 0.0.0.0/0"]),
     ]
     assert explained[2]["region"] == "eu-west-1" and explained[1]["region"] == REGION
@@ -227,6 +237,17 @@ def test_destinations_explain_how_each_is_reached():
 def test_destinations_validate_without_a_region():
     explained = destinations({"destinations": [{"name": "refs", "kind": "s3", "region": "eu-west-1"}]})
     assert explained[0]["via"] is None and explained[0]["egress"] == ["tcp 443 to (depends on the region)"]
+
+
+def test_interface_endpoint_groups_come_from_the_endpoints():
+    endpoints = [
+        {"service": "s3", "id": "vpce-0s3", "type": "Gateway", "security_group_ids": []},
+        {"service": "secretsmanager", "id": "vpce-0sm", "type": "Interface", "security_group_ids": ["sg-0b", "sg-0a"]},
+        {"service": "logs", "id": "vpce-0lg", "type": "Interface", "security_group_ids": []},
+        {"service": "ecr.api", "id": None, "type": "Interface"},  # check mode: not created yet
+    ]
+    assert interface_endpoint_groups(endpoints) == {"secretsmanager": ["sg-0a", "sg-0b"]}
+    assert interface_endpoint_groups([]) == {}
 
 
 def test_prefix_lists_come_from_the_routes_to_gateway_endpoints():
@@ -250,7 +271,7 @@ def test_prefix_lists_come_from_the_routes_to_gateway_endpoints():
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {"omics_destinations", "omics_egress_rules", "omics_endpoint_services",
-                                             "omics_gateway_prefix_lists"}
+                                             "omics_gateway_prefix_lists", "omics_interface_endpoint_groups"}
 
 
 # --- bad input -------------------------------------------------------------------------------------------------
@@ -352,7 +373,10 @@ def test_bad_destinations_fail_naming_the_value(bad, message):
     ({"vpc_cidr": "10.0.0.0/33"}, 'vpc_cidr "10.0.0.0/33" is not a CIDR block'),
     ({"vpc_cidr": ["10.0.0.1/16"]}, 'vpc_cidr "10.0.0.1/16" is not a CIDR block'),
     ({"vpc_cidr": "2001:db8::/56"}, 'vpc_cidr "2001:db8::/56" is not an IPv4 CIDR block'),
-    ({"vpc_cidr": None}, 'destination "token": vpc_cidr is needed for the rule to the interface endpoints'),
+    ({"vpc_cidr": None}, 'destination "token": no interface endpoint of secretsmanager is known and no vpc_cidr'),
+    ({"endpoint_groups": {"secretsmanager": "sg-0e0e0e0e0e0e0e0e0"}}, 'endpoint_groups["secretsmanager"] "sg-0e0e0e0e0e0e0e0e0" is not a list'),
+    ({"endpoint_groups": {"secretsmanager": ["default"]}}, 'endpoint_groups["secretsmanager"] ["default"] is not a list of security group ids'),
+    ({"endpoint_groups": ["sg-0e0e0e0e0e0e0e0e0"]}, "endpoint_groups must map a service"),
     ({"prefix_lists": {"s3": "s3-list"}}, 'prefix_lists["s3"] "s3-list" is not a prefix list id'),
     ({"prefix_lists": ["pl-63a5400a"]}, "prefix_lists must map a service"),
 ])
