@@ -36,7 +36,7 @@ description:
     same time waits for the first, up to O(wait_timeout), and then finds the core already built.
   - In check mode the module reports every change it would make in RV(changes) and touches nothing.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   state:
     description:
@@ -106,6 +106,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

@@ -16,7 +16,7 @@ description:
     list-price table, and what a public-only core would save (AGC issue #269). It is an estimate, not a bill.
   - Read-only; never changes anything.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   prices:
     description:
@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

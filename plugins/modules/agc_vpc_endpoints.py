@@ -23,7 +23,7 @@ description:
     C(agc:managed-by=genomics.aws)), and its own security group once no endpoint uses it.
   - Endpoints are created together and waited on together.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   vpc_id:
     description: The VPC.
@@ -72,6 +72,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

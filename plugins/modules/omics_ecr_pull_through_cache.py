@@ -35,7 +35,7 @@ description:
     policy statement (the whole registry policy when that was its only statement). B(Repositories and cached images are
     never deleted), with either state; delete them with C(community.aws.ecs_ecr) or the AWS CLI.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   state:
     description:
@@ -92,6 +92,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

@@ -27,7 +27,7 @@ description:
     region."
   - The result's RV(run.run_output_uri) is where the run writes its outputs.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   workflow_id:
     description:
@@ -106,6 +106,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

@@ -12,7 +12,7 @@ description:
   - Describes one run by id, or the runs of the region filtered by name and status, in full (one C(GetRun) call per
     run), including its status, failure reason, network and where its outputs are.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   run_id:
     description:
@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

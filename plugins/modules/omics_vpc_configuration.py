@@ -28,7 +28,7 @@ description:
     security groups that allow no outbound traffic.
   - The result's RV(network) summarises the network that was checked, including each security group's outbound rules.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   name:
     description:
@@ -88,6 +88,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

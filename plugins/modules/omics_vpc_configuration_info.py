@@ -12,7 +12,7 @@ description:
   - Describes one HealthOmics configuration by name, or every configuration of the region, with its subnets,
     security groups, VPC and tags (one C(GetConfiguration) call per configuration).
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   name:
     description:
@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full

@@ -26,7 +26,7 @@ description:
   - Only workflows that carry the digest tag are managed. Other workflows with the same name (created by hand or by
     another tool) are never changed or deleted; the module warns about them.
 author:
-  - genomics.aws maintainers
+  - genomics.aws maintainers (@genomics-aws)
 options:
   name:
     description:
@@ -94,6 +94,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - genomics.aws.attributes
 attributes:
   check_mode:
     support: full
