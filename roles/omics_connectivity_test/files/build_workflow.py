@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Build the connectivity-test workflow: workflow/main.wdl from main.wdl.in and the probe.
 
 A HealthOmics task command cannot read the other files of its workflow zip, so the probe travels

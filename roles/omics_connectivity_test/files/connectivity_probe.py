@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Connectivity probe for HealthOmics VPC-connected runs (genomics.aws).
 
 Checks, from wherever it runs (a HealthOmics task in VPC networking mode, or the controller),

@@ -6,7 +6,7 @@ version 1.0
 #
 # GENERATED FILE: edit main.wdl.in or connectivity_probe.py next to build_workflow.py, then run
 # `python3 build_workflow.py`. The probe is inlined below byte for byte (a task command cannot
-# read other files of the workflow zip); probe sha256: 97bed24cad4fa6bb1ffab85ff3fd5a19578523ec1d4c597e66b3688de3a93b1b
+# read other files of the workflow zip); probe sha256: e314d469d068c6a695586a093824e86ec28f465c44587b99520982877ee23067
 #
 # Image: probe_image needs python3 (3.8 or later) and /bin/sh; the probe uses only the standard
 # library. HealthOmics pulls task images from a private ECR repository in the run's Region whose
@@ -63,7 +63,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   exit 127
 fi
 cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Connectivity probe for HealthOmics VPC-connected runs (genomics.aws).
 
 Checks, from wherever it runs (a HealthOmics task in VPC networking mode, or the controller),
