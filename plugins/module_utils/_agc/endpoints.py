@@ -190,7 +190,8 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         group = our_endpoint_security_group(security_groups, placement.vpc_id)
         if group is None:
             changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
-            group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": _tag_list(managed_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id))}
+            group_tags = managed_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
+            group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": _tag_list(group_tags)}
             if not changes.check_mode:
                 group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
             security_groups.append(group)

@@ -84,7 +84,7 @@ def cost_estimate(prices, network):
     else:
         nats = interface_azs = addresses = 0  # a customer VPC: its costs are not the core's
     items, total = monthly_cost(prices, nats, interface_azs, addresses)
-    _, private_total = monthly_cost(prices, REQUIRED_AZ_COUNT, REQUIRED_AZ_COUNT * len(INTERFACE_SERVICES), REQUIRED_AZ_COUNT)
+    _private_items, private_total = monthly_cost(prices, REQUIRED_AZ_COUNT, REQUIRED_AZ_COUNT * len(INTERFACE_SERVICES), REQUIRED_AZ_COUNT)
     return {
         "estimate": True,
         "note": "Estimate of fixed monthly charges from list prices; excludes data processed by NAT gateways and "

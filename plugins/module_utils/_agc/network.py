@@ -397,7 +397,10 @@ class NetworkBuilder:
         address = network.free_address(az)
         self.changes.add(f"create NAT gateway in {az}" + ("" if address else " with a new Elastic IP"))
         if self.check_mode:
-            network.nat_gateways.append({"NatGatewayId": None, "State": "pending", "SubnetId": subnet.get("SubnetId"), "Tags": _tag_list(self._tags(ROLE_NAT, f"agc-nat-{az}", az=az))})
+            network.nat_gateways.append({
+                "NatGatewayId": None, "State": "pending", "SubnetId": subnet.get("SubnetId"),
+                "Tags": _tag_list(self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
+            })
             return None
         if address is None:
             # Tagged at allocation, so an interruption before the NAT gateway exists leaves a
@@ -426,7 +429,8 @@ class NetworkBuilder:
         nat = network.nat_gateway(az)
         if nat and nat.get("NatGatewayId") and nat.get("State") == "pending" and not self.wait:
             # AWS routes only to a NAT gateway that exists; without waiting, the next run adds it.
-            self.deferred.append(f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} to become available: run again (or use wait: true) to add it")
+            self.deferred.append(f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} "
+                                 "to become available: run again (or use wait: true) to add it")
             return
         self._ensure_route(table, "NatGatewayId", nat.get("NatGatewayId") if nat else None, f"NAT gateway in {az}")
 
@@ -457,7 +461,7 @@ class NetworkBuilder:
                 continue
             wanted = {k: v for k, v in current.items() if k not in self.user_tags}
             wanted.update(self.user_tags)
-            to_set, _ = compare_aws_tags(current, wanted, purge_tags=False)
+            to_set, _to_unset = compare_aws_tags(current, wanted, purge_tags=False)
             to_unset = sorted(k for k in self.previous_user_tags if k not in self.user_tags and k in current)
             if to_set or to_unset:
                 key = (tuple(sorted(to_set.items())), tuple(to_unset))
@@ -499,7 +503,8 @@ def find_blockers(ec2, network):
             continue
         owner = (eni.get("Attachment") or {}).get("InstanceId") or eni.get("Description") or eni.get("InterfaceType")
         blockers.append(f"network interface {eni['NetworkInterfaceId']}" + (f" ({owner})" if owner else ""))
-    blockers += [f"VPC endpoint {e['VpcEndpointId']} ({e['ServiceName']})" for e in network.endpoints if not is_ours(e) and e["State"].lower() not in ("deleted", "deleting")]
+    blockers += [f"VPC endpoint {e['VpcEndpointId']} ({e['ServiceName']})" for e in network.endpoints
+                 if not is_ours(e) and e["State"].lower() not in ("deleted", "deleting")]
     blockers += [f"subnet {s['SubnetId']}" for s in network.subnets if not is_ours(s)]
     blockers += [f"security group {g['GroupId']} ({g.get('GroupName')})" for g in network.security_groups if not is_ours(g) and g.get("GroupName") != "default"]
     blockers += [f"NAT gateway {n['NatGatewayId']}" for n in network.nat_gateways if not is_ours(n) and n["State"] in _LIVE_NAT_STATES]

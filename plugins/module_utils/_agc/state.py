@@ -76,7 +76,7 @@ def _record_from_values(values):
         return None
     if not isinstance(data, dict):
         return None
-    known = {f for f in ActivationRecord.__dataclass_fields__}
+    known = set(ActivationRecord.__dataclass_fields__)
     try:
         return ActivationRecord(**{k: v for k, v in data.items() if k in known})
     except TypeError:

@@ -170,4 +170,3 @@ def check_ids(option, values, pattern, example, maximum):
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
         raise AnsibleOmicsError(message=f"{option} names {repeated} more than once.")
-

@@ -69,7 +69,7 @@ class ConfigurationRequest:
 
     def differences(self, existing):
         """What differs between an existing configuration and the request, beyond tags."""
-        subnets, groups, _, owner = vpc_config_of(existing)
+        subnets, groups, _vpc_id, owner = vpc_config_of(existing)
         found = []
         if sorted(set(subnets)) != sorted(set(self.subnets)):
             found.append(f"subnets {sorted(set(subnets))} -> {sorted(set(self.subnets))}")

@@ -341,7 +341,7 @@ class ImageReference:
                 f"reference, for example {example} (the cache pulls through from upstream_registry_url only)."
             )
         rest = source[len(upstream) + 1:]
-        name, _, digest = rest.partition("@")
+        name, _at, digest = rest.partition("@")
         last = name.rsplit("/", 1)[-1]
         path, tag = (name.rsplit(":", 1) if ":" in last else (name, None))
         if not digest and tag is None:
@@ -580,7 +580,7 @@ def plan_template(existing, request):
     if role_changed:
         params["customRoleArn"] = request.custom_role_arn
     after = copy.deepcopy(existing)
-    after.update({k: v for k, v in params.items()})
+    after.update(params)
     return "update", params, after
 
 

@@ -37,7 +37,7 @@ class Definition:
 
     @property
     def paths(self):
-        return [path for path, _ in self.files]
+        return [path for path, _sha256 in self.files]
 
 
 def _collect(path):
@@ -64,9 +64,9 @@ def package(path, main=None, engine=None, parameter_template=None):
     entries = _collect(path)
     if not entries:
         raise AnsibleOmicsError(message=f"definition_path {path!r} holds no files.")
-    if main is not None and main not in [name for name, _ in entries]:
+    if main is not None and main not in [name for name, _absolute in entries]:
         raise AnsibleOmicsError(
-            message=f"main {main!r} is not a file of definition_path {path!r} (its files: {[n for n, _ in entries][:20]})."
+            message=f"main {main!r} is not a file of definition_path {path!r} (its files: {[n for n, _absolute in entries][:20]})."
         )
     buffer = io.BytesIO()
     files = []
