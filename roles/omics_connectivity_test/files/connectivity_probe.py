@@ -410,7 +410,8 @@ def _validate_one(raw, seen_names, warnings, default_timeout, default_region=Non
                 raise InputError("missing field \"region\" (required for kind %s without endpoint, host or --region)" % kind)
             host = aws_service_host(service, region)
             if host is None:
-                raise InputError("service %s has no single regional host name: give host, e.g. %s" % (json.dumps(service), SERVICE_NEEDS_HOST[service].format(region=region)))
+                raise InputError("service %s has no single regional host name: give host, e.g. %s"
+                                 % (json.dumps(service), SERVICE_NEEDS_HOST[service].format(region=region)))
             dest["host"] = host
             dest["port"] = _check_port(raw.get("port", 443))
         dest["method"] = "GET"
@@ -618,12 +619,12 @@ class Checker:
                 continue
             self.sockets.append(sock)
             self.peer = sockaddr
-            tried = "".join("; %s failed first: %s" % (_hostport(a[0], a[1]), _error_text(e)) for a, e, _ in errors)
+            tried = "".join("; %s failed first: %s" % (_hostport(a[0], a[1]), _error_text(e)) for a, e, _ms_taken in errors)
             return "connected to %s%s" % (_hostport(sockaddr[0], sockaddr[1]), tried), sock
         # Pick the most telling error: one from an address family the host can route, if any.
         telling = [e for e in errors if getattr(e[1], "errno", None) not in FAMILY_ERRNOS] or errors
-        sockaddr, exc, _ = telling[-1]
-        detail = "; ".join("%s: %s" % (_hostport(a[0], a[1]), _error_text(e)) for a, e, _ in errors)
+        sockaddr, exc, _ms_taken = telling[-1]
+        detail = "; ".join("%s: %s" % (_hostport(a[0], a[1]), _error_text(e)) for a, e, _ms_taken in errors)
         self.peer = sockaddr
         raise StageFailure(_classify_connect_error(exc), detail)
 
@@ -942,30 +943,37 @@ def explain(dest, stage, klass, detail, checker=None):
     interface = dest.get("aws") and dest["kind"] not in ("s3", "dynamodb")
     gateway = dest.get("aws") and dest["kind"] in ("s3", "dynamodb")
     if klass == "dns":
-        text = "%s does not resolve from here: check the name for a typo; that the VPC has DNS resolution enabled and its resolver (Route 53 Resolver, or the DHCP options' DNS servers) can answer it; that a private hosted zone is associated with the VPC; and that no Route 53 Resolver DNS Firewall rule blocks it" % host
+        text = ("%s does not resolve from here: check the name for a typo; that the VPC has DNS resolution enabled and its resolver "
+                "(Route 53 Resolver, or the DHCP options' DNS servers) can answer it; that a private hosted zone is associated with the "
+                "VPC; and that no Route 53 Resolver DNS Firewall rule blocks it") % host
         if interface:
             text += ". For an interface endpoint, enable its private DNS name"
         return text + "."
     if klass == "timeout" and stage == "tcp":
-        text = "no answer from %s within %gs: the run's security group has no egress rule for TCP %d to it, a network ACL drops the traffic (or its return traffic on ephemeral ports), or the subnet has no route to it" % (where, timeout, port)
+        text = ("no answer from %s within %gs: the run's security group has no egress rule for TCP %d to it, a network ACL drops the "
+                "traffic (or its return traffic on ephemeral ports), or the subnet has no route to it") % (where, timeout, port)
         if gateway:
-            text += " (a %s gateway endpoint route in the subnet's route table, with egress allowed to its prefix list; or the NAT gateway for another Region)" % dest["kind"].upper().replace("DYNAMODB", "DynamoDB")
+            text += (" (a %s gateway endpoint route in the subnet's route table, with egress allowed to its prefix list; or the NAT "
+                     "gateway for another Region)") % dest["kind"].upper().replace("DYNAMODB", "DynamoDB")
         elif interface:
             text += " (the interface endpoint's own security group must also allow inbound TCP %d from the run's security group)" % port
         elif checker is not None and checker.peer and _scope(checker.peer[0]) == "public":
             text += " (0.0.0.0/0 to a NAT gateway in a public subnet, for an internet destination)"
         else:
-            text += " (for a private address: a route to its network, e.g. peering, Transit Gateway or VPN; and its own security group or firewall must allow inbound TCP %d from the run's subnets)" % port
+            text += (" (for a private address: a route to its network, e.g. peering, Transit Gateway or VPN; and its own security group or "
+                     "firewall must allow inbound TCP %d from the run's subnets)") % port
         if "unreachable" in detail.lower():
             text += "; the host reported no route"
         return text + "."
     if klass == "timeout":
-        return "the TCP connection to %s opened, so the network path is open, but no %s came within %gs: the service is hung or overloaded, or another protocol listens on this port." % (
-            where, STAGE_WHAT.get(stage, "answer"), timeout)
+        return ("the TCP connection to %s opened, so the network path is open, but no %s came within %gs: the service is hung or "
+                "overloaded, or another protocol listens on this port.") % (where, STAGE_WHAT.get(stage, "answer"), timeout)
     if klass == "refused" and stage == "tcp":
-        return "%s answered but refused the connection: nothing listens on port %d (the service is down or the port is wrong), or the host's own firewall rejects it." % (where, port)
+        return ("%s answered but refused the connection: nothing listens on port %d (the service is down or the port is wrong), or the "
+                "host's own firewall rejects it.") % (where, port)
     if klass == "refused":
-        return "the server at %s accepted the connection but refused service (%s): too many connections, or it does not accept this client's address (allow-list the NAT gateway's Elastic IP)." % (where, detail)
+        return ("the server at %s accepted the connection but refused service (%s): too many connections, or it does not accept this "
+                "client's address (allow-list the NAT gateway's Elastic IP).") % (where, detail)
     if klass == "tls":
         low = detail.lower()
         if "expired" in low:
@@ -975,19 +983,23 @@ def explain(dest, stage, klass, detail, checker=None):
         if "did not answer with tls" in low:
             return "%s does not speak TLS: it is probably a plain-text port (wrong port, or http:// instead of https://)." % where
         if "reset" in low:
-            return "the connection to %s was reset during the TLS handshake: a firewall that filters by server name (an AWS Network Firewall domain list, a proxy) rejected %s, or the server refuses this TLS version." % (where, host)
+            return ("the connection to %s was reset during the TLS handshake: a firewall that filters by server name (an AWS Network "
+                    "Firewall domain list, a proxy) rejected %s, or the server refuses this TLS version.") % (where, host)
         if "auth tls" in low:
             return "%s does not offer explicit FTPS (AUTH TLS): use mode implicit (port 990) if the server supports it." % where
         if "verif" in low or "certificate" in low:
-            return "the certificate of %s is not trusted (%s): if the server uses a private CA, give its CA certificate with --ca-bundle (workflow input ca_bundle_pem)." % (where, detail)
+            return ("the certificate of %s is not trusted (%s): if the server uses a private CA, give its CA certificate with --ca-bundle "
+                    "(workflow input ca_bundle_pem).") % (where, detail)
         return "the TLS handshake with %s failed (%s): check the server's TLS configuration." % (where, detail)
     if klass == "auth":
         if dest["kind"] in ("ftp", "ftps"):
-            text = "the FTP server at %s is reachable but refused the login as %s: check the credentials or the server's allow-list (the NAT gateway's Elastic IP)" % (where, dest["user"])
+            text = ("the FTP server at %s is reachable but refused the login as %s: check the credentials or the server's allow-list (the "
+                    "NAT gateway's Elastic IP)") % (where, dest["user"])
             if dest["passive"] and stage != "ftp_passive":
                 text += "; the passive data connection was not tested"
             return text + "."
-        return "%s is reachable (the network path works) but refused the request (%s): it needs credentials, or it allows only listed source addresses (the NAT gateway's Elastic IP)." % (dest["target"], detail)
+        return ("%s is reachable (the network path works) but refused the request (%s): it needs credentials, or it allows only listed "
+                "source addresses (the NAT gateway's Elastic IP).") % (dest["target"], detail)
     if klass == "http_status":
         if dest.get("bucket"):
             if "does not exist" in detail:
@@ -995,7 +1007,8 @@ def explain(dest, stage, klass, detail, checker=None):
             if "redirects" in detail:
                 return "S3 answered, so the path works, but %s: check that the endpoint is in the bucket's Region." % detail.split(": ", 1)[-1]
             if " is in " in detail:
-                return "S3 answered, so the path works, but %s: set the destination's region to the bucket's Region (a cross-region bucket is an s3 destination with its own region)." % detail.split(": ", 1)[-1]
+                return ("S3 answered, so the path works, but %s: set the destination's region to the bucket's Region (a cross-region "
+                        "bucket is an s3 destination with its own region).") % detail.split(": ", 1)[-1]
         return "%s is reachable but answered %s: check the URL, or set expect_status." % (dest["target"], detail)
     if klass == "protocol":
         if dest["kind"] in ("ssh", "sftp"):
@@ -1012,9 +1025,11 @@ def explain(dest, stage, klass, detail, checker=None):
         if ports:
             text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (ports[0], ports[1], host)
             if data_port and not ports[0] <= data_port <= ports[1]:
-                text += "; the server offered port %d, outside the declared range %d-%d: fix the server's passive range or the declaration" % (data_port, ports[0], ports[1])
+                text += ("; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
+                         "declaration") % (data_port, ports[0], ports[1])
         else:
-            text += ": declare the server's passive port range (passive_ports) and open it (TCP egress to %s) in the run's security group and network ACL" % host
+            text += (": declare the server's passive port range (passive_ports) and open it (TCP egress to %s) in the run's security group "
+                     "and network ACL") % host
         if how == "was refused":
             text += "; a refusal means the host answered but nothing listens on that port (the server's passive range or its firewall)"
         return text + "."
