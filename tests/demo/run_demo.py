@@ -77,7 +77,7 @@ def start_moto(port, env):
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _attempt in range(100):
         try:
             urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
             return server, url

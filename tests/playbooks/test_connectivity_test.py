@@ -94,7 +94,7 @@ def open_network(endpoint, tmp_path, name, subnets, destinations):
         "omics_vpc_networking_destinations": destinations,
         "omics_vpc_networking_poll_interval": 1,
     }))
-    _, result = ansible_playbook(NETWORKING_PLAYBOOK, endpoint, tmp_path, "-e", f"@{variables}")
+    _completed, result = ansible_playbook(NETWORKING_PLAYBOOK, endpoint, tmp_path, "-e", f"@{variables}")
     return result
 
 
@@ -102,7 +102,7 @@ def run_playbook(stack, tmp_path, extra_vars):
     """Run the playbook with extra vars from a JSON file; it is expected to fail here (unreachable or bad input)."""
     vars_file = tmp_path / "extra-vars.json"
     vars_file.write_text(json.dumps(extra_vars))
-    completed, _ = ansible_playbook(PLAYBOOK, stack["url"], tmp_path, "-e", f"@{vars_file}", check=False)
+    completed, _result = ansible_playbook(PLAYBOOK, stack["url"], tmp_path, "-e", f"@{vars_file}", check=False)
     return completed, completed.stdout + completed.stderr
 
 
@@ -284,8 +284,9 @@ def test_connectivity_test_passes_when_the_network_is_opened_for_every_destinati
     group = SESSION.client("ec2", endpoint_url=stack["moto"]).describe_security_groups(
         GroupIds=[open_configuration["security_group"]["id"]])["SecurityGroups"][0]
     assert group["IpPermissions"] == []
-    assert sorted((rule["IpProtocol"], rule["FromPort"], rule["ToPort"], tuple(r["CidrIp"] for r in rule["IpRanges"]))
-                  for rule in group["IpPermissionsEgress"]) == sorted([
+    egress = sorted((rule["IpProtocol"], rule["FromPort"], rule["ToPort"], tuple(r["CidrIp"] for r in rule["IpRanges"]))
+                    for rule in group["IpPermissionsEgress"])
+    assert egress == sorted([
         ("tcp", site.https.port, site.https.port, ("127.0.0.1/32",)),
         ("tcp", site.license_server.port, site.license_server.port, ("127.0.0.1/32",)),
         ("tcp", site.ftp.port, site.ftp.port, ("127.0.0.1/32",)),

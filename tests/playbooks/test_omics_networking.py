@@ -173,7 +173,7 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
     said = descriptions(group)
     assert said["0.0.0.0/0:443"] == "ncbi (https); eu-references (s3 in eu-west-1 via NAT)"
     assert said[f"{endpoint_group}:443"] == ("credentials (secretsmanager interface endpoint); marketplace-licences "
-                                              "(license-manager interface endpoint); ecr-api (ecr.api interface endpoint)")
+                                             "(license-manager interface endpoint); ecr-api (ecr.api interface endpoint)")
     tags = {t["Key"]: t["Value"] for t in group["Tags"]}
     assert tags == {"application-name": "agc", "agc:managed-by": "genomics.aws", "agc:role": "omics-run-egress",
                     "agc:omics-configuration": NAME, "Name": f"omics-{NAME}-egress", "team": "lab"}
@@ -263,7 +263,7 @@ def test_bad_input_fails_before_anything_is_created(emulator, tmp_path, case):
     ec2 = client("ec2", emulator.forward_endpoint)
     groups_before = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
 
-    run, _ = run_role(emulator, tmp_path, role_vars(network, **overrides), check=False)
+    run, _result = run_role(emulator, tmp_path, role_vars(network, **overrides), check=False)
 
     assert run.returncode != 0
     output = run.stdout + run.stderr

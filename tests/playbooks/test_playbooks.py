@@ -14,7 +14,7 @@ pytestmark = pytest.mark.playbook
 def test_activate_twice_then_deactivate(moto_endpoint, tmp_path):
     report_md = tmp_path / "activation-report.md"
     report = ("-e", f"activation_report={report_md}")
-    _, first = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}', *report)
+    _completed, first = ansible_playbook(ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}', *report)
     assert first["changed"]
     ec2 = client("ec2", moto_endpoint)
     vpc_id = first["core_infrastructure"]["vpc"]["id"]
@@ -86,13 +86,13 @@ def test_one_module_defaults_group_feeds_our_modules_and_amazon_aws(moto_endpoin
           - found.vpcs[0].tags['application-name'] == 'agc'
 """
     )
-    completed, _ = ansible_playbook(playbook, "unused", tmp_path, check=False)
+    completed, _result = ansible_playbook(playbook, "unused", tmp_path, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "failed=0" in completed.stdout
 
 
 def test_bad_extra_vars_fail_clearly_and_change_nothing(moto_endpoint, tmp_path):
-    completed, _ = ansible_playbook(
+    completed, _result = ansible_playbook(
         ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", "vpc=vpc-12345678", "-e", "use_public_subnets=true", check=False
     )
     assert completed.returncode != 0

@@ -68,7 +68,7 @@ def test_bad_role_variables_fail_before_anything_is_created(moto_endpoint, tmp_p
     out = tmp_path / "failures.json"
     playbook = tmp_path / "bad_role_variables.yml"
     playbook.write_text(BAD_ROLE_VARIABLES.format(endpoint=moto_endpoint, out=out))
-    completed, _ = ansible_playbook(playbook, moto_endpoint, tmp_path)
+    completed, _result = ansible_playbook(playbook, moto_endpoint, tmp_path)
     assert "rescued=3" in completed.stdout
     wrong_types, subnets, force = json.loads(out.read_text())
     # the argument specification stops the role at its first task, naming each bad variable
@@ -103,7 +103,7 @@ def test_endpoints_audit_ensure_and_customer_vpc_activation_report(moto_endpoint
     assert endpoints() == []  # an audit changes nothing
     assert "changed=0" in run.stdout
 
-    _, ensured = ansible_playbook(audit_playbook, moto_endpoint, tmp_path, "-e", f"vpc={vpc['vpc_id']}", "-e", "ensure=true")
+    _completed, ensured = ansible_playbook(audit_playbook, moto_endpoint, tmp_path, "-e", f"vpc={vpc['vpc_id']}", "-e", "ensure=true")
     assert set(ensured["ensure"]["missing"]) == AGC_SERVICES
     found = {e["ServiceName"].removeprefix("com.amazonaws.us-east-1."): e for e in endpoints()}
     assert set(found) == AGC_SERVICES
@@ -113,7 +113,7 @@ def test_endpoints_audit_ensure_and_customer_vpc_activation_report(moto_endpoint
 
     # Activation with the customer VPC: the role audits its endpoints, creates the one still missing, and reports.
     report_md = tmp_path / "activation-report.md"
-    _, activation = ansible_playbook(
+    _completed, activation = ansible_playbook(
         ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path,
         "-e", f"vpc={vpc['vpc_id']}", "-e", "ensure_endpoints=true", "-e", f"activation_report={report_md}",
         "-e", json.dumps({"endpoint_services": sorted(AGC_SERVICES) + ["secretsmanager"]}),
@@ -150,7 +150,7 @@ def test_activate_many_regions_and_accounts_in_parallel(moto_endpoint, tmp_path)
         {"region": "us-east-1", "activation_report": str(tmp_path / "us.md")},
         {"region": "eu-west-1", "profile": "prod", "use_public_subnets": True, "activation_report": str(tmp_path / "eu.md")},
     ]
-    run, _ = ansible_playbook(
+    run, _result = ansible_playbook(
         ROOT / "playbooks/activate_many.yml", moto_endpoint, tmp_path,
         "-e", json.dumps({"targets": targets}), "-e", f"report_dir={tmp_path}",
         env={"AWS_SHARED_CREDENTIALS_FILE": str(credentials_file)},

@@ -245,7 +245,7 @@ class FtpHandler(socketserver.StreamRequestHandler):
                 return
             if not line:
                 return
-            verb, _, argument = line.decode("latin-1").strip().partition(" ")
+            verb, _space, argument = line.decode("latin-1").strip().partition(" ")
             verb = verb.upper()
             self.server.commands.append(verb)
             if verb == "QUIT":
@@ -292,7 +292,7 @@ class FtpHandler(socketserver.StreamRequestHandler):
 
         def accept_once():
             try:
-                conn, _ = listener.accept()
+                conn, _address = listener.accept()
                 self.server.data_connections.append(time.monotonic())
                 conn.close()
             except OSError:
@@ -366,7 +366,7 @@ class Blackhole:
         self.listener.listen(0)
         self.port = self.listener.getsockname()[1]
         self.held = []
-        for _ in range(64):
+        for _client_index in range(64):
             client = socket.socket()
             client.settimeout(0.3)
             try:

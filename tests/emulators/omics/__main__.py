@@ -20,7 +20,7 @@ EXECUTORS = {
 def _load_executor(spec: str, settings: argparse.Namespace):
     """A name of ``EXECUTORS`` or ``package.module:factory``; the factory gets the parsed options."""
     spec = EXECUTORS.get(spec, spec)
-    module_name, _, attribute = spec.partition(":")
+    module_name, _colon, attribute = spec.partition(":")
     if not attribute:
         raise SystemExit(f"--executor expects package.module:factory, got {spec!r}")
     factory = getattr(importlib.import_module(module_name), attribute)

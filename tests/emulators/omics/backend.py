@@ -462,7 +462,7 @@ class OmicsBackend:
     def _page(self, operation: str, keyed_items: list[tuple[str, dict]], params: dict) -> dict:
         """One page of a List* answer; ``startingToken``/``nextToken`` point at an item key."""
         page_size = params.get("maxResults") or self._max_page_size(operation)
-        keys = [key for key, _ in keyed_items]
+        keys = [key for key, _item in keyed_items]
         start = 0
         if params.get("startingToken"):
             key = _decode_token(params["startingToken"])
@@ -472,7 +472,7 @@ class OmicsBackend:
         page = keyed_items[start:start + page_size]
         following = keyed_items[start + page_size:start + page_size + 1]
         return {
-            "items": [item for _, item in page],
+            "items": [item for _key, item in page],
             "nextToken": _encode_token(following[0][0]) if following else None,
         }
 
@@ -805,7 +805,7 @@ class OmicsBackend:
         parts = arn.split(":", 5)
         if len(parts) != 6 or parts[2] != "omics" or "/" not in parts[5]:
             raise ValidationException(f"{arn} is not an omics resource ARN")
-        _, _, _, region, account, resource = parts
+        _arn_prefix, _partition, _service, region, account, resource = parts
         if region != context.region or account != context.account_id:
             raise ResourceNotFoundException(f"Resource {arn} not found")
         resource_type, resource_id = resource.split("/", 1)

@@ -383,7 +383,7 @@ class _Route:
 
     @classmethod
     def from_operation(cls, operation: OperationModel) -> "_Route":
-        path, _, literal_query = operation.http["requestUri"].partition("?")
+        path, _question_mark, literal_query = operation.http["requestUri"].partition("?")
         segments = []
         for part in path.lstrip("/").split("/") if path.strip("/") else []:
             if part.startswith("{") and part.endswith("}"):
@@ -399,8 +399,8 @@ class _Route:
 
     @property
     def specificity(self) -> tuple[int, int, int]:
-        literals = sum(kind == "literal" for kind, _ in self.segments)
-        greedy = sum(kind == "greedy" for kind, _ in self.segments)
+        literals = sum(kind == "literal" for kind, _text in self.segments)
+        greedy = sum(kind == "greedy" for kind, _text in self.segments)
         return (literals, len(self.required_query), -greedy)
 
     def match(self, raw_parts: list[str], query: dict[str, list[str]]) -> dict[str, str] | None:

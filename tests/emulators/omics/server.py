@@ -90,7 +90,7 @@ class OmicsService:
             except OSError as error:
                 return HttpAnswer(502, {"Content-Type": "text/plain"},
                                   f"omics emulator: cannot forward the {service} request: {error}".encode())
-        path, _, query_string = target.partition("?")
+        path, _question_mark, query_string = target.partition("?")
         query = parse_qs(query_string, keep_blank_values=True)
         try:
             if path.startswith(ADMIN_PREFIX):

@@ -193,7 +193,7 @@ def _blackhole(family):
                 _real_listen(listener, 0)
                 address = listener.getsockname()
                 fillers = []
-                for _ in range(3):
+                for _filler_index in range(3):
                     filler = socket.socket(family, socket.SOCK_STREAM)
                     filler.setblocking(False)
                     _real_connect_ex(filler, address)

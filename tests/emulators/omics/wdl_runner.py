@@ -21,6 +21,7 @@ and HealthOmics read it) is recorded: this executor never caches, so every task 
 
 from __future__ import annotations
 
+import functools
 import glob as globbing
 import io
 import os
@@ -366,22 +367,22 @@ class WorkflowRun:
 
     def _task_outputs(self, call: Tree.Call, task: Tree.Task, env: Env.Bindings, stdlib: LocalStdLib) -> Env.Bindings:
         outputs: Env.Bindings = Env.Bindings()
+
+        def to_host(file: Value.File, decl: Tree.Decl, missing: list[str]) -> str | None:
+            try:
+                path = stdlib.host_path(file.value)
+            except (OSError, ValueError) as error:
+                raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Task {call.name}: output {decl.name}: {error}") from None
+            if not path.is_file():
+                missing.append(file.value)
+                return None
+            return str(path)
+
         for decl in _in_dependency_order(list(task.outputs)):
             where = f"output {decl.name} of call {call.name}"
             value = self._evaluate(decl, env, stdlib, where)
             missing: list[str] = []
-
-            def to_host(file: Value.File, missing=missing, decl=decl) -> str | None:
-                try:
-                    path = stdlib.host_path(file.value)
-                except (OSError, ValueError) as error:
-                    raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Task {call.name}: output {decl.name}: {error}") from None
-                if not path.is_file():
-                    missing.append(file.value)
-                    return None
-                return str(path)
-
-            value = Value.rewrite_paths(value, to_host)
+            value = Value.rewrite_paths(value, functools.partial(to_host, decl=decl, missing=missing))
             try:
                 value = value.coerce(decl.type)
             except Exception:

@@ -303,7 +303,7 @@ def test_new_tags_are_imported_and_missing_ones_fail(ecr):
 def test_pulling_by_digest_imports_that_digest(ecr):
     create_python_cache(ecr)
     digest = "sha256:" + hashlib.sha256(b"python 3.12-slim, some day").hexdigest()
-    for _ in range(2):
+    for _attempt in range(2):
         answer = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageDigest": digest}])
         assert [item["imageId"]["imageDigest"] for item in answer["images"]] == [digest]
     [detail] = ecr.describe_images(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageDigest": digest}])["imageDetails"]
@@ -392,10 +392,10 @@ def test_unknown_members_and_wrong_types_are_serialization_errors(emulator):
     assert status == 400
     assert headers["Content-Type"] == "application/x-amz-json-1.1"
     assert body["__type"] == "SerializationException" and "upstreamRegistryUrlTypo" in body["message"]
-    status, _, body = raw_ecr(emulator.url, "CreateRepositoryCreationTemplate",
-                              {"prefix": "ecr-public", "appliedFor": "PULL_THROUGH_CACHE"})
+    status, _headers, body = raw_ecr(emulator.url, "CreateRepositoryCreationTemplate",
+                                     {"prefix": "ecr-public", "appliedFor": "PULL_THROUGH_CACHE"})
     assert (status, body["__type"]) == (400, "SerializationException")
-    status, _, body = raw_ecr(emulator.url, "GetRegistryPolicy", ["not", "an", "object"])
+    status, _headers, body = raw_ecr(emulator.url, "GetRegistryPolicy", ["not", "an", "object"])
     assert (status, body["__type"]) == (400, "SerializationException")
 
 
@@ -405,8 +405,8 @@ def test_errors_use_the_awsjson_wire_format(emulator):
     assert set(body) == {"__type", "message"}
     assert body["__type"] == "PullThroughCacheRuleNotFoundException"
     assert headers["x-amzn-RequestId"]
-    status, _, body = raw_ecr(emulator.url, "DescribePullThroughCacheRules", {})
+    status, _headers, body = raw_ecr(emulator.url, "DescribePullThroughCacheRules", {})
     assert (status, body) == (200, {"pullThroughCacheRules": []})
-    status, _, body = raw_ecr(emulator.url, "CreatePullThroughCacheRule",
-                              {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws"})
+    status, _headers, body = raw_ecr(emulator.url, "CreatePullThroughCacheRule",
+                                     {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws"})
     assert status == 200 and isinstance(body["createdAt"], float)  # awsJson timestamps: epoch seconds

@@ -268,7 +268,7 @@ def test_seventeen_subnets_rejected(omics, network):
 def test_six_security_groups_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
         omics.create_configuration(name="too-many-groups", runConfigurations=vpc_config(network.subnets_a, network.groups_a))
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException"
     assert "runConfigurations.vpcConfig.securityGroupIds" in message
     assert "less than or equal to 5" in message
@@ -278,7 +278,7 @@ def test_bad_configuration_name_rejected_by_pattern(omics, network):
     with pytest.raises(ClientError) as excinfo:
         omics.create_configuration(name="-starts with a dash",
                                    runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1]))
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException"
     assert "at 'name'" in message and "regular expression pattern" in message
 
@@ -287,13 +287,13 @@ def test_unknown_subnet_and_security_group_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
         omics.create_configuration(name="ghost-subnet",
                                    runConfigurations=vpc_config(["subnet-0123456789abcdef0"], network.groups_a[:1]))
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and "subnet-0123456789abcdef0" in message
 
     with pytest.raises(ClientError) as excinfo:
         omics.create_configuration(name="ghost-group",
                                    runConfigurations=vpc_config(network.subnets_a, ["sg-0123456789abcdef0"]))
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and "sg-0123456789abcdef0" in message
     assert omics.list_configurations()["items"] == []
 
@@ -302,7 +302,7 @@ def test_subnets_of_two_vpcs_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
         omics.create_configuration(name="two-vpcs", runConfigurations=vpc_config(
             [network.subnets_a[0], network.subnet_b], network.groups_a[:1]))
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException"
     assert network.vpc_a in message and network.vpc_b in message
 
@@ -310,7 +310,7 @@ def test_subnets_of_two_vpcs_rejected(omics, network):
 def test_security_group_of_another_vpc_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
         omics.create_configuration(name="foreign-group", runConfigurations=vpc_config(network.subnets_a, [network.group_b]))
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and network.group_b in message
 
 
@@ -325,7 +325,7 @@ def test_concurrent_creates_of_one_name_make_one_configuration(omics, network):
         except ClientError as error:
             outcomes.append(error.response["Error"]["Code"])
 
-    threads = [threading.Thread(target=create) for _ in range(6)]
+    threads = [threading.Thread(target=create) for _thread_index in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -413,7 +413,7 @@ def test_vpc_run_without_configuration_name_rejected(omics):
     workflow_id = create_active_workflow(omics)
     with pytest.raises(ClientError) as excinfo:
         omics.start_run(workflowId=workflow_id, roleArn=ROLE_ARN, outputUri="s3://results/runs", networkingMode="VPC")
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and "configurationName" in message
 
 
@@ -447,7 +447,7 @@ def test_output_uri_must_be_s3(omics):
     workflow_id = create_active_workflow(omics)
     with pytest.raises(ClientError) as excinfo:
         omics.start_run(workflowId=workflow_id, roleArn=ROLE_ARN, outputUri="https://results/runs")
-    code, message, _ = error_of(excinfo)
+    code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and "s3://" in message
 
 
@@ -726,7 +726,7 @@ def aws_cli(endpoint_url: str, *arguments: str) -> dict:
     }
     completed = subprocess.run(
         [str(VENV_BIN / "aws"), "omics", *arguments, "--endpoint-url", endpoint_url, "--output", "json"],
-        env=environment, capture_output=True, text=True, timeout=60)
+        check=False, env=environment, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout) if completed.stdout.strip() else {}
 

@@ -25,7 +25,7 @@ def run_probe(tmp_path, destinations, *extra, write=True):
     table = tmp_path / "table.txt"
     completed = subprocess.run(
         [sys.executable, str(PROBE_PATH), "--destinations", str(path), "--report", str(report), "--table", str(table), *extra],
-        capture_output=True, text=True, timeout=60,
+        check=False, capture_output=True, text=True, timeout=60,
     )
     return completed, report, table
 
@@ -102,7 +102,7 @@ def test_full_run_writes_the_report_and_table_and_exits_0_despite_failures(tmp_p
 
 def test_without_the_ca_bundle_the_private_ca_is_not_trusted(tmp_path, probe, loopback):
     destinations = [{"name": "web", "kind": "https", "url": "https://%s:%d/ok" % (LOOP, loopback.https.port)}]
-    completed, report_path, _ = run_probe(tmp_path, destinations, "--timeout", "1")
+    completed, report_path, _table_path = run_probe(tmp_path, destinations, "--timeout", "1")
     assert completed.returncode == 0
     report = json.loads(report_path.read_text())
     assert_schema(report, probe)
@@ -114,7 +114,8 @@ def test_validate_only(tmp_path):
     destinations = [{"name": "license", "kind": "tcp", "host": "10.0.0.5", "port": 27000}]
     path = tmp_path / "d.json"
     path.write_text(json.dumps(destinations))
-    completed = subprocess.run([sys.executable, str(PROBE_PATH), "--destinations", str(path), "--validate"], capture_output=True, text=True, timeout=30)
+    completed = subprocess.run([sys.executable, str(PROBE_PATH), "--destinations", str(path), "--validate"],
+                               check=False, capture_output=True, text=True, timeout=30)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "1 destination(s) valid\n"
 
@@ -137,7 +138,8 @@ def test_validate_only(tmp_path):
     ([{"name": "b", "kind": "s3", "region": "eu-west-1", "bucket": "192.168.1.1"}], ['bucket "192.168.1.1"']),
     ([{"name": "b", "kind": "s3", "region": "Europe", "bucket": "refs"}], ['region "Europe" is not an AWS Region']),
     ([{"name": "b", "kind": "s3", "bucket": "refs"}], ['missing field "region"']),
-    ([{"name": "e", "kind": "endpoint", "service": "ecr.dkr", "region": "us-east-1"}], ['service "ecr.dkr" has no single regional host name', "dkr.ecr.us-east-1"]),
+    ([{"name": "e", "kind": "endpoint", "service": "ecr.dkr", "region": "us-east-1"}],
+     ['service "ecr.dkr" has no single regional host name', "dkr.ecr.us-east-1"]),
     ([{"name": "e", "kind": "endpoint", "region": "us-east-1"}], ['missing field "service"']),
     ([{"name": "h", "kind": "ssh", "host": "https://sftp.example.org"}], ["looks like a URL"]),
     ([{"name": "f", "kind": "ftps", "host": "ftp.example.org", "mode": "sometimes"}], ['mode "sometimes"']),
@@ -147,7 +149,7 @@ def test_validate_only(tmp_path):
     ("[{not json", ["is not valid JSON"]),
 ])
 def test_bad_input_exits_2_naming_the_value(tmp_path, destinations, words):
-    completed, report_path, _ = run_probe(tmp_path, destinations)
+    completed, report_path, _table_path = run_probe(tmp_path, destinations)
     assert completed.returncode == 2, completed
     for word in words:
         assert word in completed.stderr, completed.stderr
@@ -161,7 +163,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
         {"name": "one", "kind": "tcp", "host": "10.0.0.5", "port": 0},
         {"name": "two", "kind": "nfs", "host": "10.0.0.6"},
     ]
-    completed, _, _ = run_probe(tmp_path, destinations)
+    completed, _report_path, _table_path = run_probe(tmp_path, destinations)
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 2
@@ -174,7 +176,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     (["--region", "Virginia"], ['--region "Virginia" is not an AWS Region']),
 ])
 def test_bad_options_exit_2(tmp_path, extra, words):
-    completed, report_path, _ = run_probe(tmp_path, [{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": 27000}], *extra)
+    completed, report_path, _table_path = run_probe(tmp_path, [{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": 27000}], *extra)
     assert completed.returncode == 2
     for word in words:
         assert word in completed.stderr
@@ -185,14 +187,14 @@ def test_region_option_places_aws_destinations_without_one(tmp_path):
     path = tmp_path / "d.json"
     path.write_text(json.dumps([{"name": "status", "kind": "dynamodb"}]))
     argv = [sys.executable, str(PROBE_PATH), "--destinations", str(path), "--validate"]
-    refused = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    refused = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
     assert refused.returncode == 2 and 'missing field "region"' in refused.stderr
-    accepted = subprocess.run(argv + ["--region", "eu-west-1"], capture_output=True, text=True, timeout=30)
+    accepted = subprocess.run(argv + ["--region", "eu-west-1"], check=False, capture_output=True, text=True, timeout=30)
     assert accepted.returncode == 0 and accepted.stdout == "1 destination(s) valid\n", accepted.stderr
 
 
 def test_missing_destinations_file_exits_2(tmp_path):
-    completed, _, _ = run_probe(tmp_path, None, write=False)
+    completed, _report_path, _table_path = run_probe(tmp_path, None, write=False)
     assert completed.returncode == 2 and "cannot read the destinations file" in completed.stderr
 
 
@@ -200,7 +202,7 @@ def test_report_directory_must_exist(tmp_path):
     path = tmp_path / "d.json"
     path.write_text(json.dumps([{"name": "lic", "kind": "tcp", "host": "10.0.0.5", "port": 27000}]))
     completed = subprocess.run([sys.executable, str(PROBE_PATH), "--destinations", str(path), "--report", str(tmp_path / "no" / "r.json")],
-                               capture_output=True, text=True, timeout=30)
+                               check=False, capture_output=True, text=True, timeout=30)
     assert completed.returncode == 2 and "its directory does not exist" in completed.stderr
 
 

@@ -16,8 +16,8 @@ def stages(entry):
 def assert_ok(entry, expected_stages):
     assert entry["ok"], entry
     assert entry["failure"] is None
-    assert [name for name, _ in stages(entry)] == expected_stages
-    assert all(ok for _, ok in stages(entry))
+    assert [name for name, _ok in stages(entry)] == expected_stages
+    assert all(ok for _name, ok in stages(entry))
     for stage in entry["stages"]:
         assert isinstance(stage["ms"], float) and stage["ms"] >= 0
         assert stage["detail"]
@@ -28,7 +28,7 @@ def assert_failed(entry, klass, stage, *cause_words):
     assert entry["failure"]["class"] == klass, entry
     assert entry["failure"]["stage"] == stage, entry
     assert entry["stages"][-1]["stage"] == stage and entry["stages"][-1]["ok"] is False
-    assert all(ok for _, ok in stages(entry)[:-1])
+    assert all(ok for _name, ok in stages(entry)[:-1])
     for word in cause_words:
         assert word in entry["failure"]["cause"], entry["failure"]["cause"]
     return entry["failure"]["cause"]

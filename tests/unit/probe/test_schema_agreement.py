@@ -32,7 +32,7 @@ def readme_use_cases():
     return [yaml.safe_load(block) for block in blocks]
 
 
-CASES = [[case] for case, _ in KIND_CASES] + readme_use_cases()
+CASES = [[case] for case, _rules in KIND_CASES] + readme_use_cases()
 
 
 def _allows(rules, host, low, high):

@@ -5,14 +5,17 @@ ansible-core 2.19 deprecates `exit_json(warnings=...)` and `fail_json(warnings=.
 tests/playbooks/test_module_warnings.py checks the same through ansible-playbook.
 """
 
+import importlib
 import json
 
-import ansible.errors  # noqa: F401  controller code, imported as the filter tests do (see in_process.py)
 import pytest
 from ansible.module_utils import _internal
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
 from tests.unit.plugins.modules.in_process import run_main
+
+# Controller code, imported as the filter tests do (see in_process.py): _internal.is_controller becomes True.
+importlib.import_module("ansible.errors")
 
 DEPRECATION = "Passing `warnings`"
 

@@ -120,7 +120,8 @@ class Account:
     def customer_vpc(self, cidr="172.16.0.0/16", azs=("us-east-1a", "us-east-1b", "us-east-1c"), private=True):
         """A customer VPC like a landing zone's: per AZ a public subnet (IGW) and a private one
         (through a NAT gateway). With private=False every subnet is public."""
-        vpc_id = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "owner", "Value": "network-team"}]}])["Vpc"]["VpcId"]
+        vpc_tags = [{"ResourceType": "vpc", "Tags": [{"Key": "owner", "Value": "network-team"}]}]
+        vpc_id = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=vpc_tags)["Vpc"]["VpcId"]
         igw = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         self.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
         public_rt = self.ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]

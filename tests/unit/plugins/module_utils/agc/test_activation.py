@@ -46,6 +46,7 @@ def test_managed_core_matches_the_spec(account):
     assert len(addresses) == 3 and all(a.get("AssociationId") for a in addresses)
 
     tables = ec2.describe_route_tables(Filters=by_vpc)["RouteTables"]
+
     def default_route(subnet_id):
         table = next(t for t in tables if any(a.get("SubnetId") == subnet_id for a in t["Associations"]))
         return next(r for r in table["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0")

@@ -92,14 +92,14 @@ def test_bucket_that_cannot_be_written_is_refused(account):
 
 
 def test_too_little_elastic_ip_quota_is_refused_before_anything_is_created(account):
-    for _ in range(3):  # moto's quota is 5: 3 taken leaves 2 for 3 NAT gateways
+    for _address in range(3):  # moto's quota is 5: 3 taken leaves 2 for 3 NAT gateways
         account.ec2.allocate_address(Domain="vpc")
     message = _refused(account, "needs 3 more Elastic IP(s)", tags={})
     assert "3 of the region's quota of 5" in message and "use_public_subnets" in message
 
 
 def test_public_only_needs_no_elastic_ip_quota(account):
-    for _ in range(5):
+    for _address in range(5):
         account.ec2.allocate_address(Domain="vpc")
     assert account.activate(use_public_subnets=True).changed
 

@@ -47,7 +47,8 @@ def test_deletion_follows_dependency_order(account):
     account.recorder.reset()
     account.deactivate()
     writes = account.recorder.writes
-    order = ["DeleteVpcEndpoints", "DeleteNatGateway", "ReleaseAddress", "DetachInternetGateway", "DeleteInternetGateway", "DeleteRouteTable", "DeleteSubnet", "DeleteSecurityGroup", "DeleteVpc", "DeleteParameters"]
+    order = ["DeleteVpcEndpoints", "DeleteNatGateway", "ReleaseAddress", "DetachInternetGateway", "DeleteInternetGateway",
+             "DeleteRouteTable", "DeleteSubnet", "DeleteSecurityGroup", "DeleteVpc", "DeleteParameters"]
     positions = [writes.index(name) for name in order]
     assert positions == sorted(positions), writes
     # every Elastic IP released after the last NAT gateway deletion was requested and waited on

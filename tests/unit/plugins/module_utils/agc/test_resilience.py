@@ -150,7 +150,7 @@ def test_two_activations_at_once_build_one_core(account, monkeypatch):
         except Exception as e:  # pylint: disable=broad-except
             errors.append(e)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _thread_index in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

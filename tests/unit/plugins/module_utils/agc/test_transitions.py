@@ -22,7 +22,7 @@ def test_nothing_and_vpc_id_uses_the_customer_vpc_untouched(account):
     outcome = account.activate(vpc_id=customer["vpc_id"])
     assert account.managed_vpcs() == []
     assert outcome.core["vpc"]["id"] == customer["vpc_id"] and outcome.core["vpc"]["managed"] is False
-    assert outcome.core["subnets"]["infra"] == sorted(customer["private"], key=lambda s: customer["private"].index(s))
+    assert outcome.core["subnets"]["infra"] == sorted(customer["private"], key=customer["private"].index)
     assert account.parameters()["vpc"]["Value"] == customer["vpc_id"]
     assert account.snapshot_vpc(customer["vpc_id"]) == before
     assert any("lacks the recommended VPC endpoint" in w for w in outcome.warnings)

@@ -75,7 +75,8 @@ def test_idempotency_triple(account, customer):
 
 def test_absent_removes_only_ours_and_our_security_group(account, customer):
     vpc_id = customer["vpc_id"]
-    foreign = account.ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.logs", VpcEndpointType="Interface", SubnetIds=[customer["private"][0]])["VpcEndpoint"]
+    foreign = account.ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.logs", VpcEndpointType="Interface",
+                                              SubnetIds=[customer["private"][0]])["VpcEndpoint"]
     created = endpoints(account, vpc_id=vpc_id)
     assert "logs" in created.present
     removed = endpoints(account, vpc_id=vpc_id, state="absent")

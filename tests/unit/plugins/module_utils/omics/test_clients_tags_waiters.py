@@ -80,7 +80,7 @@ def test_run_terminal_stops_at_cancelled_where_botocores_run_completed_would_not
 
 
 def test_waiter_timeout_says_how_to_resume(omics, quick):
-    for _ in range(200):
+    for _attempt in range(200):
         omics.stubber.add_response("get_run", _run("RUNNING"), {"id": "1234567"})
     with pytest.raises(AnsibleOmicsError) as raised:
         waiters.run_terminal(omics, "1234567", timeout=1)

@@ -76,7 +76,7 @@ def ecr():
 
 
 def operations(ecr):
-    return [name for name, _ in ecr.calls]
+    return [name for name, _params in ecr.calls]
 
 
 def params_of(ecr, operation):

@@ -22,7 +22,7 @@ def test_a_private_subnet_behind_a_public_nat_gateway_is_fine():
 
 
 def test_blackhole_route_is_refused():
-    _, problem, _ = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "blackhole"}), PUBLIC_TABLE], nat())
+    _entry, problem, _warning = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "blackhole"}), PUBLIC_TABLE], nat())
     assert "blackhole default route" in problem
 
 
@@ -34,10 +34,10 @@ def test_failed_and_private_nat_gateways_are_refused():
 
 
 def test_an_invisible_nat_gateway_of_a_shared_vpc_is_only_a_warning():
-    _, problem, warning = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "active"})], {}, shared=True)
+    _entry, problem, warning = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "active"})], {}, shared=True)
     assert problem is None and "cannot see" in warning
 
 
 def test_centralised_egress_through_a_transit_gateway_is_a_warning():
-    _, problem, warning = _check_subnet(SUBNET, [table({"TransitGatewayId": "tgw-1", "State": "active"})], {})
+    _entry, problem, warning = _check_subnet(SUBNET, [table({"TransitGatewayId": "tgw-1", "State": "active"})], {})
     assert problem is None and "sends its default route to tgw-1" in warning

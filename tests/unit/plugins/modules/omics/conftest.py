@@ -110,4 +110,3 @@ def omics(emulator):
 @pytest.fixture
 def s3(moto_server):
     return SESSION.client("s3", endpoint_url=moto_server)
-
