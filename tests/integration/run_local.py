@@ -86,7 +86,7 @@ def run_target(name, endpoint, work_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("targets", nargs="*", default=None, help="targets to run (default: all)")
     args = parser.parse_args(argv)
     names = args.targets or targets()
