@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit sweep sanity bench constraints clean
+.PHONY: all venv demo test test-unit sweep sanity ansible-test-sanity bench constraints clean
 
 all: test
 
@@ -45,6 +45,11 @@ test-unit: venv
 
 sanity: venv
 	$(BIN)/python -m pytest tests/sanity
+
+# ansible-test sanity (what Automation Hub certification requires), in a copy under ansible_collections/genomics/aws
+# (offline; extra arguments with ARGS, e.g. make ansible-test-sanity ARGS="--test pep8").
+ansible-test-sanity: venv
+	$(BIN)/python tests/sanity/run_ansible_test.py $(ARGS)
 
 bench: venv
 	$(BIN)/python tests/bench/run_bench.py
