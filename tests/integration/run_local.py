@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,10 @@ class LocalAws:
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
-        self.emulator = OmicsEmulator(ec2_endpoint=f"http://{host}:{port}", delay=0.05)
+        self.moto_url = f"http://{host}:{port}"
+        # moto keeps its resources per process, not per server: start from an empty account, as a test account is.
+        urllib.request.urlopen(urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST"), timeout=30).read()
+        self.emulator = OmicsEmulator(ec2_endpoint=self.moto_url, delay=0.05)
         self.emulator.start()
         self.url = self.emulator.url
         return self
@@ -58,6 +62,37 @@ class LocalAws:
     def __exit__(self, *exc):
         self.emulator.stop()
         self.moto.stop()
+
+    def leftovers(self):
+        """What a target left behind, by kind (empty when it cleaned up). Runs stay (HealthOmics keeps them), and so
+        do AWS's own service-linked roles and the default VPC."""
+        import boto3
+        from botocore.config import Config
+
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        ec2 = session.client("ec2", endpoint_url=self.moto_url)
+        omics = session.client("omics", endpoint_url=self.url, config=Config(inject_host_prefix=False))
+        ecr = session.client("ecr", endpoint_url=self.url)
+        found = {
+            "vpcs": [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")],
+            "elastic_ips": [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]],
+            "nat_gateways": [n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"]
+                             if n["State"] not in ("deleting", "deleted")],
+            "vpc_endpoints": [e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+                              if e["State"].lower() not in ("deleting", "deleted")],
+            "buckets": [b["Name"] for b in session.client("s3", endpoint_url=self.moto_url).list_buckets()["Buckets"]],
+            "iam_roles": [r["RoleName"] for r in session.client("iam", endpoint_url=self.moto_url).list_roles()["Roles"]
+                          if not r["Path"].startswith("/aws-service-role/")],
+            "ssm_parameters": [p["Name"] for p in session.client("ssm", endpoint_url=self.moto_url).get_parameters_by_path(
+                Path="/agc", Recursive=True)["Parameters"]],
+            "omics_workflows": [w["name"] for w in omics.list_workflows().get("items", []) if w.get("status") != "DELETED"],
+            "omics_configurations": [c["name"] for c in omics.list_configurations().get("items", [])
+                                     if c.get("status") not in ("DELETING", "DELETED")],
+            "ecr_repositories": [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]],
+            "ecr_pull_through_cache_rules": [r["ecrRepositoryPrefix"] for r in
+                                             ecr.describe_pull_through_cache_rules()["pullThroughCacheRules"]],
+        }
+        return {kind: names for kind, names in found.items() if names}
 
 
 def run_target(name, endpoint, work_dir):
@@ -100,9 +135,12 @@ def main(argv=None):
             recap = [line for line in completed.stdout.splitlines() if line.startswith("localhost ")]
             print(f"{'ok  ' if completed.returncode == 0 else 'FAIL'} {name:32} {seconds:6.1f} s  {recap[-1] if recap else ''}",
                   flush=True)
-            if completed.returncode != 0:
+            left = aws.leftovers()
+            if completed.returncode != 0 or left:
                 failed.append(name)
                 print(completed.stdout[-6000:] + completed.stderr[-3000:], flush=True)
+            if left:
+                print(f"     {name} left behind: {left}", flush=True)
     return 1 if failed else 0
 
 

@@ -22,6 +22,8 @@ def test_integration_target_passes_locally(local_aws, tmp_path, target):
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
     recap = [line for line in completed.stdout.splitlines() if line.startswith("localhost ")][-1]
     assert " failed=0 " in recap and " unreachable=0 " in recap, recap
+    # Its cleanup removed everything it made: no VPC, Elastic IP, NAT gateway, bucket, role... is left.
+    assert local_aws.leftovers() == {}
 
 
 def test_every_module_has_a_target_or_is_exercised_by_one():
