@@ -55,7 +55,7 @@ def moto_server():
 @pytest.fixture
 def moto_endpoint(moto_server):
     """The moto server, emptied before the test."""
-    import urllib.request
+    from tests.support.moto_server import reset_moto
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")).read()
+    reset_moto(moto_server)
     return moto_server

@@ -11,6 +11,7 @@ when it is defined. Nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,25 +43,18 @@ class LocalAws:
     def __enter__(self):
         import logging
 
-        from moto.server import ThreadedMotoServer
-
         from tests.emulators.omics import OmicsEmulator
+        from tests.support.moto_server import empty_moto_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        host, port = self.moto.get_host_and_port()
-        self.moto_url = f"http://{host}:{port}"
-        # moto keeps its resources per process, not per server: start from an empty account, as a test account is.
-        urllib.request.urlopen(urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST"), timeout=30).read()
-        self.emulator = OmicsEmulator(ec2_endpoint=self.moto_url, delay=0.05)
-        self.emulator.start()
-        self.url = self.emulator.url
+        self._stack = contextlib.ExitStack()
+        # An empty account, as a test account is (moto keeps resources per process, not per server).
+        self.moto_url = self._stack.enter_context(empty_moto_server())
+        self.url = self._stack.enter_context(OmicsEmulator(ec2_endpoint=self.moto_url, delay=0.05)).url
         return self
 
     def __exit__(self, *exc):
-        self.emulator.stop()
-        self.moto.stop()
+        self._stack.close()
 
     def leftovers(self):
         """What a target left behind, by kind (empty when it cleaned up). Runs stay (HealthOmics keeps them), and so

@@ -18,8 +18,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
+from tests.support.moto_server import empty_moto_server
 from tests.emulators.omics import OmicsEmulator
 from tests.emulators.omics.local_executor import LocalWdlExecutor
 from tests.support import loopback as servers
@@ -54,23 +54,15 @@ def stack(tmp_path_factory, site):
     """moto + the emulator with a LocalWdlExecutor, a VPC whose private subnets go out through an available NAT
     gateway, and, from the omics_vpc_networking role, a security group opened to the HTTPS server only and the
     HealthOmics configuration."""
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    moto_url = f"http://{host}:{port}"
-    executor = LocalWdlExecutor(moto_url, run_timeout=60, drop_timeout=1.0, work_dir=tmp_path_factory.mktemp("runs"))
-    emulator = OmicsEmulator(ec2_endpoint=moto_url, delay=0.02, executor=executor)
-    emulator.start()
-    try:
-        SESSION.client("s3", endpoint_url=moto_url).create_bucket(Bucket=BUCKET)
-        subnets = create_customer_vpc(moto_url, cidr_prefix="10.60", azs=2, nat_gateways=1)["private_subnets"]
-        networking = open_network(emulator.url, tmp_path_factory.mktemp("networking"), CONFIGURATION, subnets,
-                                  [destination(site, "results-portal")])
-        omics = SESSION.client("omics", endpoint_url=emulator.url, config=OMICS_CONFIG)
-        yield {"url": emulator.url, "moto": moto_url, "omics": omics, "networking": networking, "subnets": subnets}
-    finally:
-        emulator.stop()
-        moto.stop()
+    with empty_moto_server() as moto_url:
+        executor = LocalWdlExecutor(moto_url, run_timeout=60, drop_timeout=1.0, work_dir=tmp_path_factory.mktemp("runs"))
+        with OmicsEmulator(ec2_endpoint=moto_url, delay=0.02, executor=executor) as emulator:
+            SESSION.client("s3", endpoint_url=moto_url).create_bucket(Bucket=BUCKET)
+            subnets = create_customer_vpc(moto_url, cidr_prefix="10.60", azs=2, nat_gateways=1)["private_subnets"]
+            networking = open_network(emulator.url, tmp_path_factory.mktemp("networking"), CONFIGURATION, subnets,
+                                      [destination(site, "results-portal")])
+            omics = SESSION.client("omics", endpoint_url=emulator.url, config=OMICS_CONFIG)
+            yield {"url": emulator.url, "moto": moto_url, "omics": omics, "networking": networking, "subnets": subnets}
 
 
 @pytest.fixture(scope="module")

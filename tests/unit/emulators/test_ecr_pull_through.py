@@ -18,8 +18,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
+from tests.support.moto_server import empty_moto_server
+from tests.support.moto_server import reset_moto
 from tests.emulators.omics import OmicsEmulator
 
 REGION = "us-east-1"
@@ -45,16 +46,13 @@ PULL_THROUGH_REGISTRY_POLICY = json.dumps({
 
 @pytest.fixture(scope="module")
 def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with empty_moto_server() as url:
+        yield url
 
 
 @pytest.fixture
 def emulator(moto_url):
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10).read()
+    reset_moto(moto_url)
     with OmicsEmulator(ec2_endpoint=moto_url, delay=0) as started:
         yield started
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
+from tests.support.moto_server import empty_moto_server
 from tests.emulators.omics import OmicsEmulator
 from tests.emulators.omics.egress import NetworkSettings, decide, vpc_policy
 from tests.emulators.omics.local_executor import LocalWdlExecutor
@@ -209,15 +209,11 @@ task wait {
 
 @pytest.fixture(scope="module")
 def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    s3 = SESSION.client("s3", endpoint_url=url)
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="inputs/banner.txt", Body=b"Genomics run\n")
-    yield url
-    server.stop()
+    with empty_moto_server() as url:
+        s3 = SESSION.client("s3", endpoint_url=url)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="inputs/banner.txt", Body=b"Genomics run\n")
+        yield url
 
 
 @pytest.fixture

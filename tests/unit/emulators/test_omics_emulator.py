@@ -22,8 +22,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
+from tests.support.moto_server import empty_moto_server
 from tests.emulators.omics import (
     ExecutionResult,
     FailingExecutor,
@@ -60,11 +60,8 @@ class Network:
 
 @pytest.fixture(scope="module")
 def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with empty_moto_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
