@@ -95,9 +95,11 @@ def networks(moto_server):
     return NetworkBuilder(moto_server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_network(moto_server):
-    """A healthy network (2 AZs, NAT gateways, one security group) for tests that do not change it."""
+    """A healthy network (2 AZs, NAT gateways, one security group) for tests that do not change it.
+
+    Per test file: moto's resources live per process, and a later file may empty moto (moto_endpoint, mock_aws)."""
     return NetworkBuilder(moto_server, cidr_base=200).healthy()
 
 

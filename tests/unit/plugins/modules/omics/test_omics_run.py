@@ -19,7 +19,7 @@ from .helpers import stored
 OUTPUT = "s3://omics-results/runs"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: another test file may empty moto in between
 def buckets(moto_server):
     s3 = SESSION.client("s3", endpoint_url=moto_server)
     s3.create_bucket(Bucket="omics-results")
