@@ -91,7 +91,7 @@ def start_omics_emulator(moto_url, env, work_dir):
     """The HealthOmics emulator, as its own process: the one endpoint of the HealthOmics playbooks. It answers
     omics itself, forwards EC2, S3 and IAM to moto, and runs the workflows' WDL tasks here (--executor local)."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulators.omics", "--executor", "local", "--ec2-endpoint", moto_url,
+        [sys.executable, "-m", "tools.healthomics_emulator", "--executor", "local", "--ec2-endpoint", moto_url,
          "--delay", "0.2", "--connect-drop-timeout", "2", "--work-dir", str(work_dir)],
         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )

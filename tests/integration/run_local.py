@@ -43,7 +43,7 @@ class LocalAws:
     def __enter__(self):
         import logging
 
-        from tests.emulators.omics import OmicsEmulator
+        from tools.healthomics_emulator import OmicsEmulator
         from tests.support.moto_server import empty_moto_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request

@@ -20,8 +20,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.moto_server import empty_moto_server
-from tests.emulators.omics import OmicsEmulator
-from tests.emulators.omics.local_executor import LocalWdlExecutor
+from tools.healthomics_emulator import OmicsEmulator
+from tools.healthomics_emulator.local_executor import LocalWdlExecutor
 from tests.support import loopback as servers
 
 from tests.support.customer_vpc import create_customer_vpc

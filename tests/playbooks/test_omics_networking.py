@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from tests.emulators.omics import OmicsEmulator
+from tools.healthomics_emulator import OmicsEmulator
 
 from tests.support.customer_vpc import create_customer_vpc
 from .helpers import ROOT

@@ -1,4 +1,4 @@
-"""ECR pull through cache, answered by the emulator on top of moto's ECR (see tests/emulators/omics/ecr.py).
+"""ECR pull through cache, answered by the emulator on top of moto's ECR (see tools/healthomics_emulator/ecr.py).
 
 boto3 talks to the emulator's URL only, as modules do; repositories, their policies and images
 end up in moto, the rest (rules, templates, registry policy) in the emulator.
@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from tests.support.moto_server import empty_moto_server
 from tests.support.moto_server import reset_moto
-from tests.emulators.omics import OmicsEmulator
+from tools.healthomics_emulator import OmicsEmulator
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

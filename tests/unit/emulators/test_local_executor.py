@@ -28,11 +28,11 @@ import pytest
 from botocore.config import Config
 
 from tests.support.moto_server import empty_moto_server
-from tests.emulators.omics import OmicsEmulator
-from tests.emulators.omics.egress import NetworkSettings, decide, vpc_policy
-from tests.emulators.omics.local_executor import LocalWdlExecutor
-from tests.emulators.omics.network import ResolvedVpc
-from tests.emulators.omics.task_sitecustomize import POLICY_ENV
+from tools.healthomics_emulator import OmicsEmulator
+from tools.healthomics_emulator.egress import NetworkSettings, decide, vpc_policy
+from tools.healthomics_emulator.local_executor import LocalWdlExecutor
+from tools.healthomics_emulator.network import ResolvedVpc
+from tools.healthomics_emulator.task_sitecustomize import POLICY_ENV
 from tests.support.customer_vpc import build_customer_vpc
 
 REPO = Path(__file__).resolve().parents[3]
@@ -563,7 +563,7 @@ def test_policy_drops_like_the_network_and_chains_sitecustomize(tmp_path):
     policy_dir, other_dir = tmp_path / "policy", tmp_path / "other"
     policy_dir.mkdir()
     other_dir.mkdir()
-    source = REPO / "tests" / "emulators" / "omics" / "task_sitecustomize.py"
+    source = REPO / "tools" / "healthomics_emulator" / "task_sitecustomize.py"
     (policy_dir / "sitecustomize.py").write_text(source.read_text())
     (other_dir / "sitecustomize.py").write_text("import os\nos.environ['CHAINED_SITECUSTOMIZE'] = 'yes'\n")
     (policy_dir / "policy.json").write_text(json.dumps({
@@ -664,7 +664,7 @@ def _association_of(ec2, subnet_id: str) -> str:
 def test_cli_executor_local_runs_workflows(moto_url, tmp_path):
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulators.omics", "--port", "0", "--delay", "0", "--ec2-endpoint", moto_url,
+        [sys.executable, "-m", "tools.healthomics_emulator", "--port", "0", "--delay", "0", "--ec2-endpoint", moto_url,
          "--executor", "local", "--run-timeout", "30", "--connect-drop-timeout", "1", "--work-dir", str(tmp_path)],
         cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

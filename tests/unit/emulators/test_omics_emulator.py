@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.moto_server import empty_moto_server
-from tests.emulators.omics import (
+from tools.healthomics_emulator import (
     ExecutionResult,
     FailingExecutor,
     OmicsEmulator,
@@ -32,7 +32,7 @@ from tests.emulators.omics import (
     compile_model_pattern,
     inspect_definition,
 )
-from tests.emulators.omics.backend import Run, Workflow
+from tools.healthomics_emulator.backend import Run, Workflow
 
 REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
@@ -680,12 +680,12 @@ def test_backend_answers_only_use_modelled_members(emulator, omics, network):
 
 
 # --------------------------------------------------------------------------------------------
-# The AWS CLI against `python -m tests.emulators.omics`
+# The AWS CLI against `python -m tools.healthomics_emulator`
 # --------------------------------------------------------------------------------------------
 
 
 EXECUTOR_PLUGIN = """
-from tests.emulators.omics import FailingExecutor
+from tools.healthomics_emulator import FailingExecutor
 
 def make(options):
     return FailingExecutor("PLUGGED_EXECUTOR", f"delay was {options.delay}")
@@ -694,12 +694,12 @@ def make(options):
 
 @pytest.fixture(scope="module")
 def emulator_process(moto_url, tmp_path_factory):
-    """``python -m tests.emulators.omics`` with an executor plugged in through ``--executor``."""
+    """``python -m tools.healthomics_emulator`` with an executor plugged in through ``--executor``."""
     plugin_dir = tmp_path_factory.mktemp("executor-plugin")
     (plugin_dir / "omics_test_executor.py").write_text(EXECUTOR_PLUGIN)
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(plugin_dir)])}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulators.omics", "--port", "0", "--delay", "0",
+        [sys.executable, "-m", "tools.healthomics_emulator", "--port", "0", "--delay", "0",
          "--ec2-endpoint", moto_url, "--executor", "omics_test_executor:make"],
         cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline()

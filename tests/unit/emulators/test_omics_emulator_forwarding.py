@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.moto_server import empty_moto_server
-from tests.emulators.omics import OmicsEmulator
+from tools.healthomics_emulator import OmicsEmulator
 
 SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from ansible_collections.genomics.aws.plugins.module_utils._omics import waiters
-from tests.emulators.omics import OmicsEmulator
+from tools.healthomics_emulator import OmicsEmulator
 
 from .helpers import SESSION
 from .helpers import NetworkBuilder

@@ -120,7 +120,7 @@ class BlockingExecutor:
         self.release = threading.Event()
 
     def execute(self, run, workflow):
-        from tests.emulators.omics import ExecutionResult
+        from tools.healthomics_emulator import ExecutionResult
 
         while not self.release.wait(0.01):
             if run.cancel_requested.is_set():

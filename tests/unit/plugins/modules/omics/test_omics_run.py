@@ -7,7 +7,7 @@ from ansible_collections.genomics.aws.plugins.module_utils.omics import REQUEST_
 from ansible_collections.genomics.aws.plugins.modules import omics_run
 from ansible_collections.genomics.aws.plugins.modules import omics_run_info
 from ansible_collections.genomics.aws.plugins.modules import omics_vpc_configuration
-from tests.emulators.omics import FailingExecutor
+from tools.healthomics_emulator import FailingExecutor
 
 from .helpers import ROLE_ARN
 from .helpers import SESSION

@@ -1,4 +1,7 @@
-"""``python -m tests.emulators.omics``: serve the omics emulator on 127.0.0.1 until killed."""
+"""``python -m tools.healthomics_emulator``: serve the HealthOmics emulator on 127.0.0.1 until killed.
+
+It answers AWS HealthOmics and the ECR pull through cache APIs HealthOmics needs, and forwards requests signed for
+any other service to moto (``--forward-endpoint``, by default ``--ec2-endpoint``)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from .server import OmicsEmulator
 
 # Short names for --executor.
 EXECUTORS = {
-    "local": "tests.emulators.omics.local_executor:from_options",  # LocalWdlExecutor: runs WDL for real
+    "local": "tools.healthomics_emulator.local_executor:from_options",  # LocalWdlExecutor: runs WDL for real
 }
 
 
@@ -28,7 +31,7 @@ def _load_executor(spec: str, settings: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulators.omics", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.healthomics_emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--ec2-endpoint", help="moto server URL used to look up subnets and security groups")
     parser.add_argument("--s3-endpoint", help="moto server URL for definitionUri (default: --ec2-endpoint)")

@@ -2,14 +2,14 @@
 
 Pluggable like the other executors (``executor.py``)::
 
-    from tests.emulators.omics import OmicsEmulator
-    from tests.emulators.omics.local_executor import LocalWdlExecutor
+    from tools.healthomics_emulator import OmicsEmulator
+    from tools.healthomics_emulator.local_executor import LocalWdlExecutor
 
     executor = LocalWdlExecutor(moto_url, run_timeout=60, drop_timeout=1)
     with OmicsEmulator(ec2_endpoint=moto_url, executor=executor) as emulator:
         ...
 
-or ``python -m tests.emulators.omics --ec2-endpoint URL --executor local [--run-timeout S]
+or ``python -m tools.healthomics_emulator --ec2-endpoint URL --executor local [--run-timeout S]
 [--connect-drop-timeout S] [--subnet-placement all|first] [--work-dir DIR] [--keep-work]``.
 
 What one run does (``execute``):
@@ -399,7 +399,7 @@ def _seconds(value: float) -> str:
 
 
 def from_options(options) -> LocalWdlExecutor:
-    """The ``--executor local`` factory of ``python -m tests.emulators.omics``."""
+    """The ``--executor local`` factory of ``python -m tools.healthomics_emulator``."""
     return LocalWdlExecutor(
         ec2_endpoint=options.ec2_endpoint,
         s3_endpoint=options.s3_endpoint or options.ec2_endpoint,

@@ -1,14 +1,16 @@
-"""A local AWS HealthOmics ("omics") endpoint speaking the real restJson1 wire protocol.
+"""A local AWS HealthOmics ("omics") endpoint speaking the real restJson1 wire protocol, with the ECR pull
+through cache APIs HealthOmics needs, forwarding every other service to moto.
 
-moto has no omics backend; this emulator fills the gap for tests and the demo. boto3 and the AWS
-CLI talk to it unchanged through ``endpoint_url``. Requests are routed, parsed and validated by
-botocore's own service model (``model.py``), so the emulator accepts and refuses exactly what the
-model describes. State lives in memory (``backend.py``); subnets and security groups are checked
-against a local moto server given as the EC2 endpoint, and workflow runs are handed to a
-pluggable executor (``executor.py``). By default runs complete without doing anything;
-``local_executor.LocalWdlExecutor`` (``--executor local``) runs WDL workflows for real on this
-machine, exports their outputs to S3 as HealthOmics lays them out, and gives their tasks the network
-a RESTRICTED or VPC run would have (security group egress rules and subnet routes read from EC2).
+moto has no omics backend; this emulator fills the gap for the tests, the demo and the local integration runs
+(``make demo``, ``make test``, ``make integration``). It is a development tool: it lives in ``tools/``,
+outside the built collection. boto3 and the AWS CLI talk to it unchanged through ``endpoint_url``. Requests
+are routed, parsed and validated by botocore's own service model (``model.py``), so the emulator accepts and
+refuses exactly what the model describes. State lives in memory (``backend.py``); subnets and security groups
+are checked against a local moto server given as the EC2 endpoint, and workflow runs are handed to a pluggable
+executor (``executor.py``). By default runs complete without doing anything;
+``local_executor.LocalWdlExecutor`` (``--executor local``) runs WDL workflows for real on this machine,
+exports their outputs to S3 as HealthOmics lays them out, and gives their tasks the network a RESTRICTED or
+VPC run would have (security group egress rules and subnet routes read from EC2).
 
 Host prefix: every omics operation in the model carries an endpoint ``hostPrefix``
 ("workflows-", "analytics-", "storage-", "tags-"...), so against ``http://127.0.0.1:PORT`` a
@@ -20,13 +22,13 @@ host prefix injection off:
 
 In process::
 
-    from tests.emulators.omics import OmicsEmulator
+    from tools.healthomics_emulator import OmicsEmulator
     with OmicsEmulator(ec2_endpoint="http://127.0.0.1:5000", delay=0.1) as emulator:
         url = emulator.url
 
 As a server (until killed)::
 
-    python -m tests.emulators.omics --port 5100 --ec2-endpoint http://127.0.0.1:5000 --delay 0.5
+    python -m tools.healthomics_emulator --port 5100 --ec2-endpoint http://127.0.0.1:5000 --delay 0.5
 
 One endpoint for every service: a request signed (SigV4 credential scope) for any other service
 than omics (ec2, s3, iam, sts...) is forwarded unchanged to the EC2 endpoint (a moto server answers
