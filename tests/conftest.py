@@ -55,7 +55,7 @@ def moto_server():
 @pytest.fixture
 def moto_endpoint(moto_server):
     """The moto server, emptied before the test."""
-    from tests.support.moto_server import reset_moto
+    from tools.moto_server import reset_moto
 
     reset_moto(moto_server)
     return moto_server

@@ -38,8 +38,8 @@ REPORTS = ROOT / ".build" / "demo"
 RESULTS_BUCKET = "genomics-demo-omics-results"
 
 sys.path.insert(0, str(ROOT))
-from tests.support.customer_vpc import create_customer_vpc  # noqa: E402
-from tests.support.loopback import DestinationSite  # noqa: E402
+from tools.customer_vpc import create_customer_vpc  # noqa: E402
+from tools.loopback_servers import DestinationSite  # noqa: E402
 
 
 def free_port():

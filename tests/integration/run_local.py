@@ -44,7 +44,7 @@ class LocalAws:
         import logging
 
         from tools.healthomics_emulator import OmicsEmulator
-        from tests.support.moto_server import empty_moto_server
+        from tools.moto_server import empty_moto_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._stack = contextlib.ExitStack()

@@ -19,12 +19,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support.moto_server import empty_moto_server
+from tools.moto_server import empty_moto_server
 from tools.healthomics_emulator import OmicsEmulator
 from tools.healthomics_emulator.local_executor import LocalWdlExecutor
-from tests.support import loopback as servers
+from tools import loopback_servers as servers
 
-from tests.support.customer_vpc import create_customer_vpc
+from tools.customer_vpc import create_customer_vpc
 
 from .helpers import ROOT
 from .helpers import ansible_playbook

@@ -11,7 +11,7 @@ import pytest
 
 from tools.healthomics_emulator import OmicsEmulator
 
-from tests.support.customer_vpc import create_customer_vpc
+from tools.customer_vpc import create_customer_vpc
 from .helpers import ROOT
 from .helpers import ansible_playbook
 from .helpers import client

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.support.customer_vpc import create_customer_vpc
+from tools.customer_vpc import create_customer_vpc
 from .helpers import ACCOUNT
 from .helpers import AGC_SERVICES
 from .helpers import ROOT

@@ -19,8 +19,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.support.moto_server import empty_moto_server
-from tests.support.moto_server import reset_moto
+from tools.moto_server import empty_moto_server
+from tools.moto_server import reset_moto
 from tools.healthomics_emulator import OmicsEmulator
 
 REGION = "us-east-1"

@@ -27,13 +27,13 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.support.moto_server import empty_moto_server
+from tools.moto_server import empty_moto_server
 from tools.healthomics_emulator import OmicsEmulator
 from tools.healthomics_emulator.egress import NetworkSettings, decide, vpc_policy
 from tools.healthomics_emulator.local_executor import LocalWdlExecutor
 from tools.healthomics_emulator.network import ResolvedVpc
 from tools.healthomics_emulator.task_sitecustomize import POLICY_ENV
-from tests.support.customer_vpc import build_customer_vpc
+from tools.customer_vpc import build_customer_vpc
 
 REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent

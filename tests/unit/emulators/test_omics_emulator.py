@@ -23,7 +23,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support.moto_server import empty_moto_server
+from tools.moto_server import empty_moto_server
 from tools.healthomics_emulator import (
     ExecutionResult,
     FailingExecutor,

@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support.moto_server import empty_moto_server
+from tools.moto_server import empty_moto_server
 from tools.healthomics_emulator import OmicsEmulator
 
 SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import loopback as servers
+from tools import loopback_servers as servers
 
 ROOT = Path(__file__).resolve().parents[3]
 FILES = ROOT / "roles" / "omics_connectivity_test" / "files"

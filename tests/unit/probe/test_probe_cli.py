@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from .conftest import PROBE_PATH
-from tests.support.loopback import closed_port
+from tools.loopback_servers import closed_port
 
 LOOP = "127.0.0.1"
 STAGE_NAMES = {"dns", "tcp", "tls", "http", "ssh_banner", "ftp_banner", "ftp_login", "ftp_passive"}

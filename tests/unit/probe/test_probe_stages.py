@@ -142,7 +142,7 @@ def test_aws_kind_with_host_and_port_override(check, loopback):
 
 
 def test_refused_closed_port(check):
-    from tests.support.loopback import closed_port
+    from tools.loopback_servers import closed_port
 
     port = closed_port()
     entry = check({"name": "license", "kind": "tcp", "host": LOOP, "port": port})

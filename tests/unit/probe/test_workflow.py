@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import BUILD_PATH, FILES, PROBE_PATH, WDL_PATH
-from tests.support.loopback import closed_port
+from tools.loopback_servers import closed_port
 
 BIN = Path(sys.executable).parent
 LOOP = "127.0.0.1"
