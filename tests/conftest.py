@@ -1,43 +1,13 @@
 """Shared test set-up: the collection on the import path, AWS isolated, a moto server on loopback."""
 
-import os
-import socket
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-COLLECTIONS = ROOT / ".build" / "collections"
-LINK = COLLECTIONS / "ansible_collections" / "genomics" / "aws"
+from tools.local_aws import free_port, put_collection_on_path, use_fake_aws_environment
 
-# Importable as ansible_collections.genomics.aws, as Ansible will load it (see the Makefile).
-if not LINK.exists():
-    LINK.parent.mkdir(parents=True, exist_ok=True)
-    LINK.symlink_to(ROOT)
-sys.path.insert(0, str(COLLECTIONS))
-
-# Never reach real AWS: fake credentials, no user config, no instance metadata lookups.
-FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-}
-for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
-    os.environ.pop(_name, None)
-os.environ.update(FAKE_AWS_ENV)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Importable as ansible_collections.genomics.aws, as Ansible will load it (see the Makefile); and never reach real
+# AWS: fake credentials, no user config, no instance metadata lookups (tools/local_aws.py).
+put_collection_on_path()
+use_fake_aws_environment()
 
 
 @pytest.fixture(scope="session")

@@ -1,77 +1,26 @@
-"""Helpers for the AGC core tests: recorded API calls, fault injection, account inventories."""
+"""Helpers for the AGC core tests: recorded API calls, fault injection (tools/agc_harness.py), account inventories."""
 
 import json
 
 import boto3
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
-from ansible_collections.genomics.aws.plugins.module_utils.agc import Clients
-from ansible_collections.genomics.aws.plugins.module_utils.agc import activate
-from ansible_collections.genomics.aws.plugins.module_utils.agc import deactivate
+from tools.agc_harness import READ_PREFIXES, REGION, CallRecorder, Interrupted
+from tools.agc_harness import Account as HarnessAccount
 
-REGION = "us-east-1"
 ACCOUNT = "123456789012"
-READ_PREFIXES = ("Describe", "Get", "List", "Head")
+
+__all__ = ["ACCOUNT", "READ_PREFIXES", "REGION", "Account", "CallRecorder", "Interrupted"]
 
 
-class Interrupted(Exception):
-    """Raised by the fault injector in place of a write call: the run stops there."""
-
-
-class CallRecorder:
-    """Every API call a run makes, and optionally an interruption before the Nth write."""
+class Account(HarnessAccount):
+    """One emulated account/region: clients for the code under test (the harness's) and for the test itself."""
 
     def __init__(self):
-        self.calls = []
-        self.interrupt_at_write = None
-        self.writes_seen = 0
-
-    def before_call(self, model, **_kwargs):
-        name = model.name
-        if not name.startswith(READ_PREFIXES):
-            if self.interrupt_at_write is not None and self.writes_seen == self.interrupt_at_write:
-                self.interrupt_at_write = None
-                raise Interrupted(f"interrupted before {name}")
-            self.writes_seen += 1
-        self.calls.append(name)
-
-    @property
-    def writes(self):
-        return [c for c in self.calls if not c.startswith(READ_PREFIXES)]
-
-    def reset(self):
-        self.calls = []
-        self.writes_seen = 0
-
-
-class Account:
-    """One emulated account/region: clients for the code under test and for the test itself."""
-
-    def __init__(self):
-        self.recorder = CallRecorder()
+        super().__init__()
         self.ec2 = boto3.client("ec2", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
         self.ssm = boto3.client("ssm", region_name=REGION)
         self.cfn = boto3.client("cloudformation", region_name=REGION)
-
-    def clients(self):
-        # A session per run: boto3's default session is not safe to create clients from in threads.
-        session = boto3.session.Session()
-
-        def factory(service):
-            client = session.client(service, region_name=REGION)
-            client.meta.events.register("before-call", self.recorder.before_call)
-            return client
-
-        return Clients(factory)
-
-    def activate(self, check_mode=False, **params):
-        request = ActivationRequest.from_params(dict(params, wait_timeout=params.get("wait_timeout", 60)))
-        return activate(self.clients(), REGION, request, check_mode=check_mode)
-
-    def deactivate(self, check_mode=False, **params):
-        request = ActivationRequest.from_params(dict(params, state="absent", wait_timeout=params.get("wait_timeout", 60)))
-        return deactivate(self.clients(), REGION, request, check_mode=check_mode)
 
     # -- what exists ------------------------------------------------------------------------------
 
