@@ -31,7 +31,7 @@ $(LINK):
 venv: $(STAMP) $(LINK)
 
 demo: venv
-	$(BIN)/python tests/demo/run_demo.py
+	$(BIN)/python tools/demo/run_demo.py
 
 # Test files run in parallel, a file's tests together (they share module-scoped servers): about half the time on 2 cores.
 PARALLEL := -n auto --maxprocesses 4 --dist loadfile
@@ -59,7 +59,7 @@ integration: venv
 	$(BIN)/python tests/integration/run_local.py $(TARGETS)
 
 bench: venv
-	$(BIN)/python tests/bench/run_bench.py
+	$(BIN)/python tools/bench/run_bench.py
 
 # Re-resolve the pinned toolchain (needs the package index).
 constraints:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.playbook
 
 
 def test_make_demo_activates_deactivates_and_shows_the_connectivity_test_passing(tmp_path):
-    completed = subprocess.run([sys.executable, str(ROOT / "tests" / "demo" / "run_demo.py"), "--reports", str(tmp_path)],
+    completed = subprocess.run([sys.executable, str(ROOT / "tools" / "demo" / "run_demo.py"), "--reports", str(tmp_path)],
                                check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-5000:]

@@ -16,10 +16,13 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / ".build" / "collections"))
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import free_port  # noqa: E402  (importing it also sets fake credentials, collection path)
+from tools.local_aws import free_port, put_collection_on_path, use_fake_aws_environment  # noqa: E402
+
+# The collection importable as ansible_collections.genomics.aws, and fake credentials that never reach real AWS.
+put_collection_on_path()
+use_fake_aws_environment()
 
 REGION = "us-east-1"
 
@@ -27,7 +30,7 @@ REGION = "us-east-1"
 def in_process():
     from moto import mock_aws
 
-    from tests.unit.plugins.module_utils.agc.helpers import Account
+    from tools.agc_harness import Account
 
     with mock_aws():
         account = Account()

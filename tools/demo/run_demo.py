@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,13 +38,8 @@ RESULTS_BUCKET = "genomics-demo-omics-results"
 
 sys.path.insert(0, str(ROOT))
 from tools.customer_vpc import create_customer_vpc  # noqa: E402
+from tools.local_aws import free_port  # noqa: E402
 from tools.loopback_servers import DestinationSite  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def environment():
