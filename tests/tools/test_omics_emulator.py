@@ -34,7 +34,7 @@ from tools.healthomics_emulator import (
 )
 from tools.healthomics_emulator.backend import Run, Workflow
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ROLE_ARN = "arn:aws:iam::123456789012:role/omics-run"
 

@@ -35,7 +35,7 @@ from tools.healthomics_emulator.network import ResolvedVpc
 from tools.healthomics_emulator.task_sitecustomize import POLICY_ENV
 from tools.customer_vpc import build_customer_vpc
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/omics-run"
