@@ -1,4 +1,5 @@
-"""The connectivity-test WDL workflow: built from the probe, valid for miniwdl, volatile, runnable."""
+"""The connectivity-test WDL workflow: built from the probe and the destination schema, valid for miniwdl, volatile,
+runnable."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BUILD_PATH, FILES, PROBE_PATH, WDL_PATH
+from .conftest import BUILD_PATH, FILES, PROBE_PATH, SCHEMA_PATH, TEMPLATE_PATH, WDL_PATH
 from tests.support.loopback import closed_port
 
 BIN = Path(sys.executable).parent
 LOOP = "127.0.0.1"
-OPEN = b"cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'\n"
-CLOSE = b"GENOMICS_AWS_PROBE_EOF\n"
+HEREDOCS = {  # the file each heredoc of the task command writes: (its first line, its last line)
+    PROBE_PATH: (b"cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'\n", b"GENOMICS_AWS_PROBE_EOF\n"),
+    SCHEMA_PATH: (b"cat > destination_schema.py <<'GENOMICS_AWS_SCHEMA_EOF'\n", b"GENOMICS_AWS_SCHEMA_EOF\n"),
+}
 
 
 def test_built_wdl_is_current():
@@ -26,14 +29,16 @@ def test_built_wdl_is_current():
     assert completed.returncode == 0, completed.stderr + " (run: python3 roles/omics_connectivity_test/files/build_workflow.py)"
 
 
-def test_built_wdl_embeds_the_probe_byte_for_byte():
+@pytest.mark.parametrize("path, what", [(PROBE_PATH, "probe"), (SCHEMA_PATH, "destination schema")], ids=["probe", "schema"])
+def test_built_wdl_embeds_the_probe_and_the_schema_byte_for_byte(path, what):
     wdl = WDL_PATH.read_bytes()
-    probe = PROBE_PATH.read_bytes()
-    assert wdl.count(OPEN) == 1
-    start = wdl.index(OPEN) + len(OPEN)
-    end = wdl.index(b"\n" + CLOSE, start) + 1
-    assert wdl[start:end] == probe
-    assert ("probe sha256: %s" % hashlib.sha256(probe).hexdigest()).encode() in wdl
+    inlined = path.read_bytes()
+    first, last = HEREDOCS[path]
+    assert wdl.count(first) == 1
+    start = wdl.index(first) + len(first)
+    end = wdl.index(b"\n" + last, start) + 1
+    assert wdl[start:end] == inlined
+    assert ("# %s sha256: %s\n" % (what, hashlib.sha256(inlined).hexdigest())).encode() in wdl
 
 
 def test_build_writes_the_same_file_elsewhere(builder, tmp_path):
@@ -43,19 +48,32 @@ def test_build_writes_the_same_file_elsewhere(builder, tmp_path):
     assert builder.build(str(output)) is False
 
 
-@pytest.mark.parametrize("probe_text, words", [
-    ("print('no newline')", "end with a newline"),
-    ("x = '~{oops}'\n", "'~{'"),
-    ("# a doctest prompt >>> here\n", "'>>>'"),
-    ("x = '${HOME}'\n", "'\\${'"),
-    ("x = 1\nGENOMICS_AWS_PROBE_EOF\n", "would end its heredoc"),
-    ("    indented = True\n", "no unindented line"),
-    ("x = 1\r\n", "LF line endings"),
+@pytest.mark.parametrize("name", ["connectivity_probe.py", "destination_schema.py"])
+@pytest.mark.parametrize("text, words", [
+    ("print('no newline')", "must end with a newline"),
+    ("x = '~{oops}'\n", "contains '~{' (line 1)"),
+    ("x = 1\n# a doctest prompt >>> here\n", "contains '>>>' (line 2)"),
+    ("x = '${HOME}'\n", "contains '${'"),
+    ("x = 1\nGENOMICS_AWS_{}_EOF\n", "contains a line GENOMICS_AWS_{}_EOF, which would end its heredoc"),
+    ("    indented = True\n", "has no unindented line"),
+    ("x = 1\r\n", "must use LF line endings"),
+    ("x = '@@CONNECTIVITY_PROBE@@'\n", "contains the template marker @@CONNECTIVITY_PROBE@@"),
 ])
-def test_build_refuses_a_probe_that_would_not_survive_the_wdl(builder, probe_text, words):
-    template = (FILES / "main.wdl.in").read_text()
-    with pytest.raises(builder.BuildError, match=words.replace("{", "\\{").replace("(", "\\(")):
-        builder.render(template, probe_text)
+def test_build_refuses_a_file_that_would_not_survive_the_wdl(builder, name, text, words):
+    """The probe and the schema are both inlined: the same checks hold for each."""
+    delimiter = "PROBE" if name == "connectivity_probe.py" else "SCHEMA"
+    text, words = text.replace("{}", delimiter), words.replace("{}", delimiter)
+    files = {"connectivity_probe.py": PROBE_PATH.read_text(), "destination_schema.py": SCHEMA_PATH.read_text()}
+    files[name] = text
+    with pytest.raises(builder.BuildError) as failure:
+        builder.render(TEMPLATE_PATH.read_text(), files["connectivity_probe.py"], files["destination_schema.py"])
+    assert str(failure.value).startswith(name + " ") and words in str(failure.value)
+
+
+def test_build_refuses_a_template_without_its_markers(builder):
+    template = TEMPLATE_PATH.read_text().replace("@@DESTINATION_SCHEMA@@\n", "")
+    with pytest.raises(builder.BuildError, match="needs the line @@DESTINATION_SCHEMA@@ exactly once"):
+        builder.render(template, PROBE_PATH.read_text(), SCHEMA_PATH.read_text())
 
 
 def test_workflow_directory_holds_only_main_wdl():
@@ -154,6 +172,7 @@ def test_the_task_command_runs_the_embedded_probe(document, tmp_path, pki, loopb
     completed = run_task(document, tmp_path, destinations_json=json.dumps(destinations, indent=2), ca_bundle_pem=pki.ca_pem.read_text())
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "connectivity_probe.py").read_bytes() == PROBE_PATH.read_bytes()
+    assert (tmp_path / "destination_schema.py").read_bytes() == SCHEMA_PATH.read_bytes()
     assert json.loads((tmp_path / "destinations.json").read_text()) == destinations
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["ca_bundle"] == "ca_bundle.pem"
@@ -179,6 +198,6 @@ def test_the_task_fails_on_bad_input(document, tmp_path):
     assert not (tmp_path / "report.json").exists()
 
 
-@pytest.mark.parametrize("path", [PROBE_PATH, BUILD_PATH])
+@pytest.mark.parametrize("path", [PROBE_PATH, BUILD_PATH, SCHEMA_PATH])
 def test_python_3_8_syntax(path):
     ast.parse(path.read_text(), filename=str(path), feature_version=(3, 8))

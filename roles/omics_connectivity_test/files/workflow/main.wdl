@@ -4,9 +4,11 @@ version 1.0
 # that each declared destination is reachable (DNS, TCP, TLS, HTTP, FTP control and passive data,
 # SSH banner) and writes report.json (schema at the top of the probe) and table.txt.
 #
-# GENERATED FILE: edit main.wdl.in or connectivity_probe.py next to build_workflow.py, then run
-# `python3 build_workflow.py`. The probe is inlined below byte for byte (a task command cannot
-# read other files of the workflow zip); probe sha256: 57464b9df33f0d90505389c46372ee61c7aa2bb2689b103e287a2ab89dfa4462
+# GENERATED FILE: built by build_workflow.py from main.wdl.in and connectivity_probe.py (next to it)
+# and the collection's plugins/module_utils/destination_schema.py; edit those. Both Python files are
+# inlined below byte for byte (a task command cannot read other files of the workflow zip).
+# probe sha256: 09a918574e5e7a293b1216e07309aa90c254c783784b72346d38325a63e1a5f2
+# destination schema sha256: bd28f9939c012fc0caa8e6d8835ffce78b751d89736577d24377c6112e14324a
 #
 # Image: probe_image needs python3 (3.8 or later) and /bin/sh; the probe uses only the standard
 # library. HealthOmics pulls task images from a private ECR repository in the run's Region whose
@@ -27,7 +29,7 @@ workflow connectivity_test {
   }
 
   parameter_meta {
-    destinations_json: "The destinations, as the JSON text of a list of {name, kind, ...} objects, or of {\"region\": \"<the run's Region>\", \"destinations\": [...]} (see connectivity_probe.py). A string, so that the run needs no input file."
+    destinations_json: "The destinations, as the JSON text of a list of {name, kind, ...} objects, or of {\"region\": \"<the run's Region>\", \"destinations\": [...]} (see destination_schema.py). A string, so that the run needs no input file."
     timeout_seconds: "Seconds each stage of each check may take (default 5)."
     ca_bundle_pem: "PEM text of extra CA certificates to trust, for servers with a private CA (default: none)."
     probe_image: "Container image with python3. HealthOmics needs a private ECR image in the run's Region."
@@ -62,14 +64,509 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "connectivity test: the image ~{probe_image} has no python3 (3.8 or later is needed)" >&2
   exit 127
 fi
+# The probe imports destination_schema from its own directory: the one schema of destinations, which the
+# genomics.aws.omics_destinations filters use on the controller too.
+cat > destination_schema.py <<'GENOMICS_AWS_SCHEMA_EOF'
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The destinations of HealthOmics VPC-connected runs: their kinds, fields and defaults, checked and normalised.
+
+A destination is what a run must reach: a dict with a unique ``name`` and a ``kind``. This module is the
+only place that says which destinations are valid; two programs use it:
+
+- the filters of ``plugins/filter/omics_destinations.py`` (the omics_vpc_networking role's egress rules
+  and VPC endpoints, and the omics_connectivity_test role's check before anything is created);
+- the connectivity probe (``roles/omics_connectivity_test/files/connectivity_probe.py``), which imports
+  it as ``destination_schema`` from its own directory: the connectivity-test workflow writes this file
+  next to the probe in the task, and the role next to the probe on the controller.
+
+So this file is Python 3.8 or later, standard library only, with no Ansible import, and is inlined byte
+for byte in the workflow's WDL task command: it must not contain what WDL would read there (a tilde or a
+dollar sign followed by an opening brace, three closing angle brackets), which the workflow builder
+refuses.
+
+    kind              fields (default)                                  what a run must reach
+    https             url (https://host[:port]/path, or http://),       the URL's host and port
+                      expect_status ("200-399")
+    tcp               host, port (required)                             host, port
+    ftp               host, port (21), passive_ports [low, high]        host, port and the passive range
+                      (required), passive (true), user ("anonymous"),
+                      password ("anonymous@" for anonymous or ftp)
+    ftps              as ftp, plus mode: implicit (port 990, TLS from   host, port and the passive range
+                      the start) or explicit (port 21, AUTH TLS)
+    sftp, ssh         host, port (22)                                   host, port
+    s3, dynamodb,     region (the list's default Region), port (443);   the service in its Region
+    secretsmanager,   s3 also bucket; endpoint (a URL) or host to
+    license-manager,  reach instead of <service>.<region>.amazonaws.com
+    s3tables          (a private endpoint name, a test server);
+                      expect_status (any answer below 500)
+    endpoint          as above, plus service (ecr.api, or                the service in its Region
+                      com.amazonaws.<region>.ecr.api)
+
+Every kind also takes ``description`` (text) and ``timeout`` (seconds for each stage of the probe's
+check, more than 0 and at most 600). A field set to null is as if it were not given.
+
+The rules where the two programs used to differ, settled for what an operator expects:
+
+- A field that the kind does not have is an error, never a warning: a typo such as ``passive_port``
+  must not pass silently and leave the passive range closed.
+- ``passive_ports`` is required for ftp and ftps: every FTP transfer opens a data connection to the
+  server's passive range, so the egress rules must open it, and the probe checks it.
+- ``passive: false`` (active FTP) is refused: the server would connect back to the run, which a NAT
+  gateway and a security group without ingress cannot let in.
+- A port may be given as its digits (``"8990"``), which is what Ansible templating makes of
+  ``"{{ port }}"``.
+- Services without one regional host name (ecr.dkr, execute-api) need ``host`` (or ``endpoint``):
+  the probe could not know where to connect, so the list would not serve both roles.
+- ``{"region": ..., "destinations": [...]}`` is accepted for the list: its ``region`` is the default
+  Region of the AWS destinations that name none (it wins over the caller's default), and it takes no
+  other key.
+
+Every problem is reported, one per destination (its first), each naming the destination and the bad
+value, for example ``destinations[2] "ncbi-ftp": passive_ports [50000] needs two bounds [low, high]``;
+``DestinationError.problems`` lists them.
+
+The normalised destinations (``validate``) are dicts with the same keys whatever the kind:
+
+    name, kind, description, timeout (float or None: the caller's default)
+    host        canonical: an IP address in its short form, a name in lower case without a final dot.
+                For AWS kinds the ``host`` field or the service's regional name (None while the
+                Region is not known)
+    port        int; for AWS kinds the ``port`` field (443), what egress rules open to the service
+    tls         whether the connection starts with TLS (https URLs, implicit FTPS, AWS kinds)
+    url         https: the URL without credentials or fragment; path: its path and query ("/")
+    expect_status  [(low, high), ...] HTTP statuses that mean reachable; None: any below 500
+    mode        ftp: "plain"; ftps: "implicit" or "explicit"
+    passive, passive_ports, user, password   ftp, ftps
+    service, region, bucket   AWS kinds (region None while not known)
+    endpoint    AWS kinds: {"host", "port", "tls"} of the ``endpoint`` URL, where a client connects
+                instead of host and port; it does not change what the egress rules open
+"""
+
+import ipaddress
+import json
+import re
+
+from urllib.parse import urlsplit
+
+HOST_KINDS = ("https", "tcp", "ftp", "ftps", "sftp", "ssh")
+GATEWAY_SERVICES = ("s3", "dynamodb")
+INTERFACE_KINDS = ("secretsmanager", "license-manager", "s3tables")
+AWS_KINDS = GATEWAY_SERVICES + INTERFACE_KINDS + ("endpoint",)
+KINDS = HOST_KINDS + AWS_KINDS
+
+COMMON_FIELDS = ("name", "kind", "description", "timeout")
+_AWS_FIELDS = ("region", "port", "endpoint", "host", "expect_status")
+FIELDS = {
+    "https": ("url", "expect_status"),
+    "tcp": ("host", "port"),
+    "ftp": ("host", "port", "passive_ports", "passive", "user", "password"),
+    "ftps": ("host", "port", "passive_ports", "passive", "user", "password", "mode"),
+    "sftp": ("host", "port"),
+    "ssh": ("host", "port"),
+    "s3": _AWS_FIELDS + ("bucket",),
+    "dynamodb": _AWS_FIELDS,
+    "secretsmanager": _AWS_FIELDS,
+    "license-manager": _AWS_FIELDS,
+    "s3tables": _AWS_FIELDS,
+    "endpoint": _AWS_FIELDS + ("service",),
+}
+DEFAULT_PORTS = {"ftp": 21, "sftp": 22, "ssh": 22}
+FTPS_PORTS = {"implicit": 990, "explicit": 21}
+AWS_PORT = 443
+HTTPS_EXPECT_STATUS = "200-399"
+MAX_TIMEOUT = 600
+# Endpoint services whose regional host name is not <service>.<region>.<domain>, and those without a single one.
+SERVICE_HOST_PREFIX = {"ecr.api": "api.ecr", "sagemaker.api": "api.sagemaker", "sagemaker.runtime": "runtime.sagemaker"}
+SERVICE_NEEDS_HOST = {
+    "ecr.dkr": "<account>.dkr.ecr.{region}.amazonaws.com",
+    "execute-api": "<api-id>.execute-api.{region}.amazonaws.com",
+}
+
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+FULL_SERVICE = re.compile(r"^com\.amazonaws\.([a-z0-9-]+)\.(.+)$")
+HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$")
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_STATUS_CLASS = re.compile(r"^([1-5])xx$", re.IGNORECASE)
+_STATUS_RANGE = re.compile(r"^(\d{3})(?:-(\d{3}))?$")
+_SHOWN = 200  # characters of a value quoted in a message
+
+
+class DestinationError(ValueError):
+    """Bad destinations: ``problems`` holds one message per problem, each naming the destination and the value."""
+
+    def __init__(self, problems):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__(" | ".join(self.problems))
+
+
+class _Problem(Exception):
+    """The first problem of one destination (internal: collected into a DestinationError)."""
+
+
+def quote(value):
+    """A value as it appears in messages: JSON when it can be, shortened when long."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def label(index, raw):
+    """``destinations[2] "ncbi-ftp"``, or ``destinations[2]`` when the destination has no usable name."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    if isinstance(name, str) and name.strip():
+        return "destinations[%d] %s" % (index, quote(name))
+    return "destinations[%d]" % index
+
+
+def is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def check_region(value, field="region"):
+    """The Region name; raises DestinationError naming ``field`` and the value otherwise."""
+    try:
+        return _region(value, field)
+    except _Problem as problem:
+        raise DestinationError(str(problem)) from None
+
+
+def _region(value, field="region"):
+    if not isinstance(value, str) or not REGION.match(value):
+        raise _Problem("%s %s is not an AWS Region name such as us-east-1" % (field, quote(value)))
+    return value
+
+
+def _port(value, field="port"):
+    if isinstance(value, str) and _DIGITS.match(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise _Problem("%s %s is not a port number (an integer from 1 to 65535)" % (field, quote(value)))
+    return value
+
+
+def _host(value, field="host"):
+    """The canonical host: an IP address in its short form, or a host name in lower case without a final dot."""
+    if not isinstance(value, str) or not value.strip():
+        raise _Problem("%s %s must be a host name or an IP address" % (field, quote(value)))
+    host = value.strip()
+    if "://" in host or "/" in host:
+        raise _Problem("%s %s looks like a URL or a CIDR: give one host name or IP address" % (field, quote(value)))
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    if len(host) > 253 or not HOST_NAME.match(host):
+        raise _Problem("%s %s is not a valid host name or IP address" % (field, quote(value)))
+    return host.rstrip(".").lower()
+
+
+def _bracket(host):
+    return "[%s]" % host if ":" in host else host
+
+
+def _url(value, field="url"):
+    """{"host", "port", "tls", "path", "url"} of an https:// or http:// URL."""
+    if not isinstance(value, str) or not value.strip():
+        raise _Problem("%s %s must be an https:// (or http://) URL" % (field, quote(value)))
+    text = value.strip()
+    if any(c.isspace() for c in text):
+        raise _Problem("%s %s contains white space" % (field, quote(value)))
+    try:
+        parts = urlsplit(text)
+        explicit_port = parts.port
+    except ValueError as exc:
+        raise _Problem("%s %s is malformed (%s)" % (field, quote(value), exc)) from None
+    if parts.scheme not in ("https", "http"):
+        raise _Problem("%s %s must start with https:// or http://" % (field, quote(value)))
+    if not parts.hostname:
+        raise _Problem("%s %s has no host" % (field, quote(value)))
+    if explicit_port == 0:
+        raise _Problem("%s %s: port 0 is not a port number (1-65535)" % (field, quote(value)))
+    try:
+        host = _host(parts.hostname)
+    except _Problem:
+        raise _Problem("%s %s has an invalid host %s" % (field, quote(value), quote(parts.hostname))) from None
+    tls = parts.scheme == "https"
+    port = explicit_port or (443 if tls else 80)
+    path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    netloc = "%s:%d" % (_bracket(host), port) if explicit_port else _bracket(host)
+    return {"host": host, "port": port, "tls": tls, "path": path, "url": "%s://%s%s" % (parts.scheme, netloc, path)}
+
+
+def parse_expect_status(value, field="expect_status"):
+    """HTTP statuses as inclusive (low, high) ranges: 200, [200, 204], "2xx", "200-399" or "200,3xx"."""
+    problem = _Problem("%s %s must be a status (200), a list of statuses, or a range such as \"2xx\" or \"200-399\""
+                       % (field, quote(value)))
+    ranges = []
+    if isinstance(value, int) and not isinstance(value, bool):
+        ranges.append((value, value))
+    elif isinstance(value, list) and value:
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, int):
+                raise problem
+            ranges.append((item, item))
+    elif isinstance(value, str) and value.strip():
+        for part in value.replace(" ", "").split(","):
+            match = _STATUS_CLASS.match(part)
+            if match:
+                ranges.append((int(match.group(1)) * 100, int(match.group(1)) * 100 + 99))
+                continue
+            match = _STATUS_RANGE.match(part)
+            if not match:
+                raise problem
+            low = int(match.group(1))
+            high = int(match.group(2) or low)
+            if high < low:
+                raise problem
+            ranges.append((low, high))
+    else:
+        raise problem
+    for low, high in ranges:
+        if low < 100 or high > 599:
+            raise _Problem("%s %s: HTTP statuses are 100-599" % (field, quote(value)))
+    return ranges
+
+
+def aws_domain(region):
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
+def aws_service_host(service, region):
+    """The regional host name of an AWS service (None when it has no single one)."""
+    if service in SERVICE_NEEDS_HOST:
+        return None
+    return "%s.%s.%s" % (SERVICE_HOST_PREFIX.get(service, service), region, aws_domain(region))
+
+
+def _service(value, region):
+    """(short service name, Region or None) of an endpoint destination."""
+    if not isinstance(value, str) or not value:
+        raise _Problem("service %s must be an endpoint service name such as logs or com.amazonaws.us-east-1.logs" % quote(value))
+    service = value
+    match = FULL_SERVICE.match(value)
+    if match:
+        service_region = _region(match.group(1), "the Region in service %s," % quote(value))
+        if region is not None and region != service_region:
+            raise _Problem("service %s is in %s but region is %s" % (quote(value), service_region, quote(region)))
+        region, service = service_region, match.group(2)
+    if not SERVICE.match(service):
+        raise _Problem("service %s is not an endpoint service name such as logs, ecr.api or transfer.server" % quote(value))
+    return service, region
+
+
+def _bucket(value):
+    if not isinstance(value, str) or not BUCKET.match(value) or ".." in value or value.startswith("xn--") \
+            or value.endswith("-s3alias") or is_ip(value):
+        raise _Problem("bucket %s is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, "
+                       "starting and ending with a letter or digit)" % quote(value))
+    return value
+
+
+def _text(value, field):
+    if not isinstance(value, str) or "\r" in value or "\n" in value:
+        raise _Problem("%s %s must be a single-line string" % (field, quote(value)))
+    return value
+
+
+def _empty(name, kind):
+    return {
+        "name": name, "kind": kind, "description": None, "timeout": None,
+        "host": None, "port": None, "tls": False, "url": None, "path": None, "expect_status": None,
+        "mode": None, "passive": None, "passive_ports": None, "user": None, "password": None,
+        "service": None, "region": None, "bucket": None, "endpoint": None,
+    }
+
+
+def _one(raw, seen, index, default_region, region_required):
+    """One destination, normalised; raises _Problem with its first problem."""
+    if not isinstance(raw, dict):
+        raise _Problem("must be a dict with name and kind, not %s" % quote(raw))
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _Problem("name %s: every destination needs a non-empty name" % quote(name))
+    if name in seen:
+        raise _Problem("name %s is used by %s too; names must be unique" % (quote(name), seen[name]))
+    seen[name] = "destinations[%d]" % index
+    kind = raw.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise _Problem("kind %s is unknown; use one of %s" % (quote(kind), ", ".join(KINDS)))
+    allowed = COMMON_FIELDS + FIELDS[kind]
+    unknown = sorted(str(key) for key, value in raw.items() if key not in allowed and value is not None)
+    if unknown:
+        raise _Problem("field(s) %s are not fields of kind %s (its fields: %s)" % (", ".join(unknown), kind, ", ".join(allowed)))
+
+    def field(key, default=None):
+        value = raw.get(key)
+        return default if value is None else value
+
+    dest = _empty(name, kind)
+    if field("description") is not None:
+        if not isinstance(field("description"), str):
+            raise _Problem("description %s must be text" % quote(field("description")))
+        dest["description"] = field("description")
+    timeout = field("timeout")
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+            raise _Problem("timeout %s must be a number of seconds, more than 0 and at most %d" % (quote(timeout), MAX_TIMEOUT))
+        dest["timeout"] = float(timeout)
+
+    if kind == "https":
+        dest.update(_url(field("url")))
+        dest["expect_status"] = parse_expect_status(field("expect_status", HTTPS_EXPECT_STATUS))
+        return dest
+
+    if kind in HOST_KINDS:
+        if field("host") is None:
+            raise _Problem("host is missing (required for kind %s)" % kind)
+        dest["host"] = _host(field("host"))
+        if kind == "tcp":
+            if field("port") is None:
+                raise _Problem("port is missing (required for kind tcp, e.g. the license server's port)")
+            dest["port"] = _port(field("port"))
+        elif kind == "ftps":
+            mode = field("mode", "implicit")
+            if mode not in ("implicit", "explicit"):
+                raise _Problem("mode %s must be implicit (TLS from the start, port 990) or explicit (AUTH TLS on the "
+                               "control port, 21)" % quote(mode))
+            dest.update(mode=mode, tls=mode == "implicit", port=_port(field("port", FTPS_PORTS[mode])))
+        else:
+            dest["port"] = _port(field("port", DEFAULT_PORTS.get(kind)))
+        if kind in ("ftp", "ftps"):
+            _ftp(raw, field, dest)
+        return dest
+
+    _aws(field, dest, default_region, region_required)
+    return dest
+
+
+def _ftp(raw, field, dest):
+    kind = dest["kind"]
+    if kind == "ftp":
+        dest["mode"] = "plain"
+    passive = field("passive", True)
+    if not isinstance(passive, bool):
+        raise _Problem("passive %s must be true or false" % quote(passive))
+    if not passive:
+        raise _Problem("passive false: active FTP (the server connects back to the run) cannot work through a NAT "
+                       "gateway and a security group without ingress; use passive mode")
+    value = raw.get("passive_ports")
+    if value is None:
+        raise _Problem("passive_ports is missing: %s transfers data over the server's passive port range; give it as "
+                       "[low, high] (the server's configuration, e.g. [50000, 50100])" % kind.upper())
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise _Problem("passive_ports %s needs two bounds [low, high]" % quote(value))
+    low = _port(value[0], "passive_ports low bound")
+    high = _port(value[1], "passive_ports high bound")
+    if low > high:
+        raise _Problem("passive_ports %s: the low bound is above the high bound" % quote(value))
+    user = _text(field("user", "anonymous"), "user")
+    if not user:
+        raise _Problem("user must not be empty")
+    password = _text(field("password", "anonymous@" if user in ("anonymous", "ftp") else ""), "password")
+    dest.update(passive=True, passive_ports=[low, high], user=user, password=password)
+
+
+def _aws(field, dest, default_region, region_required):
+    kind = dest["kind"]
+    region = _region(field("region")) if field("region") is not None else None
+    if kind == "endpoint":
+        if field("service") is None:
+            raise _Problem("service is missing (required for kind endpoint, e.g. ecr.api or com.amazonaws.us-east-1.ecr.api)")
+        service, region = _service(field("service"), region)
+    else:
+        service = kind
+    # Its own region, or the one in a full service name, wins over the list's default.
+    region = region or default_region
+    dest.update(service=service, region=region, tls=True, port=_port(field("port", AWS_PORT)))
+    if kind == "s3" and field("bucket") is not None:
+        dest["bucket"] = _bucket(field("bucket"))
+    if field("endpoint") is not None:
+        if field("host") is not None:
+            raise _Problem("give endpoint or host, not both")
+        endpoint = _url(field("endpoint"), "endpoint")
+        if endpoint["path"] != "/":
+            raise _Problem("endpoint %s must not have a path" % quote(field("endpoint")))
+        dest["endpoint"] = {"host": endpoint["host"], "port": endpoint["port"], "tls": endpoint["tls"]}
+    if field("host") is not None:
+        dest["host"] = _host(field("host"))
+    elif dest["endpoint"] is None:
+        if service in SERVICE_NEEDS_HOST:
+            raise _Problem("service %s has no single regional host name: give host, e.g. %s"
+                           % (quote(service), SERVICE_NEEDS_HOST[service].format(region=region or "<region>")))
+        if region is None and region_required:
+            raise _Problem("region is missing (required for kind %s without endpoint or host, when the list has no "
+                           "default Region)" % kind)
+        if region is not None:
+            dest["host"] = aws_service_host(service, region)
+    if field("expect_status") is not None:
+        dest["expect_status"] = parse_expect_status(field("expect_status"))
+
+
+def validate(destinations, region=None, region_required=False):
+    """The destinations checked and normalised (see the module's docstring), in order.
+
+    destinations: a list of dicts, or {"region": ..., "destinations": [...]}. region: the default Region of
+    AWS destinations that name none (the wrapper's region wins). region_required: refuse an AWS destination
+    whose Region stays unknown (the probe, which connects to it, needs one). Raises DestinationError naming
+    every bad destination and value.
+    """
+    default_region = check_region(region) if region is not None else None
+    if isinstance(destinations, dict):
+        if "destinations" not in destinations:
+            raise DestinationError("destinations must be a list of dicts with name and kind, or "
+                                   "{\"region\": ..., \"destinations\": [...]}, not %s" % quote(destinations))
+        extra = sorted(str(key) for key in destinations if key not in ("region", "destinations"))
+        if extra:
+            raise DestinationError("the destinations' wrapper takes region and destinations only, not %s" % ", ".join(extra))
+        if destinations.get("region") is not None:
+            default_region = check_region(destinations["region"], "the destinations' region")
+        destinations = destinations["destinations"]
+    if not isinstance(destinations, (list, tuple)):
+        raise DestinationError("destinations must be a list of dicts with name and kind, not %s" % quote(destinations))
+    if not destinations:
+        raise DestinationError("destinations is empty: declare at least one destination the runs must reach")
+    problems = []
+    checked = []
+    seen = {}
+    for index, raw in enumerate(destinations):
+        try:
+            checked.append(_one(raw, seen, index, default_region, region_required))
+        except _Problem as problem:
+            problems.append("%s: %s" % (label(index, raw), problem))
+    if problems:
+        raise DestinationError(problems)
+    return checked
+GENOMICS_AWS_SCHEMA_EOF
 cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'
 #!/usr/bin/env python
 """Connectivity probe for HealthOmics VPC-connected runs (genomics.aws).
 
 Checks, from wherever it runs (a HealthOmics task in VPC networking mode, or the controller),
 that each declared destination is reachable, stage by stage, and names the likely cause of each
-failure. Python standard library only; Python 3.8 or later. The connectivity-test WDL workflow
-embeds this file byte for byte (see build_workflow.py next to it): edit this file, then rebuild.
+failure. Python standard library only; Python 3.8 or later.
+
+Which destinations are valid (kinds, fields, defaults) is not decided here but by
+destination_schema.py, the collection's plugins/module_utils/destination_schema.py, which the
+genomics.aws.omics_destinations filters use too: what the networking role opens and what this probe
+checks come from one list, read by one module. The probe imports it from its own directory, where the
+connectivity-test workflow's task (and the role, on the controller) writes it; run from the
+collection's own tree, it loads it from plugins/module_utils/. The workflow inlines both files byte for
+byte (see build_workflow.py next to this file).
 
 Usage:
     python3 connectivity_probe.py --destinations destinations.json --report report.json
@@ -77,32 +574,25 @@ Usage:
         [--validate]
 
 Exit status: 0 once the report is written, even when destinations are unreachable (the caller
-decides what a failure means); 2 for bad input (unreadable or invalid destinations, unknown kind,
-missing or malformed field, unreadable CA bundle), with one message per problem on stderr, each
+decides what a failure means); 2 for bad input (unreadable or invalid destinations, unknown kind or
+field, missing or malformed field, unreadable CA bundle), with one message per problem on stderr, each
 naming the destination and the value. With --validate it only checks the input (exit 0 or 2).
 The probe connects directly: it does not use HTTP(S)_PROXY.
 
 Input (destinations.json): a JSON list of objects, or {"destinations": [...]} with an optional
-"region" (the default Region, as --region, which it overrides). Every object has
-"name" (unique) and "kind"; "description" and "timeout" (seconds) are optional. Fields unknown to
-the kind are reported as warnings, not errors. Ports are integers 1-65535 (or their digits as a
-string). --region is the Region of AWS destinations that name none (the run's Region).
+"region" (the default Region, as --region, which it overrides); see destination_schema.py for every
+kind's fields. AWS destinations need a Region (their own, or the default one) unless they give
+"endpoint" or "host".
 
-    kind              fields                                             stages checked
-    https             url (https:// or http://), expect_status          dns tcp [tls] http
-    tcp               host, port (a license server, e.g. Sentieon)       dns tcp
-    ftp               host, port=21, passive_ports=[low, high],          dns tcp ftp_banner
-                      user="anonymous", password, passive=true           ftp_login ftp_passive
-    ftps              as ftp, plus mode: "implicit" (default, port 990,  dns tcp tls ftp_banner
-                      TLS from the first byte) or "explicit" (port 21,  ftp_login ftp_passive
-                      AUTH TLS after the banner)                         (explicit: banner first)
-    sftp, ssh         host, port=22                                      dns tcp ssh_banner
-    s3                region, bucket (optional; a cross-region bucket    dns tcp tls http
-                      is an s3 destination with its own region)
-    dynamodb, secretsmanager, license-manager, s3tables
-                      region                                             dns tcp tls http
-    endpoint          service ("com.amazonaws.<region>.<name>" or        dns tcp tls http
-                      "<name>" with region)
+    kind              stages checked
+    https             dns tcp [tls] http
+    tcp               dns tcp (a license server, e.g. Sentieon)
+    ftp               dns tcp ftp_banner ftp_login ftp_passive
+    ftps              dns tcp tls ftp_banner ftp_login ftp_passive (implicit: TLS from the first byte)
+                      dns tcp ftp_banner tls ftp_login ftp_passive (explicit: AUTH TLS after the banner)
+    sftp, ssh         dns tcp ssh_banner
+    s3, dynamodb, secretsmanager, license-manager, s3tables, endpoint
+                      dns tcp tls http
 
     expect_status: 200, [200, 204], "2xx", "200-399" or "200,204" (default "200-399" for https;
     for AWS kinds any answer below 500 proves reachability, since the request is unsigned).
@@ -114,7 +604,8 @@ string). --region is the Region of AWS destinations that name none (the run's Re
     api.ecr.<region>.amazonaws.com. Services without one regional host name (ecr.dkr,
     execute-api, ...) need "host". "endpoint" (a URL such as "https://10.0.0.12:8443") or
     "host" (+ "port") replaces the AWS host, e.g. a private endpoint name or a test server.
-    FTPS: only the data connection is opened (no TLS and no transfer on it): the network path is
+    FTP and FTPS: passive mode only, with the server's passive range declared (passive_ports);
+    only the data connection is opened (no TLS and no transfer on it): the network path is
     what a security group decides. FTP logs in (anonymous by default) because most servers
     refuse PASV before login. Passwords never appear in the report, but a workflow run's
     parameters are visible to whoever can read the run: use anonymous or a test account.
@@ -168,6 +659,7 @@ import argparse
 import datetime
 import errno
 import http.client
+import importlib.util
 import ipaddress
 import json
 import os
@@ -178,7 +670,27 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
+
+
+def _import_schema():
+    """destination_schema, from this file's directory (where the workflow's task and the role write it), or else
+    from the collection this file belongs to (roles/omics_connectivity_test/files/ -> plugins/module_utils/)."""
+    try:
+        import destination_schema  # pylint: disable=import-outside-toplevel
+        return destination_schema
+    except ImportError:
+        pass
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.normpath(os.path.join(here, "..", "..", "..", "plugins", "module_utils", "destination_schema.py"))
+    if not os.path.isfile(path):
+        sys.stderr.write("connectivity_probe: destination_schema.py is neither next to this file nor at %s\n" % path)
+        sys.exit(EXIT_BAD_INPUT)
+    spec = importlib.util.spec_from_file_location("destination_schema", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["destination_schema"] = module
+    spec.loader.exec_module(module)
+    return module
+
 
 REPORT_VERSION = 1
 PROBE_NAME = "genomics.aws connectivity probe"
@@ -187,35 +699,8 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_JOBS = 4
 EXIT_BAD_INPUT = 2
 
-AWS_SERVICE_KINDS = ("s3", "dynamodb", "secretsmanager", "license-manager", "s3tables")
-KINDS = ("https", "tcp", "ftp", "ftps", "sftp", "ssh") + AWS_SERVICE_KINDS + ("endpoint",)
+destination_schema = _import_schema()
 FAILURE_CLASSES = ("dns", "timeout", "refused", "tls", "http_status", "auth", "protocol", "ftp_passive", "probe_error")
-
-COMMON_FIELDS = ("name", "kind", "description", "timeout")
-AWS_FIELDS = ("region", "endpoint", "host", "port", "expect_status")
-FIELDS = {
-    "https": ("url", "expect_status"),
-    "tcp": ("host", "port"),
-    "ftp": ("host", "port", "passive_ports", "user", "password", "passive"),
-    "ftps": ("host", "port", "passive_ports", "user", "password", "passive", "mode"),
-    "sftp": ("host", "port"),
-    "ssh": ("host", "port"),
-    "s3": AWS_FIELDS + ("bucket",),
-    "endpoint": AWS_FIELDS + ("service",),
-}
-for _kind in AWS_SERVICE_KINDS:
-    FIELDS.setdefault(_kind, AWS_FIELDS)
-
-# Interface endpoint services whose regional host name is not <service>.<region>.<domain>.
-SERVICE_HOST_PREFIX = {"ecr.api": "api.ecr", "sagemaker.api": "api.sagemaker", "sagemaker.runtime": "runtime.sagemaker"}
-SERVICE_NEEDS_HOST = {
-    "ecr.dkr": "<account>.dkr.ecr.{region}.amazonaws.com",
-    "execute-api": "<api-id>.execute-api.{region}.amazonaws.com",
-}
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-SERVICE_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$")
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PASV_RE = re.compile(r"(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})")
 EPSV_RE = re.compile(r"\((.)\1\1(\d{1,5})\1\)")
 # OpenSSL's reasons when the peer answers with something that is not TLS.
@@ -244,295 +729,47 @@ class StageFailure(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# Input validation
+# Input: the destinations, checked by destination_schema
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _label(index, raw):
-    name = raw.get("name") if isinstance(raw, dict) else None
-    return "destinations[%d] %s" % (index, json.dumps(name)) if isinstance(name, str) and name else "destinations[%d]" % index
-
-
-def _check_port(value, field="port"):
-    # Ansible templating may hand a port over as its digits.
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not _is_int(value) or not 1 <= value <= 65535:
-        raise InputError("%s %s is not a port number (an integer 1-65535)" % (field, json.dumps(value)))
-    return value
-
-
-def _check_host(value, field="host"):
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("%s %s must be a host name or IP address" % (field, json.dumps(value)))
-    host = value.strip()
-    if "://" in host or "/" in host:
-        raise InputError("%s %s looks like a URL: give the host name or IP address only" % (field, json.dumps(value)))
-    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        ipaddress.ip_address(bare)
-        return bare
-    except ValueError:
-        pass
-    if len(host) > 253 or not HOST_RE.match(host):
-        raise InputError("%s %s is not a valid host name or IP address" % (field, json.dumps(value)))
-    return host
-
-
-def _check_region(value, field="region"):
-    if not isinstance(value, str) or not REGION_RE.match(value):
-        raise InputError("%s %s is not an AWS Region name such as us-east-1" % (field, json.dumps(value)))
-    return value
-
-
-def _check_url(value, schemes, field="url"):
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("%s %s must be a URL" % (field, json.dumps(value)))
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise InputError("%s %s is malformed: %s" % (field, json.dumps(value), exc)) from None
-    if parts.scheme not in schemes:
-        raise InputError("%s %s must start with %s" % (field, json.dumps(value), " or ".join(s + "://" for s in schemes)))
-    if not parts.hostname:
-        raise InputError("%s %s has no host" % (field, json.dumps(value)))
-    if port == 0:
-        raise InputError("%s %s: port 0 is not a port number (1-65535)" % (field, json.dumps(value)))
-    try:
-        host = _check_host(parts.hostname)
-    except InputError:
-        raise InputError("%s %s has an invalid host %s" % (field, json.dumps(value), json.dumps(parts.hostname))) from None
-    if any(c.isspace() for c in value.strip()):
-        raise InputError("%s %s contains white space" % (field, json.dumps(value)))
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    tls = parts.scheme == "https"
-    port = port or (443 if tls else 80)
-    display_netloc = _hostport(host, port) if parts.port else _bracket(host)
-    return {"host": host, "port": port, "tls": tls, "path": path, "display": "%s://%s%s" % (parts.scheme, display_netloc, path)}
-
-
-def parse_expect_status(value, field="expect_status"):
-    """Expected HTTP statuses as a list of inclusive (low, high) ranges."""
-    problem = InputError("%s %s must be a status (200), a list of statuses, or a range such as \"2xx\" or \"200-399\"" % (field, json.dumps(value)))
-    ranges = []
-    if _is_int(value):
-        ranges.append((value, value))
-    elif isinstance(value, list) and value:
-        for item in value:
-            if not _is_int(item):
-                raise problem
-            ranges.append((item, item))
-    elif isinstance(value, str) and value.strip():
-        for part in value.replace(" ", "").split(","):
-            match = re.match(r"^([1-5])xx$", part, re.IGNORECASE)
-            if match:
-                ranges.append((int(match.group(1)) * 100, int(match.group(1)) * 100 + 99))
-                continue
-            match = re.match(r"^(\d{3})(?:-(\d{3}))?$", part)
-            if not match:
-                raise problem
-            low = int(match.group(1))
-            high = int(match.group(2) or low)
-            if high < low:
-                raise problem
-            ranges.append((low, high))
+def _plan(dest, default_timeout):
+    """What to check for one validated destination: where to connect, with which request, shown as which target."""
+    check = dict(dest)
+    check["timeout"] = dest["timeout"] or default_timeout
+    check["aws"] = dest["kind"] in destination_schema.AWS_KINDS
+    if dest["kind"] == "https":
+        check.update(method="GET", target=dest["url"])
+    elif check["aws"]:
+        if dest["endpoint"]:
+            check.update(dest["endpoint"])  # host, port and tls of the endpoint URL
+        if dest["bucket"]:
+            check.update(method="HEAD", path="/" + dest["bucket"])
+        else:
+            check.update(method="GET", path="/")
+        netloc = _bracket(check["host"]) if check["port"] == (443 if check["tls"] else 80) else _hostport(check["host"], check["port"])
+        check["target"] = "%s://%s%s" % ("https" if check["tls"] else "http", netloc, check["path"])
     else:
-        raise problem
-    for low, high in ranges:
-        if low < 100 or high > 599:
-            raise InputError("%s %s: HTTP statuses are 100-599" % (field, json.dumps(value)))
-    return ranges
+        check["target"] = _hostport(dest["host"], dest["port"])
+    return check
 
 
 def _describe_ranges(ranges):
     return ", ".join(str(low) if low == high else "%d-%d" % (low, high) for low, high in ranges)
 
 
-def aws_domain(region):
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, default_region=None):
+    """The destinations checked by destination_schema, as plans to check; raise InputError naming every bad value.
 
-
-def aws_service_host(service, region):
-    """The regional host name of an AWS service (``None`` when it has no single one)."""
-    if service in SERVICE_NEEDS_HOST:
-        return None
-    prefix = SERVICE_HOST_PREFIX.get(service, service)
-    return "%s.%s.%s" % (prefix, region, aws_domain(region))
-
-
-def _parse_service(value, region):
-    if not isinstance(value, str) or not value:
-        raise InputError("service %s must be an endpoint service name such as com.amazonaws.us-east-1.logs or logs" % json.dumps(value))
-    service = value
-    match = re.match(r"^com\.amazonaws\.([a-z0-9-]+)\.(.+)$", value)
-    if match:
-        service_region = _check_region(match.group(1), "the Region in service %s," % json.dumps(value))
-        if region and region != service_region:
-            raise InputError("service %s is in %s but region is %s" % (json.dumps(value), service_region, region))
-        region = service_region
-        service = match.group(2)
-    if not SERVICE_RE.match(service):
-        raise InputError("service %s is not an endpoint service name" % json.dumps(value))
-    return service, region
-
-
-def _validate_one(raw, seen_names, warnings, default_timeout, default_region=None):
-    if not isinstance(raw, dict):
-        raise InputError("must be an object with name and kind, not %s" % json.dumps(raw))
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise InputError("name %s: every destination needs a non-empty name" % json.dumps(name))
-    if name in seen_names:
-        raise InputError("name %s is used twice" % json.dumps(name))
-    seen_names.add(name)
-    kind = raw.get("kind")
-    if kind not in KINDS:
-        raise InputError("kind %s is unknown: use one of %s" % (json.dumps(kind), ", ".join(KINDS)))
-    allowed = set(COMMON_FIELDS) | set(FIELDS[kind])
-    unknown = sorted(k for k in raw if k not in allowed)
-    if unknown:
-        warnings.append("destination %s: ignoring field(s) %s, unknown for kind %s" % (json.dumps(name), ", ".join(unknown), kind))
-
-    def need(field):
-        if field not in raw or raw[field] is None:
-            raise InputError("missing field %s (required for kind %s)" % (json.dumps(field), kind))
-        return raw[field]
-
-    dest = {"name": name, "kind": kind, "timeout": default_timeout, "tls": False}
-    if "timeout" in raw:
-        timeout = raw["timeout"]
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
-            raise InputError("timeout %s must be a number of seconds (0-600]" % json.dumps(timeout))
-        dest["timeout"] = float(timeout)
-
-    if kind == "https":
-        url = _check_url(need("url"), ("https", "http"))
-        dest.update(host=url["host"], port=url["port"], tls=url["tls"], path=url["path"], target=url["display"], method="GET")
-        dest["expect"] = parse_expect_status(raw["expect_status"]) if raw.get("expect_status") is not None else [(200, 399)]
-    elif kind in ("tcp", "sftp", "ssh"):
-        dest["host"] = _check_host(need("host"))
-        dest["port"] = _check_port(need("port") if kind == "tcp" else raw.get("port", 22))
-    elif kind in ("ftp", "ftps"):
-        dest["host"] = _check_host(need("host"))
-        mode = "plain"
-        if kind == "ftps":
-            mode = raw.get("mode", "implicit")
-            if mode not in ("implicit", "explicit"):
-                raise InputError("mode %s must be \"implicit\" (TLS from the start, port 990) or \"explicit\" (AUTH TLS, port 21)" % json.dumps(mode))
-            dest["tls"] = True
-        dest["mode"] = mode
-        dest["port"] = _check_port(raw.get("port", 990 if mode == "implicit" else 21))
-        passive = raw.get("passive_ports")
-        if passive is not None:
-            if not isinstance(passive, list) or len(passive) != 2:
-                raise InputError("passive_ports %s needs two bounds [low, high]" % json.dumps(passive))
-            low = _check_port(passive[0], "passive_ports low bound")
-            high = _check_port(passive[1], "passive_ports high bound")
-            if low > high:
-                raise InputError("passive_ports %s: the low bound is above the high bound" % json.dumps(passive))
-            dest["passive_ports"] = [low, high]
-        dest["passive"] = raw.get("passive", True)
-        if not isinstance(dest["passive"], bool):
-            raise InputError("passive %s must be true or false" % json.dumps(dest["passive"]))
-        dest["user"] = raw.get("user", "anonymous")
-        dest["password"] = raw.get("password", "anonymous@" if dest["user"] in ("anonymous", "ftp") else "")
-        for field in ("user", "password"):
-            if not isinstance(dest[field], str) or "\r" in dest[field] or "\n" in dest[field]:
-                raise InputError("%s must be a single-line string" % field)
-        if not dest["user"]:
-            raise InputError("user must not be empty")
-    else:
-        dest["tls"] = True
-        dest["aws"] = True
-        region = _check_region(raw["region"]) if raw.get("region") is not None else None
-        if kind == "endpoint":
-            service, region = _parse_service(need("service"), region)
-        else:
-            service = kind
-        # A full service name (com.amazonaws.<region>.<name>) or the destination's own region wins.
-        region = region or default_region
-        dest["service"] = service
-        dest["region"] = region
-        if raw.get("endpoint") is not None:
-            if raw.get("host") is not None:
-                raise InputError("give endpoint or host, not both")
-            url = _check_url(raw["endpoint"], ("https", "http"), "endpoint")
-            if url["path"] not in ("/", ""):
-                raise InputError("endpoint %s must not have a path" % json.dumps(raw["endpoint"]))
-            dest.update(host=url["host"], port=url["port"], tls=url["tls"])
-        elif raw.get("host") is not None:
-            dest["host"] = _check_host(raw["host"])
-            dest["port"] = _check_port(raw.get("port", 443))
-        else:
-            if region is None:
-                raise InputError("missing field \"region\" (required for kind %s without endpoint, host or --region)" % kind)
-            host = aws_service_host(service, region)
-            if host is None:
-                raise InputError("service %s has no single regional host name: give host, e.g. %s"
-                                 % (json.dumps(service), SERVICE_NEEDS_HOST[service].format(region=region)))
-            dest["host"] = host
-            dest["port"] = _check_port(raw.get("port", 443))
-        dest["method"] = "GET"
-        dest["path"] = "/"
-        if kind == "s3" and raw.get("bucket") is not None:
-            bucket = raw["bucket"]
-            if not isinstance(bucket, str) or not BUCKET_RE.match(bucket) or ".." in bucket or _looks_like_ip(bucket) \
-                    or bucket.startswith("xn--") or bucket.endswith("-s3alias"):
-                raise InputError("bucket %s is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)" % json.dumps(bucket))
-            dest["bucket"] = bucket
-            dest["method"] = "HEAD"
-            dest["path"] = "/" + bucket
-        dest["expect"] = parse_expect_status(raw["expect_status"]) if raw.get("expect_status") is not None else None
-        scheme = "https" if dest["tls"] else "http"
-        netloc = _bracket(dest["host"]) if dest["port"] == (443 if dest["tls"] else 80) else _hostport(dest["host"], dest["port"])
-        dest["target"] = "%s://%s%s" % (scheme, netloc, dest["path"])
-    dest.setdefault("target", _hostport(dest["host"], dest["port"]))
-    return dest
-
-
-def _looks_like_ip(text):
+    default_region: the Region of AWS destinations that name none (the run's); the list's own wins."""
     try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
+        checked = destination_schema.validate(raw, default_region, region_required=True)
+    except destination_schema.DestinationError as exc:
+        raise InputError(exc.problems) from None
+    return [_plan(dest, default_timeout) for dest in checked]
 
 
-def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, warnings=None, default_region=None):
-    """Check and normalise the destinations; raise InputError naming every bad value.
-
-    default_region: the Region of AWS destinations that name none (the run's)."""
-    if warnings is None:
-        warnings = []
-    if isinstance(raw, dict) and "destinations" in raw and set(raw) <= {"destinations", "region"}:
-        if raw.get("region") is not None:
-            default_region = _check_region(raw["region"], "the destinations' region")
-        raw = raw["destinations"]
-    if not isinstance(raw, list):
-        raise InputError("the destinations must be a JSON list of objects, not %s" % type(raw).__name__)
-    if not raw:
-        raise InputError("the destinations list is empty")
-    problems = []
-    destinations = []
-    seen = set()
-    for index, item in enumerate(raw):
-        try:
-            destinations.append(_validate_one(item, seen, warnings, default_timeout, default_region))
-        except InputError as exc:
-            problems.extend("%s: %s" % (_label(index, item), p) for p in exc.problems)
-    if problems:
-        raise InputError(problems)
-    return destinations
-
-
-def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None, default_region=None):
+def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, default_region=None):
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -542,7 +779,7 @@ def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None, defa
         raw = json.loads(text)
     except ValueError as exc:
         raise InputError("the destinations file %s is not valid JSON: %s" % (path, exc)) from None
-    return validate_destinations(raw, default_timeout, warnings, default_region)
+    return validate_destinations(raw, default_timeout, default_region)
 
 
 def make_ssl_context(ca_bundle=None):
@@ -635,7 +872,7 @@ class Checker:
 
     def resolve(self):
         host, port = self.dest["host"], self.dest["port"]
-        if _looks_like_ip(host):
+        if destination_schema.is_ip(host):
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             sockaddr = (host, port, 0, 0) if family == socket.AF_INET6 else (host, port)
             self.addresses = [(family, sockaddr)]
@@ -750,11 +987,11 @@ class Checker:
         """Raise the failure an HTTP answer means for this destination, if any."""
         dest = self.dest
         status = response.status
-        if dest.get("expect") is not None:
-            if any(low <= status <= high for low, high in dest["expect"]):
+        if dest["expect_status"] is not None:
+            if any(low <= status <= high for low, high in dest["expect_status"]):
                 return None
             klass = "auth" if status in (401, 403) else "http_status"
-            raise StageFailure(klass, "HTTP %d %s, expected %s" % (status, response.reason, _describe_ranges(dest["expect"])))
+            raise StageFailure(klass, "HTTP %d %s, expected %s" % (status, response.reason, _describe_ranges(dest["expect_status"])))
         # AWS kinds: the request is unsigned, so a 4xx answer still proves the service is reachable.
         bucket_region = response.getheader("x-amz-bucket-region")
         if dest.get("bucket"):
@@ -926,8 +1163,7 @@ def _check_ftp(checker, sock):
         raise StageFailure("protocol", "unexpected login reply %d %s" % (code, text[:120]))
 
     checker.stage("ftp_login", login)
-    if dest["passive"]:
-        checker.stage("ftp_passive", lambda: _ftp_passive(checker, control))
+    checker.stage("ftp_passive", lambda: _ftp_passive(checker, control))
     try:
         control.command("QUIT")
     except StageFailure:
@@ -1005,8 +1241,8 @@ def explain(dest, stage, klass, detail, checker=None):
     """The likely cause of a failure, in words an operator can act on."""
     host, port, timeout = dest["host"], dest["port"], dest["timeout"]
     where = _hostport(host, port)
-    interface = dest.get("aws") and dest["kind"] not in ("s3", "dynamodb")
-    gateway = dest.get("aws") and dest["kind"] in ("s3", "dynamodb")
+    interface = dest["aws"] and dest["kind"] not in destination_schema.GATEWAY_SERVICES
+    gateway = dest["aws"] and dest["kind"] in destination_schema.GATEWAY_SERVICES
     if klass == "dns":
         text = ("%s does not resolve from here: check the name for a typo; that the VPC has DNS resolution enabled and its resolver "
                 "(Route 53 Resolver, or the DHCP options' DNS servers) can answer it; that a private hosted zone is associated with the "
@@ -1060,7 +1296,7 @@ def explain(dest, stage, klass, detail, checker=None):
         if dest["kind"] in ("ftp", "ftps"):
             text = ("the FTP server at %s is reachable but refused the login as %s: check the credentials or the server's allow-list (the "
                     "NAT gateway's Elastic IP)") % (where, dest["user"])
-            if dest["passive"] and stage != "ftp_passive":
+            if stage != "ftp_passive":
                 text += "; the passive data connection was not tested"
             return text + "."
         return ("%s is reachable (the network path works) but refused the request (%s): it needs credentials, or it allows only listed "
@@ -1084,17 +1320,13 @@ def explain(dest, stage, klass, detail, checker=None):
         return "TCP %d on %s connects, but the server does not speak the expected protocol (%s)." % (port, host, detail)
     if klass == "ftp_passive":
         data_port = checker.data_port if checker else None
-        ports = dest.get("passive_ports")
+        low, high = dest["passive_ports"]
         how = "timed out" if "timed out" in detail else "was refused" if "refused" in detail.lower() else "failed"
         text = "the FTP control connection on port %d works, but the passive data connection to port %s %s" % (port, data_port, how)
-        if ports:
-            text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (ports[0], ports[1], host)
-            if data_port and not ports[0] <= data_port <= ports[1]:
-                text += ("; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
-                         "declaration") % (data_port, ports[0], ports[1])
-        else:
-            text += (": declare the server's passive port range (passive_ports) and open it (TCP egress to %s) in the run's security group "
-                     "and network ACL") % host
+        text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (low, high, host)
+        if data_port and not low <= data_port <= high:
+            text += ("; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
+                     "declaration") % (data_port, low, high)
         if how == "was refused":
             text += "; a refusal means the host answered but nothing listens on that port (the server's passive range or its firewall)"
         return text + "."
@@ -1252,25 +1484,22 @@ def main(argv=None):
         return bad(["--timeout %s must be a number of seconds (0-600]" % args.timeout])
     if args.jobs < 1:
         return bad(["--jobs %d must be at least 1" % args.jobs])
-    if args.region is not None and not REGION_RE.match(args.region):
+    if args.region is not None and not destination_schema.REGION.match(args.region):
         return bad(["--region %s is not an AWS Region name such as us-east-1" % json.dumps(args.region)])
     if not args.validate and not args.report:
         return bad(["--report is required (where to write the JSON report)"])
     for option, path in (("--report", args.report), ("--table", args.table)):
         if path and not args.validate and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             return bad(["%s %s: its directory does not exist" % (option, path)])
-    warnings = []
     try:
-        destinations = load_destinations(args.destinations, args.timeout, warnings, args.region)
+        destinations = load_destinations(args.destinations, args.timeout, args.region)
         ssl_context = make_ssl_context(args.ca_bundle)
     except InputError as exc:
         return bad(exc.problems)
-    for warning in warnings:
-        sys.stderr.write("connectivity_probe: warning: %s\n" % warning)
     if args.validate:
         sys.stdout.write("%d destination(s) valid\n" % len(destinations))
         return 0
-    report = run(destinations, args.timeout, args.ca_bundle, args.jobs, warnings, ssl_context)
+    report = run(destinations, args.timeout, args.ca_bundle, args.jobs, ssl_context=ssl_context)
     table = format_table(report)
     try:
         _write(args.report, json.dumps(report, indent=2) + "\n")
