@@ -12,6 +12,7 @@ moto enforces Deny statements but ignores their Conditions.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import boto3
@@ -331,6 +332,32 @@ def test_connectivity_test_reports_without_failing_when_told_not_to(stack, site,
     assert [item["name"] for item in report["destinations"] if not item["ok"]] == ["sentieon-license"]
     suite = ET.parse(reports / "connectivity-report.xml").getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+
+
+def task_results(output, name):
+    """The results ("ok", "changed", ...) the default callback printed for the role's tasks called ``name``."""
+    pattern = r"TASK \[genomics\.aws\.omics_connectivity_test : %s\] \**\n(ok|changed|skipping|fatal): " % re.escape(name)
+    return re.findall(pattern, output)
+
+
+def test_a_second_run_finds_the_workflow_unchanged(stack, site, tmp_path):
+    """The workflow is built at run time (never committed), byte for byte the same each time: the second run registers
+    nothing new, and its run uses the same workflow."""
+    reports = tmp_path / "reports"
+    workflow_ids = []
+    for attempt in ("first", "second"):
+        (tmp_path / attempt).mkdir()
+        completed, output = run_playbook(stack, tmp_path / attempt, {
+            "destinations": [destination(site, "results-portal")], "configuration": CONFIGURATION,
+            "output_uri": f"s3://{BUCKET}/connectivity-rerun/", "workflow_name": "connectivity-rerun",
+            "ca_bundle": str(site.pki.ca_pem), "timeout_seconds": 2, "wait_timeout": 120, "report_dir": str(reports),
+        })
+        assert completed.returncode == 0, output[-4000:]
+        assert task_results(output, "Build the connectivity-test workflow") == ["ok"], output[-4000:]
+        assert task_results(output, "Register the connectivity-test workflow") == ["changed" if attempt == "first" else "ok"], output[-4000:]
+        workflow_ids.append(json.loads((reports / "connectivity-report.json").read_text())["run"]["workflow_id"])
+    assert workflow_ids[0] == workflow_ids[1]
+    assert [w["id"] for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-rerun"] == workflow_ids[:1]
 
 
 @pytest.mark.parametrize("image", [

@@ -1,16 +1,21 @@
 #!/usr/bin/env python
-"""Build the connectivity-test workflow: workflow/main.wdl from main.wdl.in and the probe.
+"""Build the connectivity-test workflow: main.wdl from main.wdl.in, the probe and the destination schema.
 
-A HealthOmics task command cannot read the other files of its workflow zip, so the probe travels
-inside the WDL: the template's marker line is replaced by connectivity_probe.py, byte for byte,
-inside a quoted shell heredoc (no shell expansion). connectivity_probe.py stays the only copy
-that anyone edits; the built main.wdl is committed so that the workflow directory can be
-registered as it is, and tests/unit/probe checks that it is current.
+A HealthOmics task command cannot read the other files of its workflow zip, so the probe and the
+destination schema it imports travel inside the WDL: the template's marker lines are replaced by
+the collection's plugins/module_utils/destination_schema.py and by connectivity_probe.py, byte for
+byte, each inside a quoted shell heredoc (no shell expansion). Those files stay the only copies
+anyone edits; the built main.wdl is never committed: the genomics.aws.omics_connectivity_test role
+builds it at run time in its scratch directory and registers that directory. The output depends on
+the three files' bytes only, so the same files give the same main.wdl (and the same workflow zip)
+on every run and every machine, and omics_workflow changes nothing.
 
 Usage:
-    python3 build_workflow.py                 write workflow/main.wdl (next to this file)
-    python3 build_workflow.py --output PATH   write it elsewhere (e.g. a packaging directory)
-    python3 build_workflow.py --check         exit 1 when workflow/main.wdl is out of date
+    python3 build_workflow.py --output DIR/main.wdl [--probe-dir DIR2] [--schema PATH]
+
+--probe-dir also writes connectivity_probe.py and destination_schema.py side by side in DIR2, as
+the task does, to run the probe on the controller. --schema reads the schema from PATH instead of
+../../../plugins/module_utils/ (the collection's layout, in a checkout as when installed).
 
 Standard library only (Python 3.8 or later), so it can run on the Ansible controller.
 """
@@ -27,7 +32,6 @@ TEMPLATE = os.path.join(HERE, "main.wdl.in")
 PROBE = os.path.join(HERE, "connectivity_probe.py")
 # The collection's layout, from a checkout or installed: roles/omics_connectivity_test/files -> plugins/module_utils.
 SCHEMA = os.path.normpath(os.path.join(HERE, "..", "..", "..", "plugins", "module_utils", "destination_schema.py"))
-OUTPUT = os.path.join(HERE, "workflow", "main.wdl")
 
 # What is inlined: (file name in the task, template marker line, its sha256 marker, heredoc delimiter).
 INLINED = (
@@ -98,33 +102,37 @@ def render_files(template=TEMPLATE, probe=PROBE, schema=SCHEMA):
     return render(_read(template), _read(probe), _read(schema))
 
 
-def build(output=OUTPUT):
-    """Write the built WDL to ``output``; return True when its content changed."""
-    text = render_files()
-    if os.path.exists(output) and _read(output) == text:
+def _write(path, text):
+    """Write ``text`` to ``path`` atomically; return True when its content changed."""
+    if os.path.exists(path) and _read(path) == text:
         return False
-    directory = os.path.dirname(os.path.abspath(output))
+    directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    temporary = output + ".tmp"
+    temporary = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
     with open(temporary, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
-    os.replace(temporary, output)
+    os.replace(temporary, path)
     return True
 
 
+def build(output, probe_dir=None, schema=SCHEMA):
+    """Write the built WDL to ``output`` (and the two Python files to ``probe_dir``); return True when it changed."""
+    text = render_files(schema=schema)
+    changed = _write(output, text)
+    if probe_dir:
+        _write(os.path.join(probe_dir, "connectivity_probe.py"), _read(PROBE))
+        _write(os.path.join(probe_dir, "destination_schema.py"), _read(schema))
+    return changed
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Build workflow/main.wdl from main.wdl.in and connectivity_probe.py.")
-    parser.add_argument("--output", default=OUTPUT, help="where to write main.wdl (default: %(default)s)")
-    parser.add_argument("--check", action="store_true", help="do not write; exit 1 when the output is out of date")
+    parser = argparse.ArgumentParser(description="Build main.wdl from main.wdl.in, connectivity_probe.py and destination_schema.py.")
+    parser.add_argument("--output", required=True, help="where to write main.wdl (alone in its directory, to register it)")
+    parser.add_argument("--probe-dir", help="also write connectivity_probe.py and destination_schema.py there, side by side")
+    parser.add_argument("--schema", default=SCHEMA, help="destination_schema.py to inline (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
-        if args.check:
-            expected = render_files()
-            if not os.path.exists(args.output) or _read(args.output) != expected:
-                sys.stderr.write("%s is out of date: run python3 %s\n" % (args.output, os.path.relpath(__file__)))
-                return 1
-            return 0
-        changed = build(args.output)
+        changed = build(args.output, args.probe_dir, args.schema)
     except (BuildError, OSError) as exc:
         sys.stderr.write("build_workflow: %s\n" % exc)
         return 2

@@ -21,7 +21,6 @@ PROBE_PATH = FILES / "connectivity_probe.py"
 BUILD_PATH = FILES / "build_workflow.py"
 TEMPLATE_PATH = FILES / "main.wdl.in"
 SCHEMA_PATH = ROOT / "plugins" / "module_utils" / "destination_schema.py"
-WDL_PATH = FILES / "workflow" / "main.wdl"
 TIMEOUT = 1.0
 
 
