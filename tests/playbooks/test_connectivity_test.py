@@ -115,18 +115,25 @@ def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
         {"name": "sentieon", "kind": "tcp", "host": "127.0.0.1", "port": 70000},
         # Valid: an AWS destination without a region is in the configuration's, as omics_vpc_networking reads it.
         {"name": "sample-status", "kind": "dynamodb"},
+        # One schema with omics_vpc_networking: a misspelt field is an error here too, and the passive range required.
+        {"name": "ncbi-ftp", "kind": "ftp", "host": "127.0.0.1", "passive_port": [50000, 50100]},
+        {"name": "ebi-ftp", "kind": "ftp", "host": "127.0.0.1"},
     ]}))
     completed, output = run_playbook(stack, tmp_path, {
         "destinations_file": str(destinations_file),
-        "configuration": CONFIGURATION, "output_uri": f"s3://{BUCKET}/bad/",
+        # Checked with the omics_destinations filter before any AWS call: not even the configuration is read.
+        "configuration": "connectivity-typo", "output_uri": f"s3://{BUCKET}/bad/",
         "workflow_name": "connectivity-bad", "role_name": "connectivity-bad-role", "report_dir": str(tmp_path / "reports"),
     })
 
     assert completed.returncode != 0
-    assert "Bad connectivity-test destinations, nothing was created" in output
-    assert 'destinations[0] \\"mystery\\": kind \\"gopher\\" is unknown' in output
-    assert "port 70000 is not a port number" in output
-    assert "sample-status" not in output.split("Bad connectivity-test destinations", 1)[1], output[-3000:]
+    assert '"Bad connectivity-test destinations, nothing was created:",' in output, output[-3000:]
+    problems = output.split("Bad connectivity-test destinations", 1)[1]
+    assert '"destinations[0] \\"mystery\\": kind \\"gopher\\" is unknown' in problems
+    assert '"destinations[1] \\"sentieon\\": port 70000 is not a port number' in problems
+    assert '"destinations[3] \\"ncbi-ftp\\": field(s) passive_port are not fields of kind ftp' in problems
+    assert '"destinations[4] \\"ebi-ftp\\": passive_ports is missing' in problems
+    assert "sample-status" not in problems and "does not exist" not in output, output[-3000:]
     assert not role_exists(stack, "connectivity-bad-role")
     assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-bad"] == []
     assert stack["omics"].list_runs()["items"] == []

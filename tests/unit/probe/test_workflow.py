@@ -41,6 +41,12 @@ def built(tmp_path_factory):
     return build(tmp_path_factory.mktemp("build"))
 
 
+def test_no_built_workflow_is_committed():
+    assert not (FILES / "workflow").exists()
+    tracked = subprocess.run(["git", "ls-files", "roles/omics_connectivity_test"], cwd=ROOT, check=True, capture_output=True, text=True)
+    assert not [path for path in tracked.stdout.split() if path.endswith(".wdl")], tracked.stdout
+
+
 def test_two_builds_give_the_same_bytes_and_the_same_workflow_zip(built, tmp_path):
     # Another directory, another working directory, later: nothing of that may reach main.wdl, so omics_workflow finds
     # the same definition (digest and zip bytes) on every run and every machine, and changes nothing.
@@ -98,6 +104,7 @@ def test_an_installed_collection_builds_the_same_workflow(built, tmp_path):
     installed = tmp_path / "installed" / "ansible_collections" / "genomics" / "aws"
     role_path = installed / "roles" / "omics_connectivity_test"
     assert (role_path / ".." / ".." / "plugins" / "module_utils" / "destination_schema.py").resolve().read_bytes() == SCHEMA_PATH.read_bytes()
+    assert not (role_path / "files" / "workflow").exists()
     again = build(tmp_path / "from-installed", builder=role_path / "files" / "build_workflow.py")
     assert again.read_bytes() == built.read_bytes()
 
