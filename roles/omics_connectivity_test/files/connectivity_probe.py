@@ -118,17 +118,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def _import_schema():
-    """destination_schema, from this file's directory (where the workflow's task and the role write it), or else
-    from the collection this file belongs to (roles/omics_connectivity_test/files/ -> plugins/module_utils/)."""
-    try:
-        import destination_schema  # pylint: disable=import-outside-toplevel
-        return destination_schema
-    except ImportError:
-        pass
+    """destination_schema: the file next to this one (where the workflow's task and the role write it), or else the
+    collection's (this file is roles/omics_connectivity_test/files/, the schema plugins/module_utils/). Loaded by
+    path, so that neither the working directory nor python3 -P or -I changes which file is used."""
+    if "destination_schema" in sys.modules:  # already loaded, by a caller that imports the probe as a module
+        return sys.modules["destination_schema"]
     here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.normpath(os.path.join(here, "..", "..", "..", "plugins", "module_utils", "destination_schema.py"))
-    if not os.path.isfile(path):
-        sys.stderr.write("connectivity_probe: destination_schema.py is neither next to this file nor at %s\n" % path)
+    candidates = (os.path.join(here, "destination_schema.py"),
+                  os.path.normpath(os.path.join(here, "..", "..", "..", "plugins", "module_utils", "destination_schema.py")))
+    path = next((candidate for candidate in candidates if os.path.isfile(candidate)), None)
+    if path is None:
+        sys.stderr.write("connectivity_probe: destination_schema.py is neither next to this file nor at %s\n" % candidates[1])
         sys.exit(EXIT_BAD_INPUT)
     spec = importlib.util.spec_from_file_location("destination_schema", path)
     module = importlib.util.module_from_spec(spec)

@@ -77,6 +77,10 @@ def test_the_probe_dir_holds_the_files_the_task_runs(tmp_path):
     completed = subprocess.run([sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
                                check=False, capture_output=True, text=True, timeout=60)
     assert (completed.returncode, completed.stdout) == (0, "1 destination(s) valid\n"), completed.stderr
+    # Loaded by path: python3 -P (no script directory on sys.path) and another working directory change nothing.
+    completed = subprocess.run([sys.executable, "-P", str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations),
+                                "--validate"], check=False, capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    assert (completed.returncode, completed.stdout) == (0, "1 destination(s) valid\n"), completed.stderr
     (probe_dir / "destination_schema.py").unlink()
     completed = subprocess.run([sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
                                check=False, capture_output=True, text=True, timeout=60)
