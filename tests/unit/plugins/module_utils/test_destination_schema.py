@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ansible_collections.genomics.aws.plugins.module_utils import destination_schema as schema
 
@@ -82,6 +83,15 @@ def test_the_fields_of_each_kind():
     assert set(schema.FIELDS) == set(schema.KINDS)
     assert schema.FIELDS["ftp"] == ("host", "port", "passive_ports", "passive", "user", "password")
     assert "passive_port" not in schema.FIELDS["ftps"]
+
+
+def test_the_networking_role_argument_spec_documents_the_same_fields_and_kinds():
+    # meta/argument_specs.yml describes each field for ansible-doc (and Ansible checks the keys against it first):
+    # it must not drift from the schema.
+    spec = yaml.safe_load((PATH.parents[2] / "roles" / "omics_vpc_networking" / "meta" / "argument_specs.yml").read_text())
+    options = spec["argument_specs"]["main"]["options"]["omics_vpc_networking_destinations"]["options"]
+    assert set(options) == set(schema.COMMON_FIELDS).union(*schema.FIELDS.values())
+    assert tuple(options["kind"]["choices"]) == schema.KINDS
 
 
 def test_python_3_8_standard_library_only_and_no_ansible():
