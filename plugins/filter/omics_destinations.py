@@ -8,70 +8,39 @@
 Pure functions, no AWS call: the genomics.aws.omics_vpc_networking role feeds them what it read from EC2.
 Each filter is documented in the YAML file of its name next to this one (ansible-doc -t filter).
 
-A destination is a dict with a unique ``name`` and a ``kind``; the fields are those of the connectivity
-probe of genomics.aws.omics_connectivity_test, so one list serves both roles:
+A destination is a dict with a unique ``name`` and a ``kind``. Which destinations are valid, their fields and
+defaults, is decided by plugins/module_utils/destination_schema.py alone, which the connectivity probe of
+genomics.aws.omics_connectivity_test imports too: one list serves both roles, and what one accepts the other
+does. This file only decides how each destination is reached and which egress rules it needs:
 
-    kind             fields (defaults)                          egress rules (all TCP)
-    https            url (https://host[:port]/..., http://)     the URL's port (443, 80) to the host
-    tcp              host, port                                 port to the host
-    ftp              host, port (21), passive_ports [lo, hi]    port and lo-hi to the host
-    ftps             host, mode (implicit: 990, explicit: 21),  port and lo-hi to the host
-                     port, passive_ports [lo, hi]
-    sftp, ssh        host, port (22)                            port to the host
-    s3, dynamodb     region (the VPC's), bucket (s3)            same region: 443 to the service's prefix list
-                                                                (gateway endpoint); other region: 443 to
-                                                                0.0.0.0/0 through the NAT gateway
-    secretsmanager, license-manager, s3tables, endpoint (service: short or com.amazonaws.<region>.<name>)
-                     region (the VPC's), port (443)             same region: port to the interface endpoint's
-                                                                security group (the VPC CIDR while it is not
-                                                                known); other region: through the NAT gateway
+    kind                        egress rules (all TCP)
+    https                       the URL's port (443, 80) to the host
+    tcp, sftp, ssh              the port (22 for sftp, ssh) to the host
+    ftp, ftps                   the control port (21; ftps implicit 990) and the passive range to the host
+    s3, dynamodb                same Region: the port (443) to the service's prefix list (gateway endpoint);
+                                other Region: the port to 0.0.0.0/0 through the NAT gateway
+    secretsmanager, license-manager, s3tables, endpoint (s3 and dynamodb services as above)
+                                same Region: the port to the interface endpoint's security group (the VPC CIDR
+                                while it is not known); other Region: through the NAT gateway
 
 "The host": an IPv4 address is that /32, an IPv6 address that /128; a host name is 0.0.0.0/0, since
-a security group cannot filter by name (Route 53 Resolver DNS Firewall can). Probe-only fields
-(description, timeout, expect_status, user, password, endpoint, host of an AWS kind) are accepted and
+a security group cannot filter by name (Route 53 Resolver DNS Firewall can). The probe's own fields
+(description, timeout, expect_status, user, password, endpoint, host of an AWS kind) are checked and
 do not change the rules.
 """
 
-from __future__ import annotations
-
 import ipaddress
-import json
 import re
-from urllib.parse import urlsplit
 
-try:
-    from ansible.errors import AnsibleFilterError
-except ImportError:  # pragma: no cover - Ansible is always there when the filter runs
-    AnsibleFilterError = ValueError
+from ansible.errors import AnsibleFilterError
 
-HOST_KINDS = ("https", "tcp", "ftp", "ftps", "sftp", "ssh")
-INTERFACE_KINDS = ("secretsmanager", "license-manager", "s3tables")
-GATEWAY_SERVICES = ("s3", "dynamodb")
-KINDS = HOST_KINDS + GATEWAY_SERVICES + INTERFACE_KINDS + ("endpoint",)
-
-_COMMON = ("name", "kind", "description", "timeout")
-_AWS = ("region", "port", "endpoint", "host", "expect_status")
-FIELDS = {
-    "https": ("url", "expect_status"),
-    "tcp": ("host", "port"),
-    "ftp": ("host", "port", "passive_ports", "passive", "user", "password"),
-    "ftps": ("host", "port", "passive_ports", "passive", "user", "password", "mode"),
-    "sftp": ("host", "port"),
-    "ssh": ("host", "port"),
-    "s3": _AWS + ("bucket",),
-    "dynamodb": _AWS,
-    "secretsmanager": _AWS,
-    "license-manager": _AWS,
-    "s3tables": _AWS,
-    "endpoint": _AWS + ("service",),
-}
+from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import DestinationError
+from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import GATEWAY_SERVICES
+from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import HOST_KINDS
+from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import quote as _show
+from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import validate
 
 ANYWHERE = "0.0.0.0/0"
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-FULL_SERVICE = re.compile(r"^com\.amazonaws\.([a-z0-9-]+)\.(.+)$")
-HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$")
-BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # What EC2 accepts in a rule description (255 characters at most).
@@ -79,209 +48,37 @@ _DESCRIPTION_UNSAFE = re.compile(r"[^A-Za-z0-9. _\-:/()#,@\[\]+=&;{}!$*]")
 MAX_DESCRIPTION = 255
 
 
-def _fail(label, message):
-    raise AnsibleFilterError(f"{label}: {message}")
-
-
-def _show(value):
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _label(index, raw):
-    name = raw.get("name") if isinstance(raw, dict) else None
-    return f"destinations[{index}] {_show(name)}" if isinstance(name, str) and name.strip() else f"destinations[{index}]"
-
-
-def _is_port_like(value):
-    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.strip().isdigit())
-
-
-def _port(label, value, field="port"):
-    if not _is_port_like(value) or not 1 <= int(value) <= 65535:
-        _fail(label, f"{field} {_show(value)} is not a port number (an integer from 1 to 65535)")
-    return int(value)
-
-
-def _host(label, value, field="host"):
-    """An IP address (returned as ip_address) or a host name (returned as str)."""
-    if not isinstance(value, str) or not value.strip():
-        _fail(label, f"{field} {_show(value)} must be a host name or an IP address")
-    host = value.strip()
-    if "://" in host or "/" in host:
-        _fail(label, f"{field} {_show(value)} looks like a URL or a CIDR: give one host name or IP address")
-    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        return ipaddress.ip_address(bare)
-    except ValueError:
-        pass
-    if len(host) > 253 or not HOST_NAME.match(host):
-        _fail(label, f"{field} {_show(value)} is not a valid host name or IP address")
-    return host.rstrip(".").lower()
-
-
-def _region(label, value, field="region"):
-    if not isinstance(value, str) or not REGION.match(value):
-        _fail(label, f"{field} {_show(value)} is not an AWS Region name such as us-east-1")
-    return value
-
-
-def _url(label, value):
-    if not isinstance(value, str) or not value.strip():
-        _fail(label, f"url {_show(value)} must be an https:// (or http://) URL")
-    text = value.strip()
-    if any(c.isspace() for c in text):
-        _fail(label, f"url {_show(value)} contains white space")
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        _fail(label, f"url {_show(value)} is malformed ({exc})")
-    if parts.scheme not in ("https", "http"):
-        _fail(label, f"url {_show(value)} must start with https:// or http://")
-    if not parts.hostname:
-        _fail(label, f"url {_show(value)} has no host")
-    if port == 0:
-        _fail(label, f"url {_show(value)}: port 0 is not a port number (1-65535)")
-    try:
-        host = _host(label, parts.hostname)
-    except AnsibleFilterError:
-        _fail(label, f"url {_show(value)} has an invalid host {_show(parts.hostname)}")
-    return host, port or (443 if parts.scheme == "https" else 80)
-
-
-def _passive_ports(label, kind, value):
-    if value is None:
-        # The connectivity probe opens a passive data connection, as every transfer does: without the range the
-        # rules would open the control port only and the test (and the runs' transfers) would fail.
-        _fail(label, f"passive_ports is missing: {kind.upper()} transfers data over the server's passive port range; "
-                     "give it as [low, high] (the server's configuration, e.g. [50000, 50100])")
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        _fail(label, f"passive_ports {_show(value)} needs two bounds [low, high]")
-    low = _port(label, value[0], "passive_ports low bound")
-    high = _port(label, value[1], "passive_ports high bound")
-    if low > high:
-        _fail(label, f"passive_ports {_show(value)}: the low bound is above the high bound")
-    return low, high
-
-
-def _bucket(label, value):
-    if not isinstance(value, str) or not BUCKET.match(value) or ".." in value or value.startswith("xn--") \
-            or value.endswith("-s3alias") or _is_ip(value):
-        _fail(label, f"bucket {_show(value)} is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and "
-                     "hyphens, starting and ending with a letter or digit)")
-    return value
-
-
-def _is_ip(text):
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
-
-
-def _service(label, value, region):
-    """(short service name, region or None) of an endpoint destination."""
-    if not isinstance(value, str) or not value:
-        _fail(label, f"service {_show(value)} must be an endpoint service name such as logs or com.amazonaws.us-east-1.logs")
-    service = value
-    match = FULL_SERVICE.match(value)
-    if match:
-        service_region = _region(label, match.group(1), f"the Region in service {_show(value)},")
-        if region is not None and region != service_region:
-            _fail(label, f"service {_show(value)} is in {service_region} but region is {_show(region)}")
-        region, service = service_region, match.group(2)
-    if not SERVICE.match(service):
-        _fail(label, f"service {_show(value)} is not an endpoint service name such as logs, ecr.api or transfer.server")
-    return service, region
-
-
 def _target_of_host(host):
-    if isinstance(host, ipaddress.IPv4Address):
-        return ("cidr_ip", f"{host}/32")
-    if isinstance(host, ipaddress.IPv6Address):
-        return ("cidr_ipv6", f"{host}/128")
-    return ("cidr_ip", ANYWHERE)
+    """The rule target of a canonical host (destination_schema gives IP addresses in their short form)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ("cidr_ip", ANYWHERE)
+    if address.version == 4:
+        return ("cidr_ip", f"{address}/32")
+    return ("cidr_ipv6", f"{address}/128")
 
 
 def _need(from_port, to_port, target, purpose):
     return {"from_port": from_port, "to_port": to_port, "target": target, "purpose": purpose}
 
 
-def _validate_one(index, raw, seen, region):
-    """One destination, validated, as a plan: its needs (port range and target) and its endpoint service."""
-    label = _label(index, raw)
-    if not isinstance(raw, dict):
-        _fail(label, f"must be a dict with name and kind, not {_show(raw)}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        _fail(label, f"name {_show(name)}: every destination needs a non-empty name")
-    if name in seen:
-        _fail(label, f"name {_show(name)} is used by {seen[name]} too; names must be unique")
-    seen[name] = f"destinations[{index}]"
-    kind = raw.get("kind")
-    if kind not in KINDS:
-        _fail(label, f"kind {_show(kind)} is unknown; use one of {', '.join(KINDS)}")
-    unknown = sorted(str(k) for k, v in raw.items() if k not in _COMMON + FIELDS[kind] and v is not None)
-    if unknown:
-        _fail(label, f"field(s) {', '.join(unknown)} are not fields of kind {kind} (its fields: "
-                     f"{', '.join(_COMMON + FIELDS[kind])})")
-
-    def field(key, default=None):
-        value = raw.get(key)
-        return default if value is None else value
-
-    plan = {"name": name, "kind": kind, "host": None, "service": None, "region": None, "via": "direct",
+def _plan(dest):
+    """One validated destination as a plan: its needs (port range and target) and its endpoint service."""
+    kind = dest["kind"]
+    plan = {"name": dest["name"], "kind": kind, "host": None, "service": None, "region": None, "via": "direct",
             "endpoint_service": None, "needs": []}
     if kind in HOST_KINDS:
-        if kind == "https":
-            host, port = _url(label, field("url"))
-        else:
-            if field("host") is None:
-                _fail(label, f"host is missing (required for kind {kind})")
-            host = _host(label, field("host"))
-            if kind == "tcp":
-                if field("port") is None:
-                    _fail(label, "port is missing (required for kind tcp, e.g. the license server's port)")
-                port = _port(label, field("port"))
-            elif kind == "ftps":
-                mode = field("mode", "implicit")
-                if mode not in ("implicit", "explicit"):
-                    _fail(label, f"mode {_show(mode)} must be implicit (TLS from the start, port 990) or explicit "
-                                 "(AUTH TLS on the control port, 21)")
-                port = _port(label, field("port", 990 if mode == "implicit" else 21))
-            else:
-                port = _port(label, field("port", 21 if kind == "ftp" else 22))
-        plan["host"] = str(host)
-        target = _target_of_host(host)
-        plan["needs"].append(_need(port, port, target, f"{kind} control" if kind in ("ftp", "ftps") else kind))
-        if kind in ("ftp", "ftps"):
-            passive = field("passive", True)
-            if passive is not True:
-                _fail(label, f"passive {_show(passive)}: active FTP (the server connects back to the run) cannot work "
-                             "through a NAT gateway and a security group without ingress; use passive mode")
-            low, high = _passive_ports(label, kind, raw.get("passive_ports"))
+        plan["host"] = dest["host"]
+        target = _target_of_host(dest["host"])
+        ftp = kind in ("ftp", "ftps")
+        plan["needs"].append(_need(dest["port"], dest["port"], target, f"{kind} control" if ftp else kind))
+        if ftp:
+            low, high = dest["passive_ports"]
             plan["needs"].append(_need(low, high, target, f"{kind} passive data"))
         return plan
-
-    # AWS services
-    own_region = _region(label, raw["region"]) if raw.get("region") is not None else None
-    if kind == "endpoint":
-        if field("service") is None:
-            _fail(label, "service is missing (required for kind endpoint, e.g. ecr.api or com.amazonaws.us-east-1.ecr.api)")
-        service, own_region = _service(label, field("service"), own_region)
-    else:
-        service = kind
-    if kind == "s3" and field("bucket") is not None:
-        _bucket(label, field("bucket"))
-    if field("host") is not None:
-        _host(label, field("host"))
-    port = _port(label, field("port", 443))
-    plan.update(service=service, region=own_region or region)
-    plan["needs"].append(_need(port, port, None, service))
+    plan.update(service=dest["service"], region=dest["region"])
+    plan["needs"].append(_need(dest["port"], dest["port"], None, dest["service"]))
     return plan
 
 
@@ -311,17 +108,12 @@ def _route(plan, region, use_endpoints):
 
 
 def plan_destinations(destinations, region=None, use_endpoints=True):
-    """Validated destinations with their needs; raises AnsibleFilterError naming the first bad value."""
-    if region is not None:
-        _region("region", region)
-    if isinstance(destinations, dict) and "destinations" in destinations:
-        destinations = destinations["destinations"]
-    if not isinstance(destinations, (list, tuple)):
-        raise AnsibleFilterError(f"destinations must be a list of dicts with name and kind, not {_show(destinations)}")
-    if not destinations:
-        raise AnsibleFilterError("destinations is empty: declare at least one destination the runs must reach")
-    seen = {}
-    return [_route(_validate_one(i, raw, seen, region), region, bool(use_endpoints)) for i, raw in enumerate(destinations)]
+    """Validated destinations with their needs; raises AnsibleFilterError naming every bad value."""
+    try:
+        checked = validate(destinations, region)
+    except DestinationError as error:
+        raise AnsibleFilterError(str(error)) from None
+    return [_route(_plan(dest), region, bool(use_endpoints)) for dest in checked]
 
 
 def _cidrs(vpc_cidr):

@@ -12,6 +12,7 @@ moto enforces Deny statements but ignores their Conditions.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import boto3
@@ -114,18 +115,25 @@ def test_bad_destinations_fail_before_anything_is_created(stack, tmp_path):
         {"name": "sentieon", "kind": "tcp", "host": "127.0.0.1", "port": 70000},
         # Valid: an AWS destination without a region is in the configuration's, as omics_vpc_networking reads it.
         {"name": "sample-status", "kind": "dynamodb"},
+        # One schema with omics_vpc_networking: a misspelt field is an error here too, and the passive range required.
+        {"name": "ncbi-ftp", "kind": "ftp", "host": "127.0.0.1", "passive_port": [50000, 50100]},
+        {"name": "ebi-ftp", "kind": "ftp", "host": "127.0.0.1"},
     ]}))
     completed, output = run_playbook(stack, tmp_path, {
         "destinations_file": str(destinations_file),
-        "configuration": CONFIGURATION, "output_uri": f"s3://{BUCKET}/bad/",
+        # Checked with the omics_destinations filter before any AWS call: not even the configuration is read.
+        "configuration": "connectivity-typo", "output_uri": f"s3://{BUCKET}/bad/",
         "workflow_name": "connectivity-bad", "role_name": "connectivity-bad-role", "report_dir": str(tmp_path / "reports"),
     })
 
     assert completed.returncode != 0
-    assert "Bad connectivity-test destinations, nothing was created" in output
-    assert 'destinations[0] \\"mystery\\": kind \\"gopher\\" is unknown' in output
-    assert "port 70000 is not a port number" in output
-    assert "sample-status" not in output.split("Bad connectivity-test destinations", 1)[1], output[-3000:]
+    assert '"Bad connectivity-test destinations, nothing was created:",' in output, output[-3000:]
+    problems = output.split("Bad connectivity-test destinations", 1)[1]
+    assert '"destinations[0] \\"mystery\\": kind \\"gopher\\" is unknown' in problems
+    assert '"destinations[1] \\"sentieon\\": port 70000 is not a port number' in problems
+    assert '"destinations[3] \\"ncbi-ftp\\": field(s) passive_port are not fields of kind ftp' in problems
+    assert '"destinations[4] \\"ebi-ftp\\": passive_ports is missing' in problems
+    assert "sample-status" not in problems and "does not exist" not in output, output[-3000:]
     assert not role_exists(stack, "connectivity-bad-role")
     assert [w for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-bad"] == []
     assert stack["omics"].list_runs()["items"] == []
@@ -331,6 +339,32 @@ def test_connectivity_test_reports_without_failing_when_told_not_to(stack, site,
     assert [item["name"] for item in report["destinations"] if not item["ok"]] == ["sentieon-license"]
     suite = ET.parse(reports / "connectivity-report.xml").getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+
+
+def task_results(output, name):
+    """The results ("ok", "changed", ...) the default callback printed for the role's tasks called ``name``."""
+    pattern = r"TASK \[genomics\.aws\.omics_connectivity_test : %s\] \**\n(ok|changed|skipping|fatal): " % re.escape(name)
+    return re.findall(pattern, output)
+
+
+def test_a_second_run_finds_the_workflow_unchanged(stack, site, tmp_path):
+    """The workflow is built at run time (never committed), byte for byte the same each time: the second run registers
+    nothing new, and its run uses the same workflow."""
+    reports = tmp_path / "reports"
+    workflow_ids = []
+    for attempt in ("first", "second"):
+        (tmp_path / attempt).mkdir()
+        completed, output = run_playbook(stack, tmp_path / attempt, {
+            "destinations": [destination(site, "results-portal")], "configuration": CONFIGURATION,
+            "output_uri": f"s3://{BUCKET}/connectivity-rerun/", "workflow_name": "connectivity-rerun",
+            "ca_bundle": str(site.pki.ca_pem), "timeout_seconds": 2, "wait_timeout": 120, "report_dir": str(reports),
+        })
+        assert completed.returncode == 0, output[-4000:]
+        assert task_results(output, "Build the connectivity-test workflow") == ["ok"], output[-4000:]
+        assert task_results(output, "Register the connectivity-test workflow") == ["changed" if attempt == "first" else "ok"], output[-4000:]
+        workflow_ids.append(json.loads((reports / "connectivity-report.json").read_text())["run"]["workflow_id"])
+    assert workflow_ids[0] == workflow_ids[1]
+    assert [w["id"] for w in stack["omics"].list_workflows()["items"] if w["name"] == "connectivity-rerun"] == workflow_ids[:1]
 
 
 @pytest.mark.parametrize("image", [

@@ -3,8 +3,15 @@
 
 Checks, from wherever it runs (a HealthOmics task in VPC networking mode, or the controller),
 that each declared destination is reachable, stage by stage, and names the likely cause of each
-failure. Python standard library only; Python 3.8 or later. The connectivity-test WDL workflow
-embeds this file byte for byte (see build_workflow.py next to it): edit this file, then rebuild.
+failure. Python standard library only; Python 3.8 or later.
+
+Which destinations are valid (kinds, fields, defaults) is not decided here but by
+destination_schema.py, the collection's plugins/module_utils/destination_schema.py, which the
+genomics.aws.omics_destinations filters use too: what the networking role opens and what this probe
+checks come from one list, read by one module. The probe imports it from its own directory, where the
+connectivity-test workflow's task (and the role, on the controller) writes it; run from the
+collection's own tree, it loads it from plugins/module_utils/. The workflow inlines both files byte for
+byte (see build_workflow.py next to this file).
 
 Usage:
     python3 connectivity_probe.py --destinations destinations.json --report report.json
@@ -12,32 +19,25 @@ Usage:
         [--validate]
 
 Exit status: 0 once the report is written, even when destinations are unreachable (the caller
-decides what a failure means); 2 for bad input (unreadable or invalid destinations, unknown kind,
-missing or malformed field, unreadable CA bundle), with one message per problem on stderr, each
+decides what a failure means); 2 for bad input (unreadable or invalid destinations, unknown kind or
+field, missing or malformed field, unreadable CA bundle), with one message per problem on stderr, each
 naming the destination and the value. With --validate it only checks the input (exit 0 or 2).
 The probe connects directly: it does not use HTTP(S)_PROXY.
 
 Input (destinations.json): a JSON list of objects, or {"destinations": [...]} with an optional
-"region" (the default Region, as --region, which it overrides). Every object has
-"name" (unique) and "kind"; "description" and "timeout" (seconds) are optional. Fields unknown to
-the kind are reported as warnings, not errors. Ports are integers 1-65535 (or their digits as a
-string). --region is the Region of AWS destinations that name none (the run's Region).
+"region" (the default Region, as --region, which it overrides); see destination_schema.py for every
+kind's fields. AWS destinations need a Region (their own, or the default one) unless they give
+"endpoint" or "host".
 
-    kind              fields                                             stages checked
-    https             url (https:// or http://), expect_status          dns tcp [tls] http
-    tcp               host, port (a license server, e.g. Sentieon)       dns tcp
-    ftp               host, port=21, passive_ports=[low, high],          dns tcp ftp_banner
-                      user="anonymous", password, passive=true           ftp_login ftp_passive
-    ftps              as ftp, plus mode: "implicit" (default, port 990,  dns tcp tls ftp_banner
-                      TLS from the first byte) or "explicit" (port 21,  ftp_login ftp_passive
-                      AUTH TLS after the banner)                         (explicit: banner first)
-    sftp, ssh         host, port=22                                      dns tcp ssh_banner
-    s3                region, bucket (optional; a cross-region bucket    dns tcp tls http
-                      is an s3 destination with its own region)
-    dynamodb, secretsmanager, license-manager, s3tables
-                      region                                             dns tcp tls http
-    endpoint          service ("com.amazonaws.<region>.<name>" or        dns tcp tls http
-                      "<name>" with region)
+    kind              stages checked
+    https             dns tcp [tls] http
+    tcp               dns tcp (a license server, e.g. Sentieon)
+    ftp               dns tcp ftp_banner ftp_login ftp_passive
+    ftps              dns tcp tls ftp_banner ftp_login ftp_passive (implicit: TLS from the first byte)
+                      dns tcp ftp_banner tls ftp_login ftp_passive (explicit: AUTH TLS after the banner)
+    sftp, ssh         dns tcp ssh_banner
+    s3, dynamodb, secretsmanager, license-manager, s3tables, endpoint
+                      dns tcp tls http
 
     expect_status: 200, [200, 204], "2xx", "200-399" or "200,204" (default "200-399" for https;
     for AWS kinds any answer below 500 proves reachability, since the request is unsigned).
@@ -49,7 +49,8 @@ string). --region is the Region of AWS destinations that name none (the run's Re
     api.ecr.<region>.amazonaws.com. Services without one regional host name (ecr.dkr,
     execute-api, ...) need "host". "endpoint" (a URL such as "https://10.0.0.12:8443") or
     "host" (+ "port") replaces the AWS host, e.g. a private endpoint name or a test server.
-    FTPS: only the data connection is opened (no TLS and no transfer on it): the network path is
+    FTP and FTPS: passive mode only, with the server's passive range declared (passive_ports);
+    only the data connection is opened (no TLS and no transfer on it): the network path is
     what a security group decides. FTP logs in (anonymous by default) because most servers
     refuse PASV before login. Passwords never appear in the report, but a workflow run's
     parameters are visible to whoever can read the run: use anonymous or a test account.
@@ -103,6 +104,7 @@ import argparse
 import datetime
 import errno
 import http.client
+import importlib.util
 import ipaddress
 import json
 import os
@@ -113,7 +115,27 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
+
+
+def _import_schema():
+    """destination_schema: the file next to this one (where the workflow's task and the role write it), or else the
+    collection's (this file is roles/omics_connectivity_test/files/, the schema plugins/module_utils/). Loaded by
+    path, so that neither the working directory nor python3 -P or -I changes which file is used."""
+    if "destination_schema" in sys.modules:  # already loaded, by a caller that imports the probe as a module
+        return sys.modules["destination_schema"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = (os.path.join(here, "destination_schema.py"),
+                  os.path.normpath(os.path.join(here, "..", "..", "..", "plugins", "module_utils", "destination_schema.py")))
+    path = next((candidate for candidate in candidates if os.path.isfile(candidate)), None)
+    if path is None:
+        sys.stderr.write("connectivity_probe: destination_schema.py is neither next to this file nor at %s\n" % candidates[1])
+        sys.exit(EXIT_BAD_INPUT)
+    spec = importlib.util.spec_from_file_location("destination_schema", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["destination_schema"] = module
+    spec.loader.exec_module(module)
+    return module
+
 
 REPORT_VERSION = 1
 PROBE_NAME = "genomics.aws connectivity probe"
@@ -122,35 +144,8 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_JOBS = 4
 EXIT_BAD_INPUT = 2
 
-AWS_SERVICE_KINDS = ("s3", "dynamodb", "secretsmanager", "license-manager", "s3tables")
-KINDS = ("https", "tcp", "ftp", "ftps", "sftp", "ssh") + AWS_SERVICE_KINDS + ("endpoint",)
+destination_schema = _import_schema()
 FAILURE_CLASSES = ("dns", "timeout", "refused", "tls", "http_status", "auth", "protocol", "ftp_passive", "probe_error")
-
-COMMON_FIELDS = ("name", "kind", "description", "timeout")
-AWS_FIELDS = ("region", "endpoint", "host", "port", "expect_status")
-FIELDS = {
-    "https": ("url", "expect_status"),
-    "tcp": ("host", "port"),
-    "ftp": ("host", "port", "passive_ports", "user", "password", "passive"),
-    "ftps": ("host", "port", "passive_ports", "user", "password", "passive", "mode"),
-    "sftp": ("host", "port"),
-    "ssh": ("host", "port"),
-    "s3": AWS_FIELDS + ("bucket",),
-    "endpoint": AWS_FIELDS + ("service",),
-}
-for _kind in AWS_SERVICE_KINDS:
-    FIELDS.setdefault(_kind, AWS_FIELDS)
-
-# Interface endpoint services whose regional host name is not <service>.<region>.<domain>.
-SERVICE_HOST_PREFIX = {"ecr.api": "api.ecr", "sagemaker.api": "api.sagemaker", "sagemaker.runtime": "runtime.sagemaker"}
-SERVICE_NEEDS_HOST = {
-    "ecr.dkr": "<account>.dkr.ecr.{region}.amazonaws.com",
-    "execute-api": "<api-id>.execute-api.{region}.amazonaws.com",
-}
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-SERVICE_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$")
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PASV_RE = re.compile(r"(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})")
 EPSV_RE = re.compile(r"\((.)\1\1(\d{1,5})\1\)")
 # OpenSSL's reasons when the peer answers with something that is not TLS.
@@ -179,295 +174,47 @@ class StageFailure(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# Input validation
+# Input: the destinations, checked by destination_schema
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _label(index, raw):
-    name = raw.get("name") if isinstance(raw, dict) else None
-    return "destinations[%d] %s" % (index, json.dumps(name)) if isinstance(name, str) and name else "destinations[%d]" % index
-
-
-def _check_port(value, field="port"):
-    # Ansible templating may hand a port over as its digits.
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not _is_int(value) or not 1 <= value <= 65535:
-        raise InputError("%s %s is not a port number (an integer 1-65535)" % (field, json.dumps(value)))
-    return value
-
-
-def _check_host(value, field="host"):
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("%s %s must be a host name or IP address" % (field, json.dumps(value)))
-    host = value.strip()
-    if "://" in host or "/" in host:
-        raise InputError("%s %s looks like a URL: give the host name or IP address only" % (field, json.dumps(value)))
-    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        ipaddress.ip_address(bare)
-        return bare
-    except ValueError:
-        pass
-    if len(host) > 253 or not HOST_RE.match(host):
-        raise InputError("%s %s is not a valid host name or IP address" % (field, json.dumps(value)))
-    return host
-
-
-def _check_region(value, field="region"):
-    if not isinstance(value, str) or not REGION_RE.match(value):
-        raise InputError("%s %s is not an AWS Region name such as us-east-1" % (field, json.dumps(value)))
-    return value
-
-
-def _check_url(value, schemes, field="url"):
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("%s %s must be a URL" % (field, json.dumps(value)))
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise InputError("%s %s is malformed: %s" % (field, json.dumps(value), exc)) from None
-    if parts.scheme not in schemes:
-        raise InputError("%s %s must start with %s" % (field, json.dumps(value), " or ".join(s + "://" for s in schemes)))
-    if not parts.hostname:
-        raise InputError("%s %s has no host" % (field, json.dumps(value)))
-    if port == 0:
-        raise InputError("%s %s: port 0 is not a port number (1-65535)" % (field, json.dumps(value)))
-    try:
-        host = _check_host(parts.hostname)
-    except InputError:
-        raise InputError("%s %s has an invalid host %s" % (field, json.dumps(value), json.dumps(parts.hostname))) from None
-    if any(c.isspace() for c in value.strip()):
-        raise InputError("%s %s contains white space" % (field, json.dumps(value)))
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    tls = parts.scheme == "https"
-    port = port or (443 if tls else 80)
-    display_netloc = _hostport(host, port) if parts.port else _bracket(host)
-    return {"host": host, "port": port, "tls": tls, "path": path, "display": "%s://%s%s" % (parts.scheme, display_netloc, path)}
-
-
-def parse_expect_status(value, field="expect_status"):
-    """Expected HTTP statuses as a list of inclusive (low, high) ranges."""
-    problem = InputError("%s %s must be a status (200), a list of statuses, or a range such as \"2xx\" or \"200-399\"" % (field, json.dumps(value)))
-    ranges = []
-    if _is_int(value):
-        ranges.append((value, value))
-    elif isinstance(value, list) and value:
-        for item in value:
-            if not _is_int(item):
-                raise problem
-            ranges.append((item, item))
-    elif isinstance(value, str) and value.strip():
-        for part in value.replace(" ", "").split(","):
-            match = re.match(r"^([1-5])xx$", part, re.IGNORECASE)
-            if match:
-                ranges.append((int(match.group(1)) * 100, int(match.group(1)) * 100 + 99))
-                continue
-            match = re.match(r"^(\d{3})(?:-(\d{3}))?$", part)
-            if not match:
-                raise problem
-            low = int(match.group(1))
-            high = int(match.group(2) or low)
-            if high < low:
-                raise problem
-            ranges.append((low, high))
+def _plan(dest, default_timeout):
+    """What to check for one validated destination: where to connect, with which request, shown as which target."""
+    check = dict(dest)
+    check["timeout"] = dest["timeout"] or default_timeout
+    check["aws"] = dest["kind"] in destination_schema.AWS_KINDS
+    if dest["kind"] == "https":
+        check.update(method="GET", target=dest["url"])
+    elif check["aws"]:
+        if dest["endpoint"]:
+            check.update(dest["endpoint"])  # host, port and tls of the endpoint URL
+        if dest["bucket"]:
+            check.update(method="HEAD", path="/" + dest["bucket"])
+        else:
+            check.update(method="GET", path="/")
+        netloc = _bracket(check["host"]) if check["port"] == (443 if check["tls"] else 80) else _hostport(check["host"], check["port"])
+        check["target"] = "%s://%s%s" % ("https" if check["tls"] else "http", netloc, check["path"])
     else:
-        raise problem
-    for low, high in ranges:
-        if low < 100 or high > 599:
-            raise InputError("%s %s: HTTP statuses are 100-599" % (field, json.dumps(value)))
-    return ranges
+        check["target"] = _hostport(dest["host"], dest["port"])
+    return check
 
 
 def _describe_ranges(ranges):
     return ", ".join(str(low) if low == high else "%d-%d" % (low, high) for low, high in ranges)
 
 
-def aws_domain(region):
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, default_region=None):
+    """The destinations checked by destination_schema, as plans to check; raise InputError naming every bad value.
 
-
-def aws_service_host(service, region):
-    """The regional host name of an AWS service (``None`` when it has no single one)."""
-    if service in SERVICE_NEEDS_HOST:
-        return None
-    prefix = SERVICE_HOST_PREFIX.get(service, service)
-    return "%s.%s.%s" % (prefix, region, aws_domain(region))
-
-
-def _parse_service(value, region):
-    if not isinstance(value, str) or not value:
-        raise InputError("service %s must be an endpoint service name such as com.amazonaws.us-east-1.logs or logs" % json.dumps(value))
-    service = value
-    match = re.match(r"^com\.amazonaws\.([a-z0-9-]+)\.(.+)$", value)
-    if match:
-        service_region = _check_region(match.group(1), "the Region in service %s," % json.dumps(value))
-        if region and region != service_region:
-            raise InputError("service %s is in %s but region is %s" % (json.dumps(value), service_region, region))
-        region = service_region
-        service = match.group(2)
-    if not SERVICE_RE.match(service):
-        raise InputError("service %s is not an endpoint service name" % json.dumps(value))
-    return service, region
-
-
-def _validate_one(raw, seen_names, warnings, default_timeout, default_region=None):
-    if not isinstance(raw, dict):
-        raise InputError("must be an object with name and kind, not %s" % json.dumps(raw))
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise InputError("name %s: every destination needs a non-empty name" % json.dumps(name))
-    if name in seen_names:
-        raise InputError("name %s is used twice" % json.dumps(name))
-    seen_names.add(name)
-    kind = raw.get("kind")
-    if kind not in KINDS:
-        raise InputError("kind %s is unknown: use one of %s" % (json.dumps(kind), ", ".join(KINDS)))
-    allowed = set(COMMON_FIELDS) | set(FIELDS[kind])
-    unknown = sorted(k for k in raw if k not in allowed)
-    if unknown:
-        warnings.append("destination %s: ignoring field(s) %s, unknown for kind %s" % (json.dumps(name), ", ".join(unknown), kind))
-
-    def need(field):
-        if field not in raw or raw[field] is None:
-            raise InputError("missing field %s (required for kind %s)" % (json.dumps(field), kind))
-        return raw[field]
-
-    dest = {"name": name, "kind": kind, "timeout": default_timeout, "tls": False}
-    if "timeout" in raw:
-        timeout = raw["timeout"]
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
-            raise InputError("timeout %s must be a number of seconds (0-600]" % json.dumps(timeout))
-        dest["timeout"] = float(timeout)
-
-    if kind == "https":
-        url = _check_url(need("url"), ("https", "http"))
-        dest.update(host=url["host"], port=url["port"], tls=url["tls"], path=url["path"], target=url["display"], method="GET")
-        dest["expect"] = parse_expect_status(raw["expect_status"]) if raw.get("expect_status") is not None else [(200, 399)]
-    elif kind in ("tcp", "sftp", "ssh"):
-        dest["host"] = _check_host(need("host"))
-        dest["port"] = _check_port(need("port") if kind == "tcp" else raw.get("port", 22))
-    elif kind in ("ftp", "ftps"):
-        dest["host"] = _check_host(need("host"))
-        mode = "plain"
-        if kind == "ftps":
-            mode = raw.get("mode", "implicit")
-            if mode not in ("implicit", "explicit"):
-                raise InputError("mode %s must be \"implicit\" (TLS from the start, port 990) or \"explicit\" (AUTH TLS, port 21)" % json.dumps(mode))
-            dest["tls"] = True
-        dest["mode"] = mode
-        dest["port"] = _check_port(raw.get("port", 990 if mode == "implicit" else 21))
-        passive = raw.get("passive_ports")
-        if passive is not None:
-            if not isinstance(passive, list) or len(passive) != 2:
-                raise InputError("passive_ports %s needs two bounds [low, high]" % json.dumps(passive))
-            low = _check_port(passive[0], "passive_ports low bound")
-            high = _check_port(passive[1], "passive_ports high bound")
-            if low > high:
-                raise InputError("passive_ports %s: the low bound is above the high bound" % json.dumps(passive))
-            dest["passive_ports"] = [low, high]
-        dest["passive"] = raw.get("passive", True)
-        if not isinstance(dest["passive"], bool):
-            raise InputError("passive %s must be true or false" % json.dumps(dest["passive"]))
-        dest["user"] = raw.get("user", "anonymous")
-        dest["password"] = raw.get("password", "anonymous@" if dest["user"] in ("anonymous", "ftp") else "")
-        for field in ("user", "password"):
-            if not isinstance(dest[field], str) or "\r" in dest[field] or "\n" in dest[field]:
-                raise InputError("%s must be a single-line string" % field)
-        if not dest["user"]:
-            raise InputError("user must not be empty")
-    else:
-        dest["tls"] = True
-        dest["aws"] = True
-        region = _check_region(raw["region"]) if raw.get("region") is not None else None
-        if kind == "endpoint":
-            service, region = _parse_service(need("service"), region)
-        else:
-            service = kind
-        # A full service name (com.amazonaws.<region>.<name>) or the destination's own region wins.
-        region = region or default_region
-        dest["service"] = service
-        dest["region"] = region
-        if raw.get("endpoint") is not None:
-            if raw.get("host") is not None:
-                raise InputError("give endpoint or host, not both")
-            url = _check_url(raw["endpoint"], ("https", "http"), "endpoint")
-            if url["path"] not in ("/", ""):
-                raise InputError("endpoint %s must not have a path" % json.dumps(raw["endpoint"]))
-            dest.update(host=url["host"], port=url["port"], tls=url["tls"])
-        elif raw.get("host") is not None:
-            dest["host"] = _check_host(raw["host"])
-            dest["port"] = _check_port(raw.get("port", 443))
-        else:
-            if region is None:
-                raise InputError("missing field \"region\" (required for kind %s without endpoint, host or --region)" % kind)
-            host = aws_service_host(service, region)
-            if host is None:
-                raise InputError("service %s has no single regional host name: give host, e.g. %s"
-                                 % (json.dumps(service), SERVICE_NEEDS_HOST[service].format(region=region)))
-            dest["host"] = host
-            dest["port"] = _check_port(raw.get("port", 443))
-        dest["method"] = "GET"
-        dest["path"] = "/"
-        if kind == "s3" and raw.get("bucket") is not None:
-            bucket = raw["bucket"]
-            if not isinstance(bucket, str) or not BUCKET_RE.match(bucket) or ".." in bucket or _looks_like_ip(bucket) \
-                    or bucket.startswith("xn--") or bucket.endswith("-s3alias"):
-                raise InputError("bucket %s is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)" % json.dumps(bucket))
-            dest["bucket"] = bucket
-            dest["method"] = "HEAD"
-            dest["path"] = "/" + bucket
-        dest["expect"] = parse_expect_status(raw["expect_status"]) if raw.get("expect_status") is not None else None
-        scheme = "https" if dest["tls"] else "http"
-        netloc = _bracket(dest["host"]) if dest["port"] == (443 if dest["tls"] else 80) else _hostport(dest["host"], dest["port"])
-        dest["target"] = "%s://%s%s" % (scheme, netloc, dest["path"])
-    dest.setdefault("target", _hostport(dest["host"], dest["port"]))
-    return dest
-
-
-def _looks_like_ip(text):
+    default_region: the Region of AWS destinations that name none (the run's); the list's own wins."""
     try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
+        checked = destination_schema.validate(raw, default_region, region_required=True)
+    except destination_schema.DestinationError as exc:
+        raise InputError(exc.problems) from None
+    return [_plan(dest, default_timeout) for dest in checked]
 
 
-def validate_destinations(raw, default_timeout=DEFAULT_TIMEOUT, warnings=None, default_region=None):
-    """Check and normalise the destinations; raise InputError naming every bad value.
-
-    default_region: the Region of AWS destinations that name none (the run's)."""
-    if warnings is None:
-        warnings = []
-    if isinstance(raw, dict) and "destinations" in raw and set(raw) <= {"destinations", "region"}:
-        if raw.get("region") is not None:
-            default_region = _check_region(raw["region"], "the destinations' region")
-        raw = raw["destinations"]
-    if not isinstance(raw, list):
-        raise InputError("the destinations must be a JSON list of objects, not %s" % type(raw).__name__)
-    if not raw:
-        raise InputError("the destinations list is empty")
-    problems = []
-    destinations = []
-    seen = set()
-    for index, item in enumerate(raw):
-        try:
-            destinations.append(_validate_one(item, seen, warnings, default_timeout, default_region))
-        except InputError as exc:
-            problems.extend("%s: %s" % (_label(index, item), p) for p in exc.problems)
-    if problems:
-        raise InputError(problems)
-    return destinations
-
-
-def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None, default_region=None):
+def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, default_region=None):
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -477,7 +224,7 @@ def load_destinations(path, default_timeout=DEFAULT_TIMEOUT, warnings=None, defa
         raw = json.loads(text)
     except ValueError as exc:
         raise InputError("the destinations file %s is not valid JSON: %s" % (path, exc)) from None
-    return validate_destinations(raw, default_timeout, warnings, default_region)
+    return validate_destinations(raw, default_timeout, default_region)
 
 
 def make_ssl_context(ca_bundle=None):
@@ -570,7 +317,7 @@ class Checker:
 
     def resolve(self):
         host, port = self.dest["host"], self.dest["port"]
-        if _looks_like_ip(host):
+        if destination_schema.is_ip(host):
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             sockaddr = (host, port, 0, 0) if family == socket.AF_INET6 else (host, port)
             self.addresses = [(family, sockaddr)]
@@ -685,11 +432,11 @@ class Checker:
         """Raise the failure an HTTP answer means for this destination, if any."""
         dest = self.dest
         status = response.status
-        if dest.get("expect") is not None:
-            if any(low <= status <= high for low, high in dest["expect"]):
+        if dest["expect_status"] is not None:
+            if any(low <= status <= high for low, high in dest["expect_status"]):
                 return None
             klass = "auth" if status in (401, 403) else "http_status"
-            raise StageFailure(klass, "HTTP %d %s, expected %s" % (status, response.reason, _describe_ranges(dest["expect"])))
+            raise StageFailure(klass, "HTTP %d %s, expected %s" % (status, response.reason, _describe_ranges(dest["expect_status"])))
         # AWS kinds: the request is unsigned, so a 4xx answer still proves the service is reachable.
         bucket_region = response.getheader("x-amz-bucket-region")
         if dest.get("bucket"):
@@ -861,8 +608,7 @@ def _check_ftp(checker, sock):
         raise StageFailure("protocol", "unexpected login reply %d %s" % (code, text[:120]))
 
     checker.stage("ftp_login", login)
-    if dest["passive"]:
-        checker.stage("ftp_passive", lambda: _ftp_passive(checker, control))
+    checker.stage("ftp_passive", lambda: _ftp_passive(checker, control))
     try:
         control.command("QUIT")
     except StageFailure:
@@ -940,8 +686,8 @@ def explain(dest, stage, klass, detail, checker=None):
     """The likely cause of a failure, in words an operator can act on."""
     host, port, timeout = dest["host"], dest["port"], dest["timeout"]
     where = _hostport(host, port)
-    interface = dest.get("aws") and dest["kind"] not in ("s3", "dynamodb")
-    gateway = dest.get("aws") and dest["kind"] in ("s3", "dynamodb")
+    interface = dest["aws"] and dest["kind"] not in destination_schema.GATEWAY_SERVICES
+    gateway = dest["aws"] and dest["kind"] in destination_schema.GATEWAY_SERVICES
     if klass == "dns":
         text = ("%s does not resolve from here: check the name for a typo; that the VPC has DNS resolution enabled and its resolver "
                 "(Route 53 Resolver, or the DHCP options' DNS servers) can answer it; that a private hosted zone is associated with the "
@@ -995,7 +741,7 @@ def explain(dest, stage, klass, detail, checker=None):
         if dest["kind"] in ("ftp", "ftps"):
             text = ("the FTP server at %s is reachable but refused the login as %s: check the credentials or the server's allow-list (the "
                     "NAT gateway's Elastic IP)") % (where, dest["user"])
-            if dest["passive"] and stage != "ftp_passive":
+            if stage != "ftp_passive":
                 text += "; the passive data connection was not tested"
             return text + "."
         return ("%s is reachable (the network path works) but refused the request (%s): it needs credentials, or it allows only listed "
@@ -1019,17 +765,13 @@ def explain(dest, stage, klass, detail, checker=None):
         return "TCP %d on %s connects, but the server does not speak the expected protocol (%s)." % (port, host, detail)
     if klass == "ftp_passive":
         data_port = checker.data_port if checker else None
-        ports = dest.get("passive_ports")
+        low, high = dest["passive_ports"]
         how = "timed out" if "timed out" in detail else "was refused" if "refused" in detail.lower() else "failed"
         text = "the FTP control connection on port %d works, but the passive data connection to port %s %s" % (port, data_port, how)
-        if ports:
-            text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (ports[0], ports[1], host)
-            if data_port and not ports[0] <= data_port <= ports[1]:
-                text += ("; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
-                         "declaration") % (data_port, ports[0], ports[1])
-        else:
-            text += (": declare the server's passive port range (passive_ports) and open it (TCP egress to %s) in the run's security group "
-                     "and network ACL") % host
+        text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (low, high, host)
+        if data_port and not low <= data_port <= high:
+            text += ("; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
+                     "declaration") % (data_port, low, high)
         if how == "was refused":
             text += "; a refusal means the host answered but nothing listens on that port (the server's passive range or its firewall)"
         return text + "."
@@ -1187,25 +929,22 @@ def main(argv=None):
         return bad(["--timeout %s must be a number of seconds (0-600]" % args.timeout])
     if args.jobs < 1:
         return bad(["--jobs %d must be at least 1" % args.jobs])
-    if args.region is not None and not REGION_RE.match(args.region):
+    if args.region is not None and not destination_schema.REGION.match(args.region):
         return bad(["--region %s is not an AWS Region name such as us-east-1" % json.dumps(args.region)])
     if not args.validate and not args.report:
         return bad(["--report is required (where to write the JSON report)"])
     for option, path in (("--report", args.report), ("--table", args.table)):
         if path and not args.validate and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             return bad(["%s %s: its directory does not exist" % (option, path)])
-    warnings = []
     try:
-        destinations = load_destinations(args.destinations, args.timeout, warnings, args.region)
+        destinations = load_destinations(args.destinations, args.timeout, args.region)
         ssl_context = make_ssl_context(args.ca_bundle)
     except InputError as exc:
         return bad(exc.problems)
-    for warning in warnings:
-        sys.stderr.write("connectivity_probe: warning: %s\n" % warning)
     if args.validate:
         sys.stdout.write("%d destination(s) valid\n" % len(destinations))
         return 0
-    report = run(destinations, args.timeout, args.ca_bundle, args.jobs, warnings, ssl_context)
+    report = run(destinations, args.timeout, args.ca_bundle, args.jobs, ssl_context=ssl_context)
     table = format_table(report)
     try:
         _write(args.report, json.dumps(report, indent=2) + "\n")

@@ -1,4 +1,8 @@
-"""Fixtures for the connectivity probe tests: the probe module and real servers on 127.0.0.1."""
+"""Fixtures for the connectivity probe tests: the probe module and real servers on 127.0.0.1.
+
+The probe imports ``destination_schema`` from its own directory at run time; here that name is the collection's
+module_utils module itself, the one the genomics.aws.omics_destinations filters import, so that the tests
+exercise one module under both names."""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.genomics.aws.plugins.module_utils import destination_schema
 from tools import loopback_servers as servers
 
 ROOT = Path(__file__).resolve().parents[3]
 FILES = ROOT / "roles" / "omics_connectivity_test" / "files"
 PROBE_PATH = FILES / "connectivity_probe.py"
 BUILD_PATH = FILES / "build_workflow.py"
-WDL_PATH = FILES / "workflow" / "main.wdl"
+TEMPLATE_PATH = FILES / "main.wdl.in"
+SCHEMA_PATH = ROOT / "plugins" / "module_utils" / "destination_schema.py"
 TIMEOUT = 1.0
 
 
@@ -29,8 +35,16 @@ def load(name, path):
 
 
 @pytest.fixture(scope="session")
+def schema():
+    return destination_schema
+
+
+@pytest.fixture(scope="session")
 def probe():
-    return load("connectivity_probe", PROBE_PATH)
+    sys.modules.setdefault("destination_schema", destination_schema)
+    module = load("connectivity_probe", PROBE_PATH)
+    assert module.destination_schema is destination_schema
+    return module
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +113,7 @@ def check(probe, ssl_context):
     """Validate one destination and probe it (trusting the test CA unless told otherwise)."""
 
     def run(raw, trust_test_ca=True, timeout=TIMEOUT):
-        warnings = []
-        dest = probe.validate_destinations([raw], timeout, warnings)[0]
+        dest = probe.validate_destinations([raw], timeout)[0]
         context = ssl_context if trust_test_ca else probe.make_ssl_context(None)
         return probe.check_destination(dest, context)
 

@@ -91,29 +91,25 @@ def test_ftp_control_login_and_passive_data_connection(check, loopback):
 
 
 def test_ftp_named_user_and_the_password_stays_out_of_the_report(check, loopback):
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "user": "alice", "password": "s3cret-pw"})
+    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "user": "alice", "password": "s3cret-pw",
+                   "passive_ports": [1024, 65535]})
     assert_ok(entry, ["dns", "tcp", "ftp_banner", "ftp_login", "ftp_passive"])
     assert "s3cret-pw" not in repr(entry)
 
 
 def test_ftp_falls_back_to_epsv(check, loopback):
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp_epsv.port})
+    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp_epsv.port, "passive_ports": [1024, 65535]})
     assert_ok(entry, ["dns", "tcp", "ftp_banner", "ftp_login", "ftp_passive"])
     assert "EPSV offered port" in entry["stages"][-1]["detail"]
 
 
-def test_ftp_without_passive_check(check, loopback):
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "passive": False})
-    assert_ok(entry, ["dns", "tcp", "ftp_banner", "ftp_login"])
-
-
 def test_ftps_implicit(check, loopback):
-    entry = check({"name": "ftps", "kind": "ftps", "host": LOOP, "port": loopback.ftps_implicit.port})
+    entry = check({"name": "ftps", "kind": "ftps", "host": LOOP, "port": loopback.ftps_implicit.port, "passive_ports": [1024, 65535]})
     assert_ok(entry, ["dns", "tcp", "tls", "ftp_banner", "ftp_login", "ftp_passive"])
 
 
 def test_ftps_explicit_auth_tls(check, loopback):
-    entry = check({"name": "ftps", "kind": "ftps", "mode": "explicit", "host": LOOP, "port": loopback.ftps_explicit.port})
+    entry = check({"name": "ftps", "kind": "ftps", "mode": "explicit", "host": LOOP, "port": loopback.ftps_explicit.port, "passive_ports": [1024, 65535]})
     assert_ok(entry, ["dns", "tcp", "ftp_banner", "tls", "ftp_login", "ftp_passive"])
     assert entry["stages"][3]["detail"].startswith("AUTH TLS -> 234")
 
@@ -179,7 +175,7 @@ def test_timeout_for_s3_names_the_gateway_endpoint(check, loopback):
     ({"kind": "ssh"}, "ssh_banner"),
     ({"kind": "https", "url": "https://127.0.0.1:{port}/"}, "tls"),
     ({"kind": "https", "url": "http://127.0.0.1:{port}/"}, "http"),
-    ({"kind": "ftp"}, "ftp_banner"),
+    ({"kind": "ftp", "passive_ports": [1024, 65535]}, "ftp_banner"),
 ], ids=["ssh", "tls", "http", "ftp"])
 def test_timeout_on_a_silent_host_after_connect(check, loopback, raw, stage):
     port = loopback.silent.port
@@ -226,14 +222,14 @@ def test_auth_http(check, loopback, path, status):
 
 
 def test_auth_ftp_login_refused(check, loopback):
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "user": "alice", "password": "wrong"})
+    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "user": "alice", "password": "wrong", "passive_ports": [1024, 65535]})
     assert_failed(entry, "auth", "ftp_login", "refused the login as alice", "passive data connection was not tested")
     assert "wrong" not in repr(entry)
 
 
 def test_auth_ftp_passive_before_login(check, loopback):
     # Login refused for an unknown user is auth too, and nothing after it runs.
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "user": "mallory"})
+    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp.port, "user": "mallory", "passive_ports": [1024, 65535]})
     assert_failed(entry, "auth", "ftp_login")
 
 
@@ -249,7 +245,7 @@ def test_protocol_ssh_version_1_only(check, loopback):
 
 
 def test_protocol_ftp_against_an_ssh_server(check, loopback):
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ssh.port})
+    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ssh.port, "passive_ports": [1024, 65535]})
     assert_failed(entry, "protocol", "ftp_banner", "FTP dialogue failed")
 
 
@@ -261,9 +257,11 @@ def test_ftp_passive_port_refused(check, loopback):
 
 
 def test_ftp_passive_port_blocked_times_out(check, loopback):
-    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp_blocked_passive.port}, timeout=SHORT)
-    cause = assert_failed(entry, "ftp_passive", "ftp_passive", "timed out", "declare the server's passive port range")
-    assert str(loopback.blackhole_port) in cause
+    port = loopback.blackhole_port
+    entry = check({"name": "ftp", "kind": "ftp", "host": LOOP, "port": loopback.ftp_blocked_passive.port, "passive_ports": [port, port]},
+                  timeout=SHORT)
+    cause = assert_failed(entry, "ftp_passive", "ftp_passive", "timed out", "open the passive port range %d-%d" % (port, port))
+    assert "outside the declared range" not in cause
 
 
 def test_ftp_passive_port_outside_the_declared_range(check, loopback):
@@ -274,7 +272,7 @@ def test_ftp_passive_port_outside_the_declared_range(check, loopback):
 
 
 def test_explicit_ftps_against_a_server_without_auth_tls(check, loopback):
-    entry = check({"name": "ftps", "kind": "ftps", "mode": "explicit", "host": LOOP, "port": loopback.ftp.port})
+    entry = check({"name": "ftps", "kind": "ftps", "mode": "explicit", "host": LOOP, "port": loopback.ftp.port, "passive_ports": [1024, 65535]})
     assert_failed(entry, "tls", "tls", "does not offer explicit FTPS", "implicit")
 
 

@@ -37,7 +37,7 @@ def test_cross_region_bucket_is_an_unsigned_head_of_the_bucket(probe):
 
 
 def test_endpoint_service_region_must_agree(probe):
-    with pytest.raises(probe.InputError, match="is in eu-west-1 but region is us-east-1"):
+    with pytest.raises(probe.InputError, match='is in eu-west-1 but region is "us-east-1"'):
         one(probe, {"kind": "endpoint", "service": "com.amazonaws.eu-west-1.logs", "region": "us-east-1"})
 
 
@@ -47,9 +47,9 @@ def test_endpoint_override_keeps_the_region_optional(probe):
 
 
 @pytest.mark.parametrize("raw, port", [
-    ({"kind": "ftp", "host": "ftp.ncbi.nlm.nih.gov"}, 21),
-    ({"kind": "ftps", "host": "ftp.example.org"}, 990),
-    ({"kind": "ftps", "host": "ftp.example.org", "mode": "explicit"}, 21),
+    ({"kind": "ftp", "host": "ftp.ncbi.nlm.nih.gov", "passive_ports": [50000, 50100]}, 21),
+    ({"kind": "ftps", "host": "ftp.example.org", "passive_ports": [50000, 50100]}, 990),
+    ({"kind": "ftps", "host": "ftp.example.org", "mode": "explicit", "passive_ports": [50000, 50100]}, 21),
     ({"kind": "sftp", "host": "s-1234.server.transfer.us-east-1.amazonaws.com"}, 22),
     ({"kind": "ssh", "host": "10.0.1.20"}, 22),
     ({"kind": "https", "url": "https://ftp.ncbi.nlm.nih.gov/pub/clinvar/"}, 443),
@@ -60,8 +60,8 @@ def test_default_ports(probe, raw, port):
 
 
 def test_ftp_defaults_to_anonymous_with_passive_check(probe):
-    dest = one(probe, {"kind": "ftp", "host": "ftp.example.org"})
-    assert (dest["user"], dest["passive"], dest.get("passive_ports")) == ("anonymous", True, None)
+    dest = one(probe, {"kind": "ftp", "host": "ftp.example.org", "passive_ports": ["50000", 50100]})
+    assert (dest["user"], dest["password"], dest["passive"], dest["passive_ports"]) == ("anonymous", "anonymous@", True, [50000, 50100])
 
 
 @pytest.mark.parametrize("value, ranges", [
@@ -70,15 +70,17 @@ def test_ftp_defaults_to_anonymous_with_passive_check(probe):
     ("2xx", [(200, 299)]),
     ("200-399", [(200, 399)]),
     ("200, 3xx", [(200, 200), (300, 399)]),
+    (None, [(200, 399)]),  # the default for https
 ])
 def test_expect_status_forms(probe, value, ranges):
-    assert probe.parse_expect_status(value) == ranges
+    dest = one(probe, {"kind": "https", "url": "https://example.org/", "expect_status": value})
+    assert dest["expect_status"] == ranges
 
 
-@pytest.mark.parametrize("value", [True, 99, 600, "abc", "399-200", [], ["200"], None])
+@pytest.mark.parametrize("value", [True, 99, 600, "abc", "399-200", [], ["200"], {"min": 200}])
 def test_expect_status_rejects(probe, value):
-    with pytest.raises(probe.InputError, match="expect_status"):
-        probe.parse_expect_status(value)
+    with pytest.raises(probe.InputError, match='destinations\\[0\\] "d": expect_status'):
+        one(probe, {"kind": "https", "url": "https://example.org/", "expect_status": value})
 
 
 def test_url_target_hides_credentials(probe):

@@ -1,4 +1,5 @@
-"""The connectivity-test WDL workflow: built from the probe, valid for miniwdl, volatile, runnable."""
+"""The connectivity-test WDL workflow, built as the role builds it at run time (never committed): from the template, the
+probe and the destination schema, byte for byte the same on every build, valid for miniwdl, volatile, runnable."""
 
 from __future__ import annotations
 
@@ -12,68 +13,158 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BUILD_PATH, FILES, PROBE_PATH, WDL_PATH
+from ansible_collections.genomics.aws.plugins.module_utils.omics import package_definition
 from tools.loopback_servers import closed_port
+
+from .conftest import BUILD_PATH, FILES, PROBE_PATH, ROOT, SCHEMA_PATH, TEMPLATE_PATH
 
 BIN = Path(sys.executable).parent
 LOOP = "127.0.0.1"
-OPEN = b"cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'\n"
-CLOSE = b"GENOMICS_AWS_PROBE_EOF\n"
+HEREDOCS = {  # the file each heredoc of the task command writes: (its first line, its last line)
+    PROBE_PATH: (b"cat > connectivity_probe.py <<'GENOMICS_AWS_PROBE_EOF'\n", b"GENOMICS_AWS_PROBE_EOF\n"),
+    SCHEMA_PATH: (b"cat > destination_schema.py <<'GENOMICS_AWS_SCHEMA_EOF'\n", b"GENOMICS_AWS_SCHEMA_EOF\n"),
+}
 
 
-def test_built_wdl_is_current():
-    completed = subprocess.run([sys.executable, str(BUILD_PATH), "--check"], check=False, capture_output=True, text=True, timeout=60)
-    assert completed.returncode == 0, completed.stderr + " (run: python3 roles/omics_connectivity_test/files/build_workflow.py)"
+def build(directory, *extra, builder=BUILD_PATH):
+    """Run build_workflow.py as the role does; returns the built main.wdl's path."""
+    output = Path(directory) / "workflow" / "main.wdl"
+    completed = subprocess.run([sys.executable, str(builder), "--output", str(output), *extra],
+                               check=False, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "wrote %s\n" % output
+    return output
 
 
-def test_built_wdl_embeds_the_probe_byte_for_byte():
-    wdl = WDL_PATH.read_bytes()
-    probe = PROBE_PATH.read_bytes()
-    assert wdl.count(OPEN) == 1
-    start = wdl.index(OPEN) + len(OPEN)
-    end = wdl.index(b"\n" + CLOSE, start) + 1
-    assert wdl[start:end] == probe
-    assert ("probe sha256: %s" % hashlib.sha256(probe).hexdigest()).encode() in wdl
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("build"))
 
 
-def test_build_writes_the_same_file_elsewhere(builder, tmp_path):
-    output = tmp_path / "pkg" / "main.wdl"
-    assert builder.build(str(output)) is True
-    assert output.read_bytes() == WDL_PATH.read_bytes()
-    assert builder.build(str(output)) is False
+def test_no_built_workflow_is_committed():
+    assert not (FILES / "workflow").exists()
+    tracked = subprocess.run(["git", "ls-files", "roles/omics_connectivity_test"], cwd=ROOT, check=True, capture_output=True, text=True)
+    assert not [path for path in tracked.stdout.split() if path.endswith(".wdl")], tracked.stdout
 
 
-@pytest.mark.parametrize("probe_text, words", [
-    ("print('no newline')", "end with a newline"),
-    ("x = '~{oops}'\n", "'~{'"),
-    ("# a doctest prompt >>> here\n", "'>>>'"),
-    ("x = '${HOME}'\n", "'\\${'"),
-    ("x = 1\nGENOMICS_AWS_PROBE_EOF\n", "would end its heredoc"),
-    ("    indented = True\n", "no unindented line"),
-    ("x = 1\r\n", "LF line endings"),
+def test_two_builds_give_the_same_bytes_and_the_same_workflow_zip(built, tmp_path):
+    # Another directory, another working directory, later: nothing of that may reach main.wdl, so omics_workflow finds
+    # the same definition (digest and zip bytes) on every run and every machine, and changes nothing.
+    os.utime(PROBE_PATH)
+    again = build(tmp_path / "elsewhere" / "deeper")
+    assert again.read_bytes() == built.read_bytes()
+    first, second = (package_definition(str(path.parent), main="main.wdl", engine="WDL") for path in (built, again))
+    assert first.paths == second.paths == ["main.wdl"]
+    assert (first.zip_bytes, first.digest) == (second.zip_bytes, second.digest)
+
+
+def test_a_build_over_the_same_output_changes_nothing(built, builder):
+    before = built.stat().st_mtime_ns
+    assert builder.build(str(built)) is False
+    assert built.stat().st_mtime_ns == before
+    assert sorted(p.name for p in built.parent.iterdir()) == ["main.wdl"]
+
+
+def test_the_probe_dir_holds_the_files_the_task_runs(tmp_path):
+    probe_dir = tmp_path / "probe"
+    build(tmp_path, "--probe-dir", str(probe_dir))
+    assert sorted(p.name for p in probe_dir.iterdir()) == ["connectivity_probe.py", "destination_schema.py"]
+    assert (probe_dir / "connectivity_probe.py").read_bytes() == PROBE_PATH.read_bytes()
+    assert (probe_dir / "destination_schema.py").read_bytes() == SCHEMA_PATH.read_bytes()
+    # Run from there, the probe imports the schema next to it (there is no collection around it to fall back on).
+    destinations = tmp_path / "destinations.json"
+    destinations.write_text(json.dumps({"region": "eu-west-1", "destinations": [{"name": "status", "kind": "dynamodb"}]}))
+    completed = subprocess.run([sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
+                               check=False, capture_output=True, text=True, timeout=60)
+    assert (completed.returncode, completed.stdout) == (0, "1 destination(s) valid\n"), completed.stderr
+    # Loaded by path: python3 -P (no script directory on sys.path) and another working directory change nothing.
+    completed = subprocess.run([sys.executable, "-P", str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations),
+                                "--validate"], check=False, capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    assert (completed.returncode, completed.stdout) == (0, "1 destination(s) valid\n"), completed.stderr
+    (probe_dir / "destination_schema.py").unlink()
+    completed = subprocess.run([sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
+                               check=False, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2 and "destination_schema.py is neither next to this file nor at" in completed.stderr
+
+
+def test_the_build_fails_naming_a_missing_schema(tmp_path):
+    completed = subprocess.run([sys.executable, str(BUILD_PATH), "--output", str(tmp_path / "main.wdl"), "--schema", str(tmp_path / "no.py")],
+                               check=False, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2
+    assert "destination_schema.py is not at %s" % (tmp_path / "no.py") in completed.stderr
+    assert not (tmp_path / "main.wdl").exists()
+
+
+def test_an_installed_collection_builds_the_same_workflow(built, tmp_path):
+    """From the tarball ansible-galaxy builds and installs: roles/<role>/files/../../../plugins/module_utils holds the schema
+    (the role's role_path/../../plugins/module_utils), and the workflow built there is the same, byte for byte."""
+    galaxy = str(Path(sys.executable).parent / "ansible-galaxy")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "none"))
+    subprocess.run([galaxy, "collection", "build", "--output-path", str(tmp_path), str(ROOT)], check=True, capture_output=True, env=env,
+                   timeout=300)
+    (tarball,) = tmp_path.glob("genomics-aws-*.tar.gz")
+    subprocess.run([galaxy, "collection", "install", "--no-deps", "--offline", "-p", str(tmp_path / "installed"), str(tarball)],
+                   check=True, capture_output=True, env=env, timeout=300)
+    installed = tmp_path / "installed" / "ansible_collections" / "genomics" / "aws"
+    role_path = installed / "roles" / "omics_connectivity_test"
+    assert (role_path / ".." / ".." / "plugins" / "module_utils" / "destination_schema.py").resolve().read_bytes() == SCHEMA_PATH.read_bytes()
+    assert not (role_path / "files" / "workflow").exists()
+    again = build(tmp_path / "from-installed", builder=role_path / "files" / "build_workflow.py")
+    assert again.read_bytes() == built.read_bytes()
+
+
+@pytest.mark.parametrize("path, what", [(PROBE_PATH, "probe"), (SCHEMA_PATH, "destination schema")], ids=["probe", "schema"])
+def test_built_wdl_embeds_the_probe_and_the_schema_byte_for_byte(built, path, what):
+    wdl = built.read_bytes()
+    inlined = path.read_bytes()
+    first, last = HEREDOCS[path]
+    assert wdl.count(first) == 1
+    start = wdl.index(first) + len(first)
+    end = wdl.index(b"\n" + last, start) + 1
+    assert wdl[start:end] == inlined
+    assert ("# %s sha256: %s\n" % (what, hashlib.sha256(inlined).hexdigest())).encode() in wdl
+
+
+@pytest.mark.parametrize("name", ["connectivity_probe.py", "destination_schema.py"])
+@pytest.mark.parametrize("text, words", [
+    ("print('no newline')", "must end with a newline"),
+    ("x = '~{oops}'\n", "contains '~{' (line 1)"),
+    ("x = 1\n# a doctest prompt >>> here\n", "contains '>>>' (line 2)"),
+    ("x = '${HOME}'\n", "contains '${'"),
+    ("x = 1\nGENOMICS_AWS_{}_EOF\n", "contains a line GENOMICS_AWS_{}_EOF, which would end its heredoc"),
+    ("    indented = True\n", "has no unindented line"),
+    ("x = 1\r\n", "must use LF line endings"),
+    ("x = '@@CONNECTIVITY_PROBE@@'\n", "contains the template marker @@CONNECTIVITY_PROBE@@"),
 ])
-def test_build_refuses_a_probe_that_would_not_survive_the_wdl(builder, probe_text, words):
-    template = (FILES / "main.wdl.in").read_text()
-    with pytest.raises(builder.BuildError, match=words.replace("{", "\\{").replace("(", "\\(")):
-        builder.render(template, probe_text)
+def test_build_refuses_a_file_that_would_not_survive_the_wdl(builder, name, text, words):
+    """The probe and the schema are both inlined: the same checks hold for each."""
+    delimiter = "PROBE" if name == "connectivity_probe.py" else "SCHEMA"
+    text, words = text.replace("{}", delimiter), words.replace("{}", delimiter)
+    files = {"connectivity_probe.py": PROBE_PATH.read_text(), "destination_schema.py": SCHEMA_PATH.read_text()}
+    files[name] = text
+    with pytest.raises(builder.BuildError) as failure:
+        builder.render(TEMPLATE_PATH.read_text(), files["connectivity_probe.py"], files["destination_schema.py"])
+    assert str(failure.value).startswith(name + " ") and words in str(failure.value)
 
 
-def test_workflow_directory_holds_only_main_wdl():
-    assert sorted(p.name for p in WDL_PATH.parent.iterdir()) == ["main.wdl"]
+def test_build_refuses_a_template_without_its_markers(builder):
+    template = TEMPLATE_PATH.read_text().replace("@@DESTINATION_SCHEMA@@\n", "")
+    with pytest.raises(builder.BuildError, match="needs the line @@DESTINATION_SCHEMA@@ exactly once"):
+        builder.render(template, PROBE_PATH.read_text(), SCHEMA_PATH.read_text())
 
 
-def test_miniwdl_check_passes():
-    completed = subprocess.run([str(BIN / "miniwdl"), "check", "--strict", "--suppress", "CommandShellCheck", str(WDL_PATH)],
+def test_miniwdl_check_passes_on_the_built_workflow(built):
+    completed = subprocess.run([str(BIN / "miniwdl"), "check", "--strict", "--suppress", "CommandShellCheck", str(built)],
                                check=False, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "task probe" in completed.stdout
 
 
 @pytest.fixture(scope="module")
-def document():
+def document(built):
     import WDL
 
-    return WDL.load(str(WDL_PATH))
+    return WDL.load(str(built))
 
 
 def test_wdl_version_inputs_outputs(document):
@@ -154,6 +245,7 @@ def test_the_task_command_runs_the_embedded_probe(document, tmp_path, pki, loopb
     completed = run_task(document, tmp_path, destinations_json=json.dumps(destinations, indent=2), ca_bundle_pem=pki.ca_pem.read_text())
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "connectivity_probe.py").read_bytes() == PROBE_PATH.read_bytes()
+    assert (tmp_path / "destination_schema.py").read_bytes() == SCHEMA_PATH.read_bytes()
     assert json.loads((tmp_path / "destinations.json").read_text()) == destinations
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["ca_bundle"] == "ca_bundle.pem"
@@ -179,6 +271,6 @@ def test_the_task_fails_on_bad_input(document, tmp_path):
     assert not (tmp_path / "report.json").exists()
 
 
-@pytest.mark.parametrize("path", [PROBE_PATH, BUILD_PATH])
+@pytest.mark.parametrize("path", [PROBE_PATH, BUILD_PATH, SCHEMA_PATH])
 def test_python_3_8_syntax(path):
     ast.parse(path.read_text(), filename=str(path), feature_version=(3, 8))

@@ -355,6 +355,33 @@ BAD_DESTINATIONS = [
     # the list itself
     ("s3", 'destinations must be a list of dicts with name and kind, not "s3"'),
     ([], "destinations is empty"),
+    # One schema with the connectivity probe (plugins/module_utils/destination_schema.py): the probe's own fields
+    # are checked here too, and what only the probe refused is refused here as well.
+    ([{"name": "web", "kind": "https", "url": "https://example.org/", "expect_status": "6xx"}],
+     'destinations[0] "web": expect_status "6xx" must be a status (200), a list of statuses, or a range'),
+    ([{"name": "web", "kind": "https", "url": "https://example.org/", "expect_status": [200, "204"]}], 'expect_status [200, "204"]'),
+    ([{"name": "web", "kind": "https", "url": "https://example.org/", "timeout": 0}],
+     'destinations[0] "web": timeout 0 must be a number of seconds, more than 0 and at most 600'),
+    ([{"name": "web", "kind": "https", "url": "https://example.org/", "timeout": "5"}], 'timeout "5" must be a number of seconds'),
+    ([{"name": "web", "kind": "https", "url": "https://example.org/", "description": ["a", "b"]}], 'description ["a", "b"] must be text'),
+    ([{"name": "ebi", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [1, 2], "user": "a\nb"}],
+     'destinations[0] "ebi": user "a\\nb" must be a single-line string'),
+    ([{"name": "ebi", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [1, 2], "user": ""}], "user must not be empty"),
+    ([{"name": "ebi", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [1, 2], "passive": "yes"}],
+     'passive "yes" must be true or false'),
+    ([{"name": "vpce", "kind": "secretsmanager", "endpoint": "https://vpce.example.org/path"}],
+     'destinations[0] "vpce": endpoint "https://vpce.example.org/path" must not have a path'),
+    ([{"name": "vpce", "kind": "secretsmanager", "endpoint": "vpce.example.org"}],
+     'endpoint "vpce.example.org" must start with https:// or http://'),
+    ([{"name": "vpce", "kind": "secretsmanager", "endpoint": "https://vpce.example.org", "host": "10.0.0.9"}],
+     "give endpoint or host, not both"),
+    ([{"name": "dkr", "kind": "endpoint", "service": "ecr.dkr"}],
+     'destinations[0] "dkr": service "ecr.dkr" has no single regional host name: give host, e.g. '
+     "<account>.dkr.ecr.us-east-1.amazonaws.com"),
+    ([{"name": "licence", "kind": "tcp", "host": "10.0.0.1", "port": "\u00b2"}], 'port "\\u00b2" is not a port number'),
+    ({"region": "us-east-1", "destinations": [], "vpc": "vpc-1"}, "the destinations' wrapper takes region and destinations only, not vpc"),
+    ({"region": "Virginia", "destinations": [{"name": "a", "kind": "s3"}]}, 'the destinations\' region "Virginia" is not an AWS Region'),
+    ({"name": "a", "kind": "s3"}, 'destinations must be a list of dicts with name and kind, or {"region": ..., "destinations": [...]}'),
 ]
 
 
@@ -365,6 +392,35 @@ def test_bad_destinations_fail_naming_the_value(bad, message):
         with pytest.raises(AnsibleFilterError) as failure:
             call()
         assert message in str(failure.value)
+
+
+def test_every_bad_destination_is_named_at_once():
+    bad = [
+        {"name": "ok", "kind": "tcp", "host": "10.0.0.5", "port": 27000},
+        {"name": "ebi", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_port": [50000, 50100]},
+        {"name": "licence", "kind": "tcp", "host": "10.0.0.5", "port": 70000},
+    ]
+    with pytest.raises(AnsibleFilterError) as failure:
+        destinations(bad, region=REGION)
+    assert str(failure.value) == (
+        'destinations[1] "ebi": field(s) passive_port are not fields of kind ftp (its fields: name, kind, description, timeout, '
+        'host, port, passive_ports, passive, user, password) | destinations[2] "licence": port 70000 is not a port number '
+        "(an integer from 1 to 65535)")
+
+
+def test_the_wrapper_region_is_the_default_region_of_aws_destinations():
+    # {"region": ..., "destinations": [...]}, as the connectivity test hands the list to its probe: AWS destinations
+    # that name no Region are in the wrapper's (here another one than the VPC's, so through the NAT gateway).
+    wrapped = {"region": "eu-west-1", "destinations": [{"name": "refs", "kind": "s3"}, {"name": "home", "kind": "s3", "region": REGION}]}
+    assert [(d["region"], d["via"]) for d in destinations(wrapped, region=REGION)] == [("eu-west-1", "nat"), (REGION, "gateway-endpoint")]
+    assert [d["region"] for d in destinations(wrapped)] == ["eu-west-1", REGION]
+
+
+def test_fields_set_to_null_are_not_given():
+    # What Ansible makes of an unset variable in a destination template: no default is lost, no typo is invented.
+    (dest,) = destinations([{"name": "ebi", "kind": "ftp", "host": "ftp.ebi.ac.uk", "port": None, "passive": None,
+                             "passive_ports": [50000, 50100], "timeout": None, "passive_port": None}], region=REGION)
+    assert dest["egress"] == ["tcp 21 to 0.0.0.0/0", "tcp 50000-50100 to 0.0.0.0/0"]
 
 
 @pytest.mark.parametrize("kwargs, message", [
