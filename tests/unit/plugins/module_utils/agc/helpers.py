@@ -5,7 +5,7 @@ import json
 import boto3
 
 from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
-from ansible_collections.genomics.aws.plugins.module_utils.agc import Clients
+from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import Clients
 from ansible_collections.genomics.aws.plugins.module_utils.agc import activate
 from ansible_collections.genomics.aws.plugins.module_utils.agc import deactivate
 
@@ -76,7 +76,7 @@ class Account:
     # -- what exists ------------------------------------------------------------------------------
 
     def managed_vpcs(self):
-        return self.ec2.describe_vpcs(Filters=[{"Name": "tag:agc:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
+        return self.ec2.describe_vpcs(Filters=[{"Name": "tag:genomics.aws:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
 
     def parameters(self):
         found = self.ssm.get_parameters_by_path(Path="/agc/_common/", Recursive=True)["Parameters"]

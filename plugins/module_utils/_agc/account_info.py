@@ -13,18 +13,21 @@ data processed by NAT gateways and endpoints, data transfer, storage and compute
 from dataclasses import dataclass
 from dataclasses import field
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.routing import default_route
+from .._shared.tags import is_ours
 from . import api
-from . import network as agc_network
 from .common import DEFAULT_ENDPOINT_SERVICES
 from .common import GATEWAY_ENDPOINT_SERVICES
 from .common import PRIVATE
 from .common import PUBLIC
 from .common import REQUIRED_AZ_COUNT
 from .common import ROLE_PRIVATE_ROUTE_TABLE
-from .common import AnsibleAGCError
-from .common import is_ours
-from .core import describe_core
+from .core_summary import describe_core
+from .customer_vpc import CustomerVpc
 from .endpoints import active_endpoints_by_service
+from .managed_network import ManagedNetwork
+from .managed_network import find_managed_vpcs
 from .state import StateStore
 
 # US East (N. Virginia) on-demand list prices in USD per hour. Other regions differ: pass `prices`.
@@ -39,7 +42,7 @@ INTERFACE_SERVICES = [s for s in DEFAULT_ENDPOINT_SERVICES if s not in GATEWAY_E
 
 
 @dataclass
-class Insight:
+class AccountInfo:
     activated: bool
     core: dict = field(default_factory=dict)
     drift: list = field(default_factory=list)
@@ -50,16 +53,16 @@ def merge_prices(overrides):
     prices = dict(DEFAULT_PRICES)
     for key, value in (overrides or {}).items():
         if key not in DEFAULT_PRICES:
-            raise AnsibleAGCError(message=f"prices has an unknown key {key!r}; known keys: {', '.join(sorted(DEFAULT_PRICES))}.")
+            raise AnsibleGenomicsError(message=f"prices has an unknown key {key!r}; known keys: {', '.join(sorted(DEFAULT_PRICES))}.")
         if key == "currency":
             prices[key] = str(value)
             continue
         try:
             prices[key] = float(value)
         except (TypeError, ValueError):
-            raise AnsibleAGCError(message=f"prices.{key} {value!r} is not a number.") from None
+            raise AnsibleGenomicsError(message=f"prices.{key} {value!r} is not a number.") from None
         if prices[key] < 0:
-            raise AnsibleAGCError(message=f"prices.{key} {value!r} must not be negative.")
+            raise AnsibleGenomicsError(message=f"prices.{key} {value!r} must not be negative.")
     return prices
 
 
@@ -122,7 +125,7 @@ def _drift_of_managed(network, record, region):
             elif nat["State"] != "available":
                 drift.append(f"NAT gateway {nat['NatGatewayId']} in {az} is {nat['State']}")
             table = network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)
-            route = agc_network.default_route(table)
+            route = default_route(table)
             if table is None:
                 drift.append(f"private route table in {az} is missing")
             elif nat and (route or {}).get("NatGatewayId") != nat["NatGatewayId"]:
@@ -147,20 +150,20 @@ def describe_activation(clients, region, prices=None):
     store = StateStore(clients.ssm)
     record = store.load()
     if record is None:
-        leftovers = agc_network.find_managed_vpcs(clients.ec2)
+        leftovers = find_managed_vpcs(clients.ec2)
         drift = [f"managed VPC {v['VpcId']} exists without an activation record (an interrupted run?)" for v in leftovers]
-        return Insight(activated=False, drift=drift, cost=cost_estimate(prices, None))
+        return AccountInfo(activated=False, drift=drift, cost=cost_estimate(prices, None))
 
     drift = []
     network = customer = None
     if record.vpc_managed:
-        vpc = next((v for v in agc_network.find_managed_vpcs(clients.ec2) if v["VpcId"] == record.vpc_id), None)
-        network = agc_network.ManagedNetwork.discover(clients.ec2, vpc) if vpc else None
+        vpc = next((v for v in find_managed_vpcs(clients.ec2) if v["VpcId"] == record.vpc_id), None)
+        network = ManagedNetwork.discover(clients.ec2, vpc) if vpc else None
         drift += _drift_of_managed(network, record, region)
     else:
         try:
-            customer = agc_network.CustomerVpc(clients.ec2, record.vpc_id)
-        except AnsibleAGCError:
+            customer = CustomerVpc.discover(clients.ec2, record.vpc_id)
+        except AnsibleGenomicsError:
             drift.append(f"customer VPC {record.vpc_id} no longer exists")
         if customer:
             existing = {s["SubnetId"] for s in customer.subnets}
@@ -176,4 +179,4 @@ def describe_activation(clients, region, prices=None):
         drift.append(f"bucket {record.bucket} is missing or not accessible")
 
     core = describe_core(account_id, region, record, network, customer) if (network or customer) else {}
-    return Insight(activated=True, core=core, drift=drift, cost=cost_estimate(prices, network))
+    return AccountInfo(activated=True, core=core, drift=drift, cost=cost_estimate(prices, network))
