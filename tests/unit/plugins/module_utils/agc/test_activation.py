@@ -1,4 +1,4 @@
-"""Activation builds exactly the core of SPEC section 1, and is idempotent."""
+"""Activation builds exactly the documented core (VPC over 3 AZs, NAT gateways, endpoints, bucket, state store), and is idempotent."""
 
 import json
 

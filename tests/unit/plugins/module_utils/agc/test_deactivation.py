@@ -1,4 +1,4 @@
-"""Deactivation (SPEC section 3): dependency order, retention, contexts, drift and blockers."""
+"""Deactivation: dependency order, retention of data and customer resources, contexts, drift and blockers."""
 
 import pytest
 

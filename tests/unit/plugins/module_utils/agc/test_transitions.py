@@ -1,4 +1,4 @@
-"""Every row of the transitions table of SPEC section 2, asserted in the emulated account."""
+"""Every re-activation transition (VPC kept, switched or remembered; bucket switched; mode switch refused), asserted in the emulated account."""
 
 import pytest
 
@@ -68,7 +68,7 @@ def test_customer_vpc_is_remembered_when_vpc_id_is_omitted(account):
     outcome = account.activate()
     assert not outcome.changed
     assert outcome.resource["vpc"]["id"] == customer["vpc_id"]
-    assert account.managed_vpcs() == []  # seed 000's "VPC 2 created" example is not followed
+    assert account.managed_vpcs() == []  # the last VPC used is remembered: no new managed VPC appears
 
 
 def test_customer_vpc_x_to_y_keeps_x_untouched(account):

@@ -1,4 +1,4 @@
-"""agc_vpc_endpoints (SPEC section 4): audit, ensure, keep foreign endpoints, remove only ours."""
+"""agc_vpc_endpoints: audit, ensure, keep foreign endpoints, remove only ours."""
 
 import pytest
 
