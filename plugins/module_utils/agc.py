@@ -5,7 +5,6 @@
 
 """Public facade for the AGC core infrastructure. Modules import from here, never from _agc."""
 
-from ._agc.account_info import DEFAULT_PRICES
 from ._agc.account_info import describe_activation
 from ._agc.activation import ActivationRequest
 from ._agc.activation import activate
@@ -13,6 +12,8 @@ from ._agc.activation import flatten_subnets
 from ._agc.common import DEFAULT_ENDPOINT_SERVICES
 from ._agc.common import DEFAULT_VPC_CIDR
 from ._agc.common import DEFAULT_WAIT_TIMEOUT
+from ._agc.cost import DEFAULT_PRICES
+from ._agc.cost import core_cost_estimate
 from ._agc.deactivation import deactivate
 from ._agc.endpoint_audit import EndpointsRequest
 from ._agc.endpoint_audit import manage_endpoints
@@ -28,6 +29,7 @@ __all__ = (
     "DEFAULT_ENDPOINT_SERVICES",
     "DEFAULT_VPC_CIDR",
     "DEFAULT_WAIT_TIMEOUT",
+    "core_cost_estimate",
     "deactivate",
     "EndpointsRequest",
     "manage_endpoints",

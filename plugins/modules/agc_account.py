@@ -203,7 +203,7 @@ core_infrastructure:
       description: VPC endpoints (the managed VPC's, or all of a customer VPC's).
       type: list
       elements: dict
-      sample: [{"service": "s3", "id": "vpce-1", "type": "Gateway", "state": "available"}]
+      sample: [{"service": "s3", "id": "vpce-1", "type": "Gateway", "state": "available", "subnet_ids": []}]
     endpoint_security_group_id:
       description: Security group of the managed interface endpoints.
       type: str
@@ -221,6 +221,19 @@ core_infrastructure:
     tags:
       description: The user tags applied.
       type: dict
+    network:
+      description:
+        - The VPC as found after the run, for reports and diagrams (see the P(genomics.aws.agc_activation_report#filter)
+          filter) - every subnet with its Availability Zone, CIDR, kind (C(public), C(private) or C(other)) and the
+          target of its default route; the NAT gateways in the VPC (C(managed) is false for a customer's); the core's
+          Elastic IPs.
+      type: dict
+      sample: {"subnets": [{"id": "subnet-2", "availability_zone": "us-east-1a", "cidr_block": "10.0.0.0/18",
+                            "kind": "private", "default_route": "nat-1"}],
+               "nat_gateways": [{"id": "nat-1", "availability_zone": "us-east-1a", "subnet_id": "subnet-1",
+                                 "state": "available", "public_ip": "3.3.3.3", "allocation_id": "eipalloc-1",
+                                 "managed": true}],
+               "elastic_ips": [{"allocation_id": "eipalloc-1", "public_ip": "3.3.3.3"}]}
 retained:
   description: With O(state=absent), what deactivation kept.
   returned: when state is absent

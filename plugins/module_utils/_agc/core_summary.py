@@ -5,7 +5,10 @@
 
 """The core_infrastructure result of agc_account and agc_account_info: one description of what is active."""
 
+from .._shared.routing import default_route
+from .._shared.routing import effective_route_table
 from .._shared.tags import az_of
+from .._shared.tags import is_ours
 from .common import PRIVATE
 from .common import PUBLIC
 from .endpoints import short_service_name
@@ -18,7 +21,7 @@ def describe_core(account_id, region, record, network, customer):
             "public": [s.get("SubnetId") for s in network.subnets_of(PUBLIC)],
             "private": [s.get("SubnetId") for s in network.subnets_of(PRIVATE)],
         }
-        nat_gateways = [_nat_gateway(n) for n in network.live_nat_gateways()]
+        nat_gateways = [_nat_gateway(n, az_of(n)) for n in network.live_nat_gateways()]
         endpoints = network.our_endpoints()
         gateway = network.internet_gateway()
         group = network.endpoint_security_group()
@@ -48,14 +51,55 @@ def describe_core(account_id, region, record, network, customer):
         "compute_image": record.compute_image,
         "parameters": {name: value for name, (value, _kind, _data_type) in record.parameters().items()},
         "tags": dict(record.custom_tags),
+        "network": describe_network(network, customer, subnets),
     }
 
 
-def _nat_gateway(nat):
+def describe_network(network, customer, kinds):
+    """The VPC as a diagram needs it: every subnet with its AZ, CIDR, kind and default route target, the NAT
+    gateways (the customer's too, marked), and the Elastic IPs of the core."""
+    found = network if network is not None else customer
+    public, private = set(kinds["public"]), set(kinds["private"])
+    subnets = []
+    for subnet in found.subnets:
+        subnet_id = subnet.get("SubnetId")
+        route = default_route(effective_route_table(found.route_tables, subnet_id)) if subnet_id else None
+        subnets.append({
+            "id": subnet_id,
+            "availability_zone": subnet.get("AvailabilityZone"),
+            "cidr_block": subnet.get("CidrBlock"),
+            "kind": PUBLIC if subnet_id in public else PRIVATE if subnet_id in private else "other",
+            "default_route": _target(route),
+        })
+    if network is not None:
+        nat_gateways = [dict(_nat_gateway(n, az_of(n)), managed=True) for n in network.live_nat_gateways()]
+        addresses = [a for a in network.addresses if is_ours(a)]
+    else:
+        zones = {s.get("SubnetId"): s.get("AvailabilityZone") for s in customer.subnets}
+        nat_gateways = [dict(_nat_gateway(n, zones.get(n.get("SubnetId"))), managed=False) for n in customer.nat_gateways]
+        addresses = []
+    return {
+        "subnets": sorted(subnets, key=lambda s: (s["availability_zone"] or "", s["kind"] != PUBLIC, s["cidr_block"] or "")),
+        "nat_gateways": nat_gateways,
+        "elastic_ips": [{"allocation_id": a.get("AllocationId"), "public_ip": a.get("PublicIp")} for a in addresses],
+    }
+
+
+def _target(route):
+    """Where a default route goes: a NAT gateway, internet gateway, transit gateway... id, or None."""
+    if not route:
+        return None
+    for key in ("NatGatewayId", "GatewayId", "TransitGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "InstanceId"):
+        if route.get(key):
+            return route[key]
+    return None
+
+
+def _nat_gateway(nat, availability_zone):
     addresses = nat.get("NatGatewayAddresses") or []
     return {
         "id": nat.get("NatGatewayId"),
-        "availability_zone": az_of(nat),
+        "availability_zone": availability_zone,
         "subnet_id": nat.get("SubnetId"),
         "state": nat.get("State"),
         "public_ip": next((a.get("PublicIp") for a in addresses), None),
@@ -69,4 +113,5 @@ def _endpoint(endpoint, region):
         "id": endpoint.get("VpcEndpointId"),
         "type": endpoint.get("VpcEndpointType"),
         "state": (endpoint.get("State") or "").lower(),
+        "subnet_ids": list(endpoint.get("SubnetIds") or []),
     }

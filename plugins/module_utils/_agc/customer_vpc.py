@@ -5,6 +5,7 @@
 
 """A customer's VPC, as read: never modified, never tagged."""
 
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_nat_gateways
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_route_tables
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_subnets
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
@@ -18,18 +19,19 @@ from .common import REQUIRED_AZ_COUNT
 
 
 class CustomerVpc:
-    """A customer's VPC: the VPC, its subnets, route tables and endpoints."""
+    """A customer's VPC: the VPC, its subnets, route tables, endpoints and available NAT gateways."""
 
-    def __init__(self, vpc, subnets, route_tables, endpoints_found):
+    def __init__(self, vpc, subnets, route_tables, endpoints_found, nat_gateways=()):
         self.vpc = vpc
         self.vpc_id = vpc["VpcId"]
         self.subnets = subnets
         self.route_tables = route_tables
         self.endpoints = endpoints_found
+        self.nat_gateways = list(nat_gateways)
 
     @classmethod
     def discover(cls, ec2, vpc_id):
-        """Read the VPC in 4 describe calls; raises naming the id when it does not exist."""
+        """Read the VPC in 5 describe calls; raises naming the id when it does not exist."""
         found = describe_vpcs(ec2, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
         if not found:
             raise AnsibleGenomicsError(message=f"vpc_id {vpc_id!r} does not exist in this region; check the id and the region.")
@@ -39,6 +41,7 @@ class CustomerVpc:
             describe_subnets(ec2, Filters=by_vpc),
             describe_route_tables(ec2, Filters=by_vpc),
             describe_vpc_endpoints(ec2, Filters=by_vpc),
+            describe_nat_gateways(ec2, Filters=by_vpc + [{"Name": "state", "Values": ["available"]}]),
         )
 
     def is_private(self, subnet):
