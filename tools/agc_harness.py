@@ -8,8 +8,8 @@ Used by ``make bench`` and, extended with inventories and a customer's world, by
 
 import boto3
 
+from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import Clients
 from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
-from ansible_collections.genomics.aws.plugins.module_utils.agc import Clients
 from ansible_collections.genomics.aws.plugins.module_utils.agc import activate
 from ansible_collections.genomics.aws.plugins.module_utils.agc import deactivate
 

@@ -5,35 +5,33 @@
 
 """Public facade for the AGC core infrastructure. Modules import from here, never from _agc."""
 
+from ._agc.account_info import describe_activation
+from ._agc.activation import ActivationRequest
+from ._agc.activation import activate
+from ._agc.activation import flatten_subnets
 from ._agc.common import DEFAULT_ENDPOINT_SERVICES
-from ._agc.common import AnsibleAGCError
-from ._agc.core import ActivationRequest
-from ._agc.core import Clients
-from ._agc.core import activate
-from ._agc.core import deactivate
-from ._agc.core import flatten_subnets
-from ._agc.insight import DEFAULT_PRICES
-from ._agc.insight import describe_activation
-from ._agc.vpc_endpoints import EndpointsRequest
-from ._agc.vpc_endpoints import manage_endpoints
-from ._agc.network import default_route
-from ._agc.network import effective_route_table
-from ._agc.network import routes_to_internet_gateway
+from ._agc.common import DEFAULT_VPC_CIDR
+from ._agc.common import DEFAULT_WAIT_TIMEOUT
+from ._agc.cost import DEFAULT_PRICES
+from ._agc.cost import core_cost_estimate
+from ._agc.deactivation import deactivate
+from ._agc.endpoint_audit import EndpointsRequest
+from ._agc.endpoint_audit import manage_endpoints
+from ._shared.errors import AnsibleGenomicsError
 
 # The public names, the only ones modules import from here (listed, the re-exports count as used by linters).
 __all__ = (
-    "DEFAULT_ENDPOINT_SERVICES",
-    "AnsibleAGCError",
-    "ActivationRequest",
-    "Clients",
-    "activate",
-    "deactivate",
-    "flatten_subnets",
     "DEFAULT_PRICES",
     "describe_activation",
+    "ActivationRequest",
+    "activate",
+    "flatten_subnets",
+    "DEFAULT_ENDPOINT_SERVICES",
+    "DEFAULT_VPC_CIDR",
+    "DEFAULT_WAIT_TIMEOUT",
+    "core_cost_estimate",
+    "deactivate",
     "EndpointsRequest",
     "manage_endpoints",
-    "default_route",
-    "effective_route_table",
-    "routes_to_internet_gateway",
+    "AnsibleGenomicsError",
 )

@@ -6,16 +6,19 @@
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import Clients
 from ansible_collections.genomics.aws.plugins.module_utils.common import COLLECTION_NAME
 from ansible_collections.genomics.aws.plugins.module_utils.common import COLLECTION_VERSION
 
 
 class AnsibleGenomicsModule(AnsibleAWSModule):
-    """AnsibleAWSModule that identifies this collection in the botocore user agent."""
+    """AnsibleAWSModule that identifies this collection in the botocore user agent, makes the run's clients
+    on first use, and turns an Outcome into the module's result."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+        self.clients = Clients.for_module(self)
 
     def _should_inject_warnings(self):
         # AnsibleModule.warn() records each warning and exit_json()/fail_json() return them by themselves, in
@@ -25,3 +28,24 @@ class AnsibleGenomicsModule(AnsibleAWSModule):
         # (amazon.aws does it for in-process unit tests, where a controller import makes warn() go to the
         # controller's Display instead of the result; tests/unit/plugins/modules/in_process.py handles that.)
         return False
+
+    def require_region(self):
+        if not self.region:
+            self.fail_json(msg="region is required: set the region option, AWS_REGION, or a profile with a region.")
+        return self.region
+
+    def exit_outcome(self, outcome, resource_key, failure=None):
+        """Exit with `outcome`: changed, its resource under `resource_key`, the list of changes when the module
+        keeps one, its extra keys, and the diff in diff mode. With `failure`, fail with that message instead."""
+        for warning in outcome.warnings:
+            self.warn(warning)
+        result = {"changed": outcome.changed}
+        if outcome.changes is not None:
+            result["changes"] = outcome.changes.entries
+        result[resource_key] = outcome.resource
+        result.update(outcome.extra)
+        if self._diff:
+            result["diff"] = {"before": outcome.before, "after": outcome.after}
+        if failure:
+            self.fail_json(msg=failure, **result)
+        self.exit_json(**result)

@@ -19,8 +19,8 @@ description:
     with all public access blocked and owner-enforced object ownership; and the state store, SSM parameters under
     C(/agc/_common/) with the names the AGC CLI reads (C(bucket), C(vpc), C(InfraSubnets), C(NumInfraSubnets),
     C(ComputeEnvImage), C(customTags), C(installed-artifacts/s3-root-url)) plus C(genomics.aws/activation)."
-  - Every resource created carries C(application-name=agc), the ownership tags C(agc:managed-by=genomics.aws) and
-    C(agc:role), and O(tags). Resources are found again by these tags and the state store, never by name alone, so
+  - Every resource created carries C(application-name=agc), the ownership tags C(genomics.aws:managed-by=genomics.aws)
+    and C(genomics.aws:role), and O(tags). Resources are found again by these tags and the state store, never by name alone, so
     a run that was interrupted resumes and a second run with the same options changes nothing.
   - A customer's VPC (O(vpc_id)) and bucket (O(bucket)) are validated and used as they are, never modified or tagged.
   - "Re-running with other options follows AGC's rules: O(vpc_id) switches to that VPC (a managed VPC is then
@@ -92,7 +92,7 @@ options:
     description:
       - Tags added to every resource the module creates, beside C(application-name=agc). Changing them updates the
         managed EC2 resources and SSM parameters; a tag removed from O(tags) is removed from them, tags set by other
-        tools are left alone. Keys C(application-name), C(Name) and C(agc:*) are reserved.
+        tools are left alone. Keys C(application-name), C(Name), C(aws:*) and C(genomics.aws:*) are reserved.
     type: dict
     aliases: [resource_tags]
   force:
@@ -203,7 +203,7 @@ core_infrastructure:
       description: VPC endpoints (the managed VPC's, or all of a customer VPC's).
       type: list
       elements: dict
-      sample: [{"service": "s3", "id": "vpce-1", "type": "Gateway", "state": "available"}]
+      sample: [{"service": "s3", "id": "vpce-1", "type": "Gateway", "state": "available", "subnet_ids": []}]
     endpoint_security_group_id:
       description: Security group of the managed interface endpoints.
       type: str
@@ -221,6 +221,19 @@ core_infrastructure:
     tags:
       description: The user tags applied.
       type: dict
+    network:
+      description:
+        - The VPC as found after the run, for reports and diagrams (see the P(genomics.aws.agc_activation_report#filter)
+          filter) - every subnet with its Availability Zone, CIDR, kind (C(public), C(private) or C(other)) and the
+          target of its default route; the NAT gateways in the VPC (C(managed) is false for a customer's); the core's
+          Elastic IPs.
+      type: dict
+      sample: {"subnets": [{"id": "subnet-2", "availability_zone": "us-east-1a", "cidr_block": "10.0.0.0/18",
+                            "kind": "private", "default_route": "nat-1"}],
+               "nat_gateways": [{"id": "nat-1", "availability_zone": "us-east-1a", "subnet_id": "subnet-1",
+                                 "state": "available", "public_ip": "3.3.3.3", "allocation_id": "eipalloc-1",
+                                 "managed": true}],
+               "elastic_ips": [{"allocation_id": "eipalloc-1", "public_ip": "3.3.3.3"}]}
 retained:
   description: With O(state=absent), what deactivation kept.
   returned: when state is absent
@@ -230,30 +243,20 @@ retained:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.genomics.aws.plugins.module_utils.agc import DEFAULT_VPC_CIDR
+from ansible_collections.genomics.aws.plugins.module_utils.agc import DEFAULT_WAIT_TIMEOUT
 from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
-from ansible_collections.genomics.aws.plugins.module_utils.agc import Clients
 from ansible_collections.genomics.aws.plugins.module_utils.agc import activate
 from ansible_collections.genomics.aws.plugins.module_utils.agc import deactivate
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
 
 
 def run(module):
-    if not module.region:
-        module.fail_json(msg="region is required: set the region option, AWS_REGION, or a profile with a region.")
+    region = module.require_region()
     request = ActivationRequest.from_params(module.params)
-    clients = Clients(module.client)
-    if request.state == "absent":
-        outcome = deactivate(clients, module.region, request, check_mode=module.check_mode)
-    else:
-        outcome = activate(clients, module.region, request, check_mode=module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(changed=outcome.changed, changes=outcome.changes.entries, core_infrastructure=outcome.core)
-    if request.state == "absent":
-        result["retained"] = outcome.retained
-    if module._diff:
-        result["diff"] = {"before": outcome.before, "after": outcome.after}
-    module.exit_json(**result)
+    converge = deactivate if request.state == "absent" else activate
+    outcome = converge(module.clients, region, request, check_mode=module.check_mode)
+    module.exit_outcome(outcome, "core_infrastructure")
 
 
 def main():
@@ -264,11 +267,11 @@ def main():
         subnets=dict(type="list", elements="str"),
         ami=dict(type="str"),
         use_public_subnets=dict(type="bool", default=False),
-        vpc_cidr=dict(type="str", default="10.0.0.0/16"),
+        vpc_cidr=dict(type="str", default=DEFAULT_VPC_CIDR),
         tags=dict(type="dict", aliases=["resource_tags"]),
         force=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1200),
+        wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

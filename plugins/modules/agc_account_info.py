@@ -109,28 +109,29 @@ cost_estimate:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import Clients
 from ansible_collections.genomics.aws.plugins.module_utils.agc import describe_activation
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
+
+
+def run(module):
+    info = describe_activation(module.clients, module.require_region(), module.params.get("prices"))
+    module.exit_json(
+        changed=False,
+        activated=info.activated,
+        in_sync=not info.drift,
+        drift=info.drift,
+        core_infrastructure=info.core,
+        cost_estimate=info.cost,
+    )
 
 
 def main():
     argument_spec = dict(prices=dict(type="dict"))
     module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not module.region:
-        module.fail_json(msg="region is required: set the region option, AWS_REGION, or a profile with a region.")
     try:
-        insight = describe_activation(Clients(module.client), module.region, module.params.get("prices"))
+        run(module)
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(
-        changed=False,
-        activated=insight.activated,
-        in_sync=not insight.drift,
-        drift=insight.drift,
-        core_infrastructure=insight.core,
-        cost_estimate=insight.cost,
-    )
 
 
 if __name__ == "__main__":

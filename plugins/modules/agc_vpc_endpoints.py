@@ -20,7 +20,7 @@ description:
   - In check mode the module is an audit - RV(present) and RV(missing) say which services have an endpoint, and
     nothing is changed.
   - O(state=absent) deletes only the endpoints of the listed services that this collection created (tagged
-    C(agc:managed-by=genomics.aws)), and its own security group once no endpoint uses it.
+    C(genomics.aws:managed-by=genomics.aws)), and its own security group once no endpoint uses it.
   - Endpoints are created together and waited on together.
 author:
   - genomics.aws maintainers (@genomics-aws)
@@ -182,43 +182,31 @@ security_group_id:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.genomics.aws.plugins.module_utils.agc import DEFAULT_ENDPOINT_SERVICES
+from ansible_collections.genomics.aws.plugins.module_utils.agc import DEFAULT_WAIT_TIMEOUT
 from ansible_collections.genomics.aws.plugins.module_utils.agc import EndpointsRequest
 from ansible_collections.genomics.aws.plugins.module_utils.agc import manage_endpoints
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
 
 
 def run(module):
-    if not module.region:
-        module.fail_json(msg="region is required: set the region option, AWS_REGION, or a profile with a region.")
+    region = module.require_region()
     request = EndpointsRequest.from_params(module.params)
-    outcome = manage_endpoints(module.client("ec2"), module.region, request, check_mode=module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(
-        changed=outcome.changed,
-        changes=outcome.changes.entries,
-        present=outcome.present,
-        missing=outcome.missing,
-        vpc_endpoints=outcome.endpoints,
-        security_group_id=outcome.security_group_id,
-    )
-    if module._diff:
-        after = sorted(e["service"] for e in outcome.endpoints)
-        result["diff"] = {"before": {"services": outcome.present}, "after": {"services": after}}
-    module.exit_json(**result)
+    outcome = manage_endpoints(module.clients.ec2, region, request, check_mode=module.check_mode)
+    module.exit_outcome(outcome, "vpc_endpoints")
 
 
 def main():
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
-        services=dict(type="list", elements="str", default=["s3", "dynamodb", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs-telemetry", "logs", "ec2"]),
+        services=dict(type="list", elements="str", default=list(DEFAULT_ENDPOINT_SERVICES)),
         subnets=dict(type="list", elements="str"),
         security_groups=dict(type="list", elements="str"),
         private_dns=dict(type="bool", default=True),
         tags=dict(type="dict", aliases=["resource_tags"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1200),
+        wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

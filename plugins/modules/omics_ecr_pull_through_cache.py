@@ -218,30 +218,21 @@ pull_through_cache:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import UPSTREAM_REGISTRIES
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import EcrRegistry
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import PullThroughCacheRequest
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import ensure_pull_through_cache_absent
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import ensure_pull_through_cache_present
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
-from ansible_collections.genomics.aws.plugins.module_utils.omics import UPSTREAM_REGISTRIES
-from ansible_collections.genomics.aws.plugins.module_utils.omics import EcrRegistry
-from ansible_collections.genomics.aws.plugins.module_utils.omics import PullThroughCacheRequest
-from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_pull_through_cache_absent
-from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_pull_through_cache_present
 
 
 def run(module):
-    request = PullThroughCacheRequest.from_params(module.params)
-    request.validate()  # before any call, the account lookup included
+    request = PullThroughCacheRequest.from_params(module.params)  # checked before any call, the account lookup included
     account_id, partition = get_aws_account_info(module)
     registry = EcrRegistry(account_id, partition, module.region)
-    ecr = module.client("ecr")
-    if request.state == "absent":
-        outcome = ensure_pull_through_cache_absent(ecr, request, registry, check_mode=module.check_mode)
-    else:
-        outcome = ensure_pull_through_cache_present(ecr, request, registry, check_mode=module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(changed=outcome.changed, pull_through_cache=outcome.resource)
-    if module._diff:
-        result["diff"] = {"before": outcome.before, "after": outcome.after}
-    module.exit_json(**result)
+    ensure = ensure_pull_through_cache_absent if request.state == "absent" else ensure_pull_through_cache_present
+    outcome = ensure(module.clients.ecr, request, registry, check_mode=module.check_mode)
+    module.exit_outcome(outcome, "pull_through_cache")
 
 
 def main():

@@ -92,16 +92,14 @@ options:
     description:
       - Wait until the run is C(COMPLETED), C(FAILED) or C(CANCELLED), and fail unless it completed. Without it the
         module returns once the run is started (a run already known to have failed still fails the task).
-    type: bool
-    default: true
   wait_timeout:
     description:
       - Seconds to wait. On timeout the module fails; running the task again waits for the same run, it does not start
         another one. For runs of hours, raise it and run the task with C(async), or use O(wait=false) and
         M(genomics.aws.omics_run_info).
-    type: int
     default: 3600
 extends_documentation_fragment:
+  - genomics.aws.omics.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -225,7 +223,7 @@ run:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
-from ansible_collections.genomics.aws.plugins.module_utils.omics import LazyClients
+from ansible_collections.genomics.aws.plugins.module_utils.omics import DEFAULT_RUN_WAIT_TIMEOUT
 from ansible_collections.genomics.aws.plugins.module_utils.omics import RunRequest
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_run
 from ansible_collections.genomics.aws.plugins.module_utils.omics import run_failure
@@ -233,16 +231,8 @@ from ansible_collections.genomics.aws.plugins.module_utils.omics import run_fail
 
 def run(module):
     request = RunRequest.from_params(module.params)
-    outcome = ensure_run(LazyClients(module), module.region, request, check_mode=module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(changed=outcome.changed, run=outcome.resource)
-    if module._diff:
-        result["diff"] = {"before": outcome.before, "after": outcome.after}
-    failure = run_failure(outcome.resource)
-    if failure:
-        module.fail_json(msg=failure, **result)
-    module.exit_json(**result)
+    outcome = ensure_run(module.clients, module.region, request, check_mode=module.check_mode)
+    module.exit_outcome(outcome, "run", failure=run_failure(outcome.resource))
 
 
 def main():
@@ -261,7 +251,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=3600),
+        wait_timeout=dict(type="int", default=DEFAULT_RUN_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(
         argument_spec=argument_spec,
@@ -269,6 +259,7 @@ def main():
         mutually_exclusive=[("workflow_id", "workflow_name")],
         required_one_of=[("workflow_id", "workflow_name")],
         required_by={"cache_behavior": "cache_id"},
+        required_if=[("networking_mode", "VPC", ["configuration_name"])],
     )
     try:
         run(module)

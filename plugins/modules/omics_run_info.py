@@ -93,12 +93,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
 from ansible_collections.genomics.aws.plugins.module_utils.omics import describe_runs
-from ansible_collections.genomics.aws.plugins.module_utils.omics import omics_client
 
 
 def run(module):
     runs = describe_runs(
-        omics_client(module), run_id=module.params["run_id"], name=module.params["name"], status=module.params["status"]
+        module.clients.omics, run_id=module.params["run_id"], name=module.params["name"], status=module.params["status"]
     )
     module.exit_json(changed=False, runs=runs)
 

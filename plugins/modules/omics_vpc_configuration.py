@@ -76,14 +76,8 @@ options:
   wait:
     description:
       - Wait until the configuration is C(ACTIVE) (or, with O(state=absent), gone).
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - Seconds to wait in total. On timeout the module fails; running it again resumes.
-    type: int
-    default: 600
 extends_documentation_fragment:
+  - genomics.aws.omics.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -207,27 +201,17 @@ network:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
+from ansible_collections.genomics.aws.plugins.module_utils.omics import DEFAULT_WAIT_TIMEOUT
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ConfigurationRequest
-from ansible_collections.genomics.aws.plugins.module_utils.omics import LazyClients
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_configuration_absent
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_configuration_present
 
 
 def run(module):
     request = ConfigurationRequest.from_params(module.params)
-    clients = LazyClients(module)
-    if request.state == "absent":
-        outcome = ensure_configuration_absent(clients, module.region, request, check_mode=module.check_mode)
-    else:
-        outcome = ensure_configuration_present(clients, module.region, request, check_mode=module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(changed=outcome.changed, vpc_configuration=outcome.resource)
-    if "network" in outcome.extra:
-        result["network"] = outcome.extra["network"]
-    if module._diff:
-        result["diff"] = {"before": outcome.before, "after": outcome.after}
-    module.exit_json(**result)
+    ensure = ensure_configuration_absent if request.state == "absent" else ensure_configuration_present
+    outcome = ensure(module.clients, module.region, request, check_mode=module.check_mode)
+    module.exit_outcome(outcome, "vpc_configuration")
 
 
 def main():
@@ -242,7 +226,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(
         argument_spec=argument_spec,

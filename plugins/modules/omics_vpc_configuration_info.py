@@ -86,12 +86,11 @@ vpc_configurations:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
-from ansible_collections.genomics.aws.plugins.module_utils.omics import LazyClients
 from ansible_collections.genomics.aws.plugins.module_utils.omics import describe_configurations
 
 
 def run(module):
-    configurations = describe_configurations(LazyClients(module), name=module.params["name"])
+    configurations = describe_configurations(module.clients, name=module.params["name"])
     module.exit_json(changed=False, vpc_configurations=configurations)
 
 

@@ -82,14 +82,8 @@ options:
     description:
       - Wait until a new workflow is C(ACTIVE) (or deleted ones are gone). Without it, a replaced workflow is deleted
         right after its successor is created, without waiting to see that the successor becomes C(ACTIVE).
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - Seconds to wait in total. On timeout the module fails; running it again resumes.
-    type: int
-    default: 600
 extends_documentation_fragment:
+  - genomics.aws.omics.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -207,27 +201,17 @@ deleted:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
+from ansible_collections.genomics.aws.plugins.module_utils.omics import DEFAULT_WAIT_TIMEOUT
 from ansible_collections.genomics.aws.plugins.module_utils.omics import WorkflowRequest
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_workflow_absent
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_workflow_present
-from ansible_collections.genomics.aws.plugins.module_utils.omics import omics_client
 
 
 def run(module):
     request = WorkflowRequest.from_params(module.params)
-    omics = omics_client(module)
-    if request.state == "absent":
-        outcome = ensure_workflow_absent(omics, request, check_mode=module.check_mode)
-    else:
-        outcome = ensure_workflow_present(omics, request, check_mode=module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(changed=outcome.changed, workflow=outcome.resource)
-    if "deleted" in outcome.extra:
-        result["deleted"] = outcome.extra["deleted"]
-    if module._diff:
-        result["diff"] = {"before": outcome.before, "after": outcome.after}
-    module.exit_json(**result)
+    ensure = ensure_workflow_absent if request.state == "absent" else ensure_workflow_present
+    outcome = ensure(module.clients.omics, request, check_mode=module.check_mode)
+    module.exit_outcome(outcome, "workflow")
 
 
 def main():
@@ -244,7 +228,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(
         argument_spec=argument_spec,

@@ -37,7 +37,7 @@ def client(service, endpoint, region="us-east-1", **credentials):
 
 def managed_vpcs(endpoint, region="us-east-1", **credentials):
     ec2 = client("ec2", endpoint, region, **credentials)
-    return ec2.describe_vpcs(Filters=[{"Name": "tag:agc:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
+    return ec2.describe_vpcs(Filters=[{"Name": "tag:genomics.aws:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
 
 
 def assert_account_untouched(endpoint, region="us-east-1"):

@@ -46,7 +46,7 @@ def test_activate_twice_then_deactivate(moto_endpoint, tmp_path):
 
     run, third = ansible_playbook(ROOT / "playbooks/deactivate.yml", moto_endpoint, tmp_path)
     assert third["changed"] and third["retained"]["bucket"]["name"] == "agc-123456789012-us-east-1"
-    assert ec2.describe_vpcs(Filters=[{"Name": "tag:agc:managed-by", "Values": ["genomics.aws"]}])["Vpcs"] == []
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:genomics.aws:managed-by", "Values": ["genomics.aws"]}])["Vpcs"] == []
     assert ec2.describe_addresses()["Addresses"] == []
     assert "agc-123456789012-us-east-1" in [b["Name"] for b in client("s3", moto_endpoint).list_buckets()["Buckets"]]
     assert "bucket agc-123456789012-us-east-1 and its objects" in run.stdout

@@ -5,7 +5,7 @@
 
 """One small wrapper per boto3 call that amazon.aws's module_utils does not already provide.
 
-Each retries throttling with jittered backoff and raises AnsibleAGCError; none touches the module.
+Each retries throttling with jittered backoff and raises AnsibleGenomicsError; none touches the module.
 EC2 calls that amazon.aws wraps (VPCs, subnets, NAT gateways, endpoints, ...) are used from
 amazon.aws.plugins.module_utils.ec2 directly.
 """
@@ -17,9 +17,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import AnsibleS3PermissionsError
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_tagging
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import head_s3_bucket
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from .._shared.errors import AnsibleGenomicsError
 from .common import AGCErrorHandler
-from .common import AnsibleAGCError
 
 
 def error_code(exception):
@@ -66,7 +70,7 @@ def describe_elastic_ip_quota(client):
 @AGCErrorHandler.common_error_handler("tag resources (ec2:CreateTags)")
 @AWSRetry.jittered_backoff()
 def create_tags(client, resource_ids, tags):
-    client.create_tags(Resources=list(resource_ids), Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    client.create_tags(Resources=list(resource_ids), Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @AGCErrorHandler.common_error_handler("untag resources (ec2:DeleteTags)")
@@ -79,13 +83,6 @@ def delete_tags(client, resource_ids, keys):
 @AWSRetry.jittered_backoff()
 def add_endpoint_route_tables(client, endpoint_id, route_table_ids):
     client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=list(route_table_ids))
-
-
-@AGCErrorHandler.common_error_handler("describe VPC endpoint services")
-@AWSRetry.jittered_backoff()
-def describe_endpoint_services(client):
-    paginator = client.get_paginator("describe_vpc_endpoint_services")
-    return paginator.paginate().build_full_result().get("ServiceDetails", [])
 
 
 # --- SSM -------------------------------------------------------------------------------------
@@ -118,7 +115,7 @@ def put_parameter_if_absent(client, **params):
     except botocore.exceptions.ClientError as e:
         if error_code(e) == "ParameterAlreadyExists":
             return False
-        raise AnsibleAGCError(message="Failed to write an SSM parameter", exception=e) from e
+        raise AnsibleGenomicsError(message="Failed to write an SSM parameter", exception=e) from e
 
 
 @AWSRetry.jittered_backoff()
@@ -146,7 +143,7 @@ def delete_parameter(client, name):
 @AWSRetry.jittered_backoff()
 def tag_parameter(client, name, tags):
     client.add_tags_to_resource(
-        ResourceType="Parameter", ResourceId=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        ResourceType="Parameter", ResourceId=name, Tags=ansible_dict_to_boto3_tag_list(tags)
     )
 
 
@@ -159,25 +156,12 @@ def untag_parameter(client, name, keys):
 # --- S3 --------------------------------------------------------------------------------------
 
 
-@AWSRetry.jittered_backoff()
-def _head_bucket(client, name):
-    return client.head_bucket(Bucket=name)
-
-
 def bucket_status(client, name):
     """'owned' (we can reach it), 'missing', or 'forbidden' (it exists but is not ours to use)."""
     try:
-        _head_bucket(client, name)
-        return "owned"
-    except botocore.exceptions.ClientError as e:
-        code = error_code(e)
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            return "missing"
-        if code in ("403", "AccessDenied", "Forbidden"):
-            return "forbidden"
-        raise AnsibleAGCError(message=f"Failed to check S3 bucket {name}", exception=e) from e
-    except botocore.exceptions.BotoCoreError as e:
-        raise AnsibleAGCError(message=f"Failed to check S3 bucket {name}", exception=e) from e
+        return "owned" if head_s3_bucket(client, name) else "missing"
+    except AnsibleS3PermissionsError:
+        return "forbidden"
 
 
 @AGCErrorHandler.common_error_handler("create the S3 bucket")
@@ -193,23 +177,15 @@ def create_bucket(client, name, region):
 @AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchBucket", "OperationAborted"])
 def configure_bucket(client, name, public_access_block, encryption, ownership, policy, tags):
     """Apply the hardening of a newly created bucket. Retries cover S3's eventual consistency."""
-    client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
+    client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ansible_dict_to_boto3_tag_list(tags)})
     client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=public_access_block)
     client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
     client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
     client.put_bucket_policy(Bucket=name, Policy=policy)
 
 
-@AGCErrorHandler.list_error_handler("read S3 bucket tags", default_value={})
-@AWSRetry.jittered_backoff()
 def get_bucket_tags(client, name):
-    try:
-        tag_set = client.get_bucket_tagging(Bucket=name).get("TagSet", [])
-    except botocore.exceptions.ClientError as e:
-        if error_code(e) == "NoSuchTagSet":
-            return {}
-        raise
-    return {tag["Key"]: tag["Value"] for tag in tag_set}
+    return get_s3_bucket_tagging(client, name) or {}
 
 
 @AWSRetry.jittered_backoff()

@@ -7,9 +7,9 @@
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_images
 
+from .._shared.errors import AnsibleGenomicsError
 from . import api
 from .common import ECS_OPTIMIZED_AMI_PARAMETER
-from .common import AnsibleAGCError
 
 
 def resolve_compute_image(ec2, ssm, ami, account_id):
@@ -17,7 +17,7 @@ def resolve_compute_image(ec2, ssm, ami, account_id):
     if not ami:
         parameter = api.get_parameter(ssm, ECS_OPTIMIZED_AMI_PARAMETER)
         if not parameter:
-            raise AnsibleAGCError(
+            raise AnsibleGenomicsError(
                 message=f"cannot read the latest ECS-optimised AMI from the public SSM parameter "
                 f"{ECS_OPTIMIZED_AMI_PARAMETER} in this region; give an AMI with 'ami'."
             )
@@ -25,18 +25,18 @@ def resolve_compute_image(ec2, ssm, ami, account_id):
     # A filter (not ImageIds) so that a missing AMI is an empty answer rather than an API error.
     images = describe_images(ec2, Filters=[{"Name": "image-id", "Values": [ami]}])
     if not images:
-        raise AnsibleAGCError(message=f"ami {ami!r} does not exist in this region or is not visible to account {account_id}.")
+        raise AnsibleGenomicsError(message=f"ami {ami!r} does not exist in this region or is not visible to account {account_id}.")
     image = images[0]
     if image.get("Public"):
-        raise AnsibleAGCError(
+        raise AnsibleGenomicsError(
             message=f"ami {ami!r} is public; AGC requires a private AMI owned by account {account_id} (copy it into the "
             "account, or omit 'ami' to use the latest ECS-optimised Amazon Linux 2 AMI)."
         )
     if image.get("OwnerId") != account_id:
-        raise AnsibleAGCError(
+        raise AnsibleGenomicsError(
             message=f"ami {ami!r} is owned by account {image.get('OwnerId')}, not {account_id}; AGC requires an AMI "
             "owned by the activated account. Copy it with 'aws ec2 copy-image'."
         )
     if image.get("State") != "available":
-        raise AnsibleAGCError(message=f"ami {ami!r} is {image.get('State')}, not available; wait for it or choose another.")
+        raise AnsibleGenomicsError(message=f"ami {ami!r} is {image.get('State')}, not available; wait for it or choose another.")
     return ami

@@ -7,13 +7,14 @@
 
 import time
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.polling import poll_until
+from .._shared.tags import tag_dict
 from . import api
 from .common import AGC_CONTEXT_STACK_PREFIX
 from .common import AGC_CORE_STACK
 from .common import APP_TAG_KEY
 from .common import APP_TAG_VALUE
-from .common import AnsibleAGCError
-from .common import tag_dict
 
 
 def _is_agc(stack):
@@ -46,22 +47,22 @@ def delete_contexts(cfn, names, deadline, sleep=time.sleep):
     for name in names:
         api.delete_stack(cfn, name)
     pending = set(names)
-    pause = 1.0
-    while pending:
+
+    def all_gone():
         live = {s["StackName"]: s for s in api.describe_stacks(cfn) if s["StackName"] in pending}
         failed = sorted(n for n, s in live.items() if s["StackStatus"] == "DELETE_FAILED")
         if failed:
-            raise AnsibleAGCError(
+            raise AnsibleGenomicsError(
                 message=f"CloudFormation could not delete context stack(s) {', '.join(failed)}; see their events in "
                 "the CloudFormation console, fix the cause and run deactivation again."
             )
-        pending = {n for n, s in live.items() if _is_live(s)}
-        if not pending:
-            return
-        if deadline.expired():
-            raise AnsibleAGCError(
-                message=f"context stack(s) {', '.join(sorted(pending))} still deleting after wait_timeout="
-                f"{deadline.seconds}s; run deactivation again later (it resumes)."
-            )
-        sleep(min(pause, deadline.remaining()))
-        pause = min(pause * 2, 15.0)
+        pending.intersection_update(n for n, s in live.items() if _is_live(s))
+        return not pending
+
+    def timed_out():
+        return AnsibleGenomicsError(
+            message=f"context stack(s) {', '.join(sorted(pending))} still deleting after wait_timeout="
+            f"{deadline.seconds}s; run deactivation again later (it resumes)."
+        )
+
+    poll_until(all_gone, deadline, timed_out, sleep=sleep)

@@ -18,17 +18,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_vpc_e
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_security_group
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_vpc_endpoints
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_attribute
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoint_services
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.tags import is_ours
+from .._shared.tags import role_of
+from .._shared.tags import tag_specifications
 from . import api
 from .common import GATEWAY_ENDPOINT_SERVICES
-from .common import ROLE_TAG
 from .common import ROLE_ENDPOINT
 from .common import ROLE_ENDPOINT_SG
-from .common import AnsibleAGCError
-from .common import is_ours
-from .common import managed_tags
-from .common import tag_dict
-from .common import tag_specifications
+from .common import core_tags
 
 ENDPOINT_SECURITY_GROUP_NAME = "agc-vpc-endpoints"
 _INACTIVE_STATES = {"deleting", "deleted", "failed", "rejected", "expired"}
@@ -56,7 +57,7 @@ class EndpointCatalog:
     def __init__(self, ec2, region):
         self.region = region
         self.details = {}
-        for detail in api.describe_endpoint_services(ec2):
+        for detail in describe_vpc_endpoint_services(ec2).get("ServiceDetails", []):
             types = {t["ServiceType"] for t in detail.get("ServiceType", [])}
             entry = self.details.setdefault(detail["ServiceName"], {"types": set(), "azs": set()})
             entry["types"] |= types
@@ -65,7 +66,7 @@ class EndpointCatalog:
     def validate(self, services):
         unknown = [s for s in services if full_service_name(s, self.region) not in self.details]
         if unknown:
-            raise AnsibleAGCError(
+            raise AnsibleGenomicsError(
                 message=f"unknown VPC endpoint service(s) {', '.join(unknown)} in {self.region}. Use the short name "
                 f"of a service the region offers (e.g. s3, ecr.api, secretsmanager, execute-api); "
                 f"'aws ec2 describe-vpc-endpoint-services' lists them."
@@ -74,7 +75,7 @@ class EndpointCatalog:
             wanted = endpoint_type(service)
             offered = self.details[full_service_name(service, self.region)]["types"]
             if offered and wanted not in offered:
-                raise AnsibleAGCError(
+                raise AnsibleGenomicsError(
                     message=f"service {service} offers {'/'.join(sorted(offered))} endpoints in {self.region}, "
                     f"not {wanted}."
                 )
@@ -118,7 +119,7 @@ def create_endpoint_security_group(ec2, vpc_id, vpc_cidr, user_tags, name=ENDPOI
         GroupName=name,
         Description="genomics.aws: HTTPS from the VPC to its interface endpoints",
         VpcId=vpc_id,
-        TagSpecifications=tag_specifications("security-group", managed_tags(ROLE_ENDPOINT_SG, user_tags, name=name, vpc_id=vpc_id)),
+        TagSpecifications=tag_specifications("security-group", core_tags(ROLE_ENDPOINT_SG, user_tags, name=name, vpc_id=vpc_id)),
     )
     authorize_security_group_ingress(ec2, GroupId=group["GroupId"], IpPermissions=[endpoint_security_group_rule(vpc_cidr)])
     return group["GroupId"]
@@ -132,7 +133,7 @@ def create_endpoint(ec2, vpc_id, service, region, route_table_ids, subnet_ids, s
         ServiceName=full_service_name(service, region),
         VpcEndpointType=endpoint_type(service),
         TagSpecifications=tag_specifications(
-            "vpc-endpoint", managed_tags(ROLE_ENDPOINT, user_tags, name=name, vpc_id=vpc_id, service=service)
+            "vpc-endpoint", core_tags(ROLE_ENDPOINT, user_tags, name=name, vpc_id=vpc_id, service=service)
         ),
     )
     if endpoint_type(service) == "Gateway":
@@ -154,7 +155,7 @@ def missing_route_tables(endpoint, route_table_ids):
 
 def our_endpoint_security_group(security_groups, vpc_id):
     for group in security_groups:
-        if is_ours(group) and tag_dict(group).get(ROLE_TAG) == ROLE_ENDPOINT_SG and group.get("VpcId", vpc_id) == vpc_id:
+        if is_ours(group) and role_of(group) == ROLE_ENDPOINT_SG and group.get("VpcId", vpc_id) == vpc_id:
             return group
     return None
 
@@ -190,8 +191,8 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         group = our_endpoint_security_group(security_groups, placement.vpc_id)
         if group is None:
             changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
-            group_tags = managed_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
-            group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": _tag_list(group_tags)}
+            group_tags = core_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
+            group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": ansible_dict_to_boto3_tag_list(group_tags)}
             if not changes.check_mode:
                 group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
             security_groups.append(group)
@@ -203,7 +204,7 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         if changes.check_mode:
             endpoints.append({
                 "VpcEndpointId": None, "ServiceName": full_service_name(service, region), "VpcEndpointType": kind,
-                "State": "pending", "Tags": _tag_list(managed_tags(ROLE_ENDPOINT, user_tags, vpc_id=placement.vpc_id, service=service)),
+                "State": "pending", "Tags": ansible_dict_to_boto3_tag_list(core_tags(ROLE_ENDPOINT, user_tags, vpc_id=placement.vpc_id, service=service)),
             })
             continue
         endpoint = create_endpoint(
@@ -232,7 +233,7 @@ def _attach_route_tables(ec2, endpoints, route_table_ids, changes):
             endpoint["RouteTableIds"] = sorted(set(endpoint.get("RouteTableIds") or []) | set(missing))
 
 
-def remove_our_endpoints(ec2, region, services, endpoints, security_groups, vpc_id, changes):
+def remove_our_endpoints(ec2, region, services, endpoints, changes):
     """Delete (without waiting) the endpoints of these services that this collection created.
     Returns the ids deleted; endpoints made by anyone else are never touched."""
     doomed = [e for s, e in active_endpoints_by_service([e for e in endpoints if is_ours(e)], region).items() if s in services]
@@ -278,7 +279,3 @@ def describe_endpoint(endpoint, region):
         "security_group_ids": [g["GroupId"] for g in endpoint.get("Groups") or []],
         "private_dns_enabled": endpoint.get("PrivateDnsEnabled"),
     }
-
-
-def _tag_list(tags):
-    return [{"Key": k, "Value": v} for k, v in tags.items()]

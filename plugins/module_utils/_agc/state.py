@@ -21,10 +21,13 @@ from dataclasses import field
 from datetime import datetime
 from datetime import timezone
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.polling import poll_until
 from . import api
 from .common import ROLE_STATE
-from .common import AnsibleAGCError
-from .common import managed_tags
+from .common import core_tags
 
 PARAMETER_ROOT = "/agc/_common/"
 # The collection's own record (JSON), beside the AGC-compatible names.
@@ -110,8 +113,7 @@ class StateStore:
             if name in self.values:
                 api.put_parameter(self.ssm, Overwrite=True, **params)
             else:
-                tags = managed_tags(ROLE_STATE, user_tags)
-                api.put_parameter(self.ssm, Tags=[{"Key": k, "Value": v} for k, v in tags.items()], **params)
+                api.put_parameter(self.ssm, Tags=ansible_dict_to_boto3_tag_list(core_tags(ROLE_STATE, user_tags)), **params)
             self.values[name] = value
         stale = sorted(set(self.values) - set(wanted))
         if stale:
@@ -177,20 +179,30 @@ class CoreLock:
     def acquire(self, deadline):
         """Take the lock; returns who held it before, and for how long we waited, if we waited."""
         started = time.monotonic()
-        waited_for = None
-        while not self._try_acquire():
-            holder = self._holder() or {}
-            waited_for = holder.get("owner") or waited_for
-            if deadline.expired():
-                raise AnsibleAGCError(
-                    message=(
-                        f"another activation or deactivation of this region's AGC core is in progress (lock "
-                        f"{LOCK_PARAMETER} held by {holder.get('owner')}, renewed until {_iso(holder.get('expires_at', 0))}). "
-                        f"Waited wait_timeout={deadline.seconds}s; run again when it has finished. A lock whose holder "
-                        f"was killed expires within {self.lease_seconds}s."
-                    )
+        seen = {"holder": {}, "waited_for": None}
+
+        def taken():
+            if self._try_acquire():
+                return True
+            seen["holder"] = self._holder() or {}
+            seen["waited_for"] = seen["holder"].get("owner") or seen["waited_for"]
+            return False
+
+        def busy():
+            holder = seen["holder"]
+            return AnsibleGenomicsError(
+                message=(
+                    f"another activation or deactivation of this region's AGC core is in progress (lock "
+                    f"{LOCK_PARAMETER} held by {holder.get('owner')}, renewed until {_iso(holder.get('expires_at', 0))}). "
+                    f"Waited wait_timeout={deadline.seconds}s; run again when it has finished. A lock whose holder "
+                    f"was killed expires within {self.lease_seconds}s."
                 )
-            self.sleep(min(self.POLL_SECONDS, max(0.1, deadline.remaining())))
+            )
+
+        # A steady poll, not a backoff: a lease is renewed every lease/3 seconds, and the next holder should
+        # notice a release quickly.
+        poll_until(taken, deadline, busy, sleep=self.sleep, first_pause=self.POLL_SECONDS, max_pause=self.POLL_SECONDS)
+        waited_for = seen["waited_for"]
         self.held = True
         self._renewer = threading.Thread(target=self._renew, name="agc-core-lock", daemon=True)
         self._renewer.start()

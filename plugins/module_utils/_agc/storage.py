@@ -10,7 +10,6 @@ never re-configured, never emptied, never deleted.
 """
 
 import json
-import re
 import uuid
 
 try:
@@ -18,17 +17,13 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.tags import MANAGED_BY_TAG
+from .._shared.tags import MANAGED_BY_VALUE
+from .._shared.validation import bucket_name_problem
 from . import api
-from .common import MANAGED_BY_TAG
-from .common import MANAGED_BY_VALUE
 from .common import ROLE_BUCKET
-from .common import AnsibleAGCError
-from .common import managed_tags
-
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
-_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap")
+from .common import core_tags
 
 
 def default_bucket_name(account_id, region):
@@ -41,21 +36,13 @@ def normalize_bucket_name(value):
     if name.startswith("s3://"):
         name = name[len("s3://"):].rstrip("/")
         if "/" in name:
-            raise AnsibleAGCError(
+            raise AnsibleGenomicsError(
                 message=f"bucket {value!r} names a prefix inside a bucket; give the bucket only, e.g. "
                 f"'s3://{name.split('/')[0]}'."
             )
-    problem = None
-    if not _BUCKET_NAME.match(name):
-        problem = "it must be 3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
-    elif ".." in name or ".-" in name or "-." in name:
-        problem = "it must not contain '..', '.-' or '-.'"
-    elif _IP_ADDRESS.match(name):
-        problem = "it must not be formatted as an IP address"
-    elif name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
-        problem = "it uses a prefix or suffix that S3 reserves"
+    problem = bucket_name_problem(name)
     if problem:
-        raise AnsibleAGCError(message=f"bucket {value!r} is not a valid S3 bucket name: {problem}.")
+        raise AnsibleGenomicsError(message=f"bucket {value!r} is not a valid S3 bucket name: {problem}.")
     return name
 
 
@@ -95,7 +82,7 @@ def inspect_bucket(s3, name, adopting):
     """Check a bucket; read its tags only when it is about to be adopted (not on a steady re-run)."""
     status = api.bucket_status(s3, name)
     if status == "forbidden":
-        raise AnsibleAGCError(
+        raise AnsibleGenomicsError(
             message=f"bucket {name!r} exists but this account cannot use it (S3 answered 403: it belongs to another "
             f"account, or your credentials lack s3:ListBucket). Give another name with 'bucket', or grant access."
         )
@@ -119,7 +106,7 @@ def create_managed_bucket(s3, name, region, user_tags, exists=False):
         encryption={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]},
         ownership={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         policy=tls_only_policy(name),
-        tags=managed_tags(ROLE_BUCKET, user_tags),
+        tags=core_tags(ROLE_BUCKET, user_tags),
     )
 
 
@@ -129,7 +116,7 @@ def prove_write_access(s3, name):
     try:
         api.put_object(s3, name, key, b"genomics.aws write check\n")
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        raise AnsibleAGCError(
+        raise AnsibleGenomicsError(
             message=f"cannot write to bucket {name!r} (s3:PutObject on s3://{name}/{key} failed: {e}). The identity "
             f"running activation needs s3:PutObject and s3:DeleteObject on it; fix its bucket policy or IAM "
             f"permissions, or choose another bucket."
@@ -137,7 +124,7 @@ def prove_write_access(s3, name):
     try:
         api.delete_object(s3, name, key)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        raise AnsibleAGCError(
+        raise AnsibleGenomicsError(
             message=f"wrote a marker object to bucket {name!r} but could not delete it ({e}); remove "
             f"s3://{name}/{key} and grant s3:DeleteObject."
         ) from e

@@ -12,14 +12,12 @@ in the same loop, one batched describe call per kind per round, under one shared
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_nat_gateways
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
-from .common import AnsibleAGCError
-
-FIRST_PAUSE = 1.0
-MAX_PAUSE = 15.0
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.polling import poll_until
 
 
 def _nat_states(ec2, ids):
@@ -41,37 +39,41 @@ _GONE = {"deleted"}
 def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, sleep=time.sleep):
     """Wait until every listed NAT gateway and endpoint is available (or, with deleted=True, gone)."""
     pending = {"NAT gateway": set(nat_gateway_ids), "VPC endpoint": set(endpoint_ids)}
-    pause = FIRST_PAUSE
-    while any(pending.values()):
+
+    def done():
         for kind, ids in pending.items():
-            if not ids:
-                continue
-            describe, ready, failed = _KINDS[kind]
-            states = describe(ec2, ids)
-            for resource_id in sorted(ids):
-                # Missing from a describe: gone when deleting; not yet visible (eventual consistency) when creating.
-                state, reason = states.get(resource_id, ("deleted" if deleted else "pending", None))
-                if deleted:
-                    if state in _GONE:
-                        ids.discard(resource_id)
-                elif state in ready:
-                    ids.discard(resource_id)
-                elif state in failed:
-                    raise AnsibleAGCError(
-                        message=f"{kind} {resource_id} is {state}" + (f": {reason}" if reason else "")
-                        + ". Run again to replace it; if it fails again check the service quotas of the region."
-                    )
-        if not any(pending.values()):
-            return
-        if deadline.expired():
-            waiting = ", ".join(f"{kind} {i}" for kind, ids in pending.items() for i in sorted(ids))
-            goal = "be deleted" if deleted else "become available"
-            raise AnsibleAGCError(
-                message=f"timed out after wait_timeout={deadline.seconds}s waiting for {waiting} to {goal}. "
-                "Nothing is lost: run again with a larger wait_timeout to resume."
+            if ids:
+                _settle(ec2, kind, ids, deleted)
+        return not any(pending.values())
+
+    def timed_out():
+        waiting = ", ".join(f"{kind} {i}" for kind, ids in pending.items() for i in sorted(ids))
+        goal = "be deleted" if deleted else "become available"
+        return AnsibleGenomicsError(
+            message=f"timed out after wait_timeout={deadline.seconds}s waiting for {waiting} to {goal}. "
+            "Nothing is lost: run again with a larger wait_timeout to resume."
+        )
+
+    poll_until(done, deadline, timed_out, sleep=sleep)
+
+
+def _settle(ec2, kind, ids, deleted):
+    """Drop from `ids` the resources that reached their goal; raise on one that failed."""
+    describe, ready, failed = _KINDS[kind]
+    states = describe(ec2, ids)
+    for resource_id in sorted(ids):
+        # Missing from a describe: gone when deleting; not yet visible (eventual consistency) when creating.
+        state, reason = states.get(resource_id, ("deleted" if deleted else "pending", None))
+        if deleted:
+            if state in _GONE:
+                ids.discard(resource_id)
+        elif state in ready:
+            ids.discard(resource_id)
+        elif state in failed:
+            raise AnsibleGenomicsError(
+                message=f"{kind} {resource_id} is {state}" + (f": {reason}" if reason else "")
+                + ". Run again to replace it; if it fails again check the service quotas of the region."
             )
-        sleep(min(pause, deadline.remaining()))
-        pause = min(pause * 2, MAX_PAUSE)
 
 
 def retry_while_dependent(deadline, delete, *args, sleep=time.sleep):
@@ -81,13 +83,17 @@ def retry_while_dependent(deadline, delete, *args, sleep=time.sleep):
     little after they report deleted; the subnet, security group, gateway or VPC they sat in
     cannot be deleted until then.
     """
-    pause = FIRST_PAUSE
-    while True:
+    last_error = []
+
+    def deleted():
         try:
-            return delete(*args)
+            return (delete(*args),)
         except AnsibleAWSError as e:
             response = getattr(e.exception, "response", None) or {}
-            if response.get("Error", {}).get("Code") != "DependencyViolation" or deadline.expired():
+            if response.get("Error", {}).get("Code") != "DependencyViolation":
                 raise
-        sleep(min(pause, max(0.1, deadline.remaining())))
-        pause = min(pause * 2, MAX_PAUSE)
+            last_error[:] = [e]
+            return None
+
+    # The deletion's answer travels in a tuple, which is true even when the answer is not.
+    return poll_until(deleted, deadline, lambda: last_error[0], sleep=sleep)[0]

@@ -5,7 +5,7 @@
 
 """One small wrapper per boto3 call.
 
-Each retries throttling with jittered backoff and raises AnsibleOmicsError; "get" wrappers return
+Each retries throttling with jittered backoff and raises AnsibleGenomicsError; "get" wrappers return
 None for a resource that does not exist. None touches the module. EC2 calls are used from
 amazon.aws.plugins.module_utils.ec2 directly.
 """
@@ -17,14 +17,9 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from .common import AnsibleOmicsError
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.responses import strip_metadata
 from .common import OmicsErrorHandler
-
-
-def _strip(response):
-    response = dict(response or {})
-    response.pop("ResponseMetadata", None)
-    return response
 
 
 # --- configurations ----------------------------------------------------------------------------
@@ -33,13 +28,13 @@ def _strip(response):
 @OmicsErrorHandler.common_error_handler("create the HealthOmics configuration (omics:CreateConfiguration)")
 @AWSRetry.jittered_backoff()
 def create_configuration(client, **params):
-    return _strip(client.create_configuration(**params))
+    return strip_metadata(client.create_configuration(**params))
 
 
 @OmicsErrorHandler.list_error_handler("read the HealthOmics configuration (omics:GetConfiguration)")
 @AWSRetry.jittered_backoff()
 def get_configuration(client, name):
-    return _strip(client.get_configuration(name=name))
+    return strip_metadata(client.get_configuration(name=name))
 
 
 @OmicsErrorHandler.list_error_handler("list HealthOmics configurations (omics:ListConfigurations)", default_value=[])
@@ -62,13 +57,13 @@ def delete_configuration(client, name):
 @OmicsErrorHandler.common_error_handler("create the HealthOmics workflow (omics:CreateWorkflow)")
 @AWSRetry.jittered_backoff()
 def create_workflow(client, **params):
-    return _strip(client.create_workflow(**params))
+    return strip_metadata(client.create_workflow(**params))
 
 
 @OmicsErrorHandler.list_error_handler("read the HealthOmics workflow (omics:GetWorkflow)")
 @AWSRetry.jittered_backoff()
 def get_workflow(client, workflow_id):
-    return _strip(client.get_workflow(id=workflow_id, type="PRIVATE"))
+    return strip_metadata(client.get_workflow(id=workflow_id, type="PRIVATE"))
 
 
 @OmicsErrorHandler.list_error_handler("list HealthOmics workflows (omics:ListWorkflows)", default_value=[])
@@ -100,13 +95,13 @@ def delete_workflow(client, workflow_id):
 @OmicsErrorHandler.common_error_handler("start the HealthOmics run (omics:StartRun)")
 @AWSRetry.jittered_backoff()
 def start_run(client, **params):
-    return _strip(client.start_run(**params))
+    return strip_metadata(client.start_run(**params))
 
 
 @OmicsErrorHandler.list_error_handler("read the HealthOmics run (omics:GetRun)")
 @AWSRetry.jittered_backoff()
 def get_run(client, run_id):
-    return _strip(client.get_run(id=run_id))
+    return strip_metadata(client.get_run(id=run_id))
 
 
 @OmicsErrorHandler.list_error_handler("list HealthOmics runs (omics:ListRuns)", default_value=[])
@@ -151,11 +146,11 @@ def bucket_region(client, bucket):
     except botocore.exceptions.ClientError as e:
         code = e.response.get("Error", {}).get("Code")
         if code in ("NoSuchBucket", "404", "NotFound"):
-            raise AnsibleOmicsError(message=f"the output bucket {bucket!r} does not exist.") from e
+            raise AnsibleGenomicsError(message=f"the output bucket {bucket!r} does not exist.") from e
         if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled"):
             return None
-        raise AnsibleOmicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
+        raise AnsibleGenomicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
     except botocore.exceptions.BotoCoreError as e:
-        raise AnsibleOmicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
+        raise AnsibleGenomicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
     # Buckets in us-east-1 answer no constraint; the oldest eu-west-1 buckets answer "EU".
     return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)

@@ -14,21 +14,21 @@ showing the difference. Tags change in place. The network is checked before ever
 import copy
 import uuid
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Outcome
+from .._shared.validation import check_account_id
+from .._shared.validation import check_ec2_ids
+from .._shared.validation import check_text
+from .._shared.validation import check_user_tags
+from .._shared.validation import string_tags
 from . import api
 from . import network
 from . import waiters
+from .common import DEFAULT_WAIT_TIMEOUT
 from .common import MAX_DESCRIPTION_LENGTH
 from .common import MAX_SECURITY_GROUPS
 from .common import MAX_SUBNETS
-from .common import SECURITY_GROUP_ID
-from .common import SUBNET_ID
-from .common import ACCOUNT_ID
-from .common import AnsibleOmicsError
-from .common import Outcome
 from .common import check_configuration_name
-from .common import check_ids
-from .common import check_text
-from .common import check_user_tags
 from .tagging import ensure_omics_tags
 from .transformations import normalize_configuration
 from .transformations import vpc_config_of
@@ -36,13 +36,14 @@ from .transformations import vpc_config_of
 
 class ConfigurationRequest:
     def __init__(self, name, subnets=None, security_groups=None, vpc_owner_account_id=None, description=None,
-                 tags=None, purge_tags=True, state="present", allow_replacement=False, wait=True, wait_timeout=600):
+                 tags=None, purge_tags=True, state="present", allow_replacement=False, wait=True,
+                 wait_timeout=DEFAULT_WAIT_TIMEOUT):
         self.name = name
         self.subnets = list(subnets or [])
         self.security_groups = list(security_groups or [])
         self.vpc_owner_account_id = vpc_owner_account_id
         self.description = description
-        self.tags = None if tags is None else {str(k): str(v) for k, v in tags.items()}
+        self.tags = string_tags(tags)
         self.purge_tags = purge_tags
         self.state = state
         self.allow_replacement = allow_replacement
@@ -51,19 +52,21 @@ class ConfigurationRequest:
 
     @classmethod
     def from_params(cls, params):
-        return cls(**{key: params.get(key) for key in (
+        request = cls(**{key: params[key] for key in params if key in (
             "name", "subnets", "security_groups", "vpc_owner_account_id", "description", "tags", "purge_tags", "state",
             "allow_replacement", "wait", "wait_timeout")})
+        request.validate()
+        return request
 
     def validate(self):
         """Every check that needs no AWS call; raises naming the bad value."""
         check_configuration_name("name", self.name)
         if self.state == "absent":
             return
-        check_ids("subnets", self.subnets, SUBNET_ID, "subnet-0123456789abcdef0", MAX_SUBNETS)
-        check_ids("security_groups", self.security_groups, SECURITY_GROUP_ID, "sg-0123456789abcdef0", MAX_SECURITY_GROUPS)
-        if self.vpc_owner_account_id is not None and not ACCOUNT_ID.fullmatch(self.vpc_owner_account_id):
-            raise AnsibleOmicsError(message=f"vpc_owner_account_id {self.vpc_owner_account_id!r} is not a 12-digit AWS account id.")
+        check_ec2_ids("subnets", self.subnets, "subnet", minimum=1, maximum=MAX_SUBNETS, limit_owner="HealthOmics")
+        check_ec2_ids("security_groups", self.security_groups, "sg", minimum=1, maximum=MAX_SECURITY_GROUPS,
+                      limit_owner="HealthOmics")
+        check_account_id("vpc_owner_account_id", self.vpc_owner_account_id)
         check_text("description", self.description, MAX_DESCRIPTION_LENGTH)
         check_user_tags(self.tags)
 
@@ -124,8 +127,7 @@ def _wait_gone(omics, request, existing_status):
     waiters.configuration_deleted(omics, request.name, request.wait_timeout)
 
 
-def ensure_present(clients, region, request, check_mode):
-    request.validate()
+def ensure_configuration_present(clients, region, request, check_mode):
     omics = clients.omics
     existing = api.get_configuration(omics, request.name)
     before = normalize_configuration(existing)
@@ -152,7 +154,7 @@ def ensure_present(clients, region, request, check_mode):
                 after = normalize_configuration(api.get_configuration(omics, request.name))
             return Outcome(changed=changed, resource=after, before=before, after=after)
         if not request.allow_replacement:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"HealthOmics configuration {request.name!r} differs from the request and HealthOmics cannot "
                 f"update a configuration in place: {'; '.join(differences)}. Nothing was changed. Set "
                 "allow_replacement=true to delete and re-create it (runs using it must have finished first).",
@@ -181,8 +183,7 @@ def ensure_present(clients, region, request, check_mode):
     return Outcome(changed=True, resource=after, before=before, after=after, warnings=warnings, network=report.as_dict())
 
 
-def ensure_absent(clients, region, request, check_mode):
-    request.validate()
+def ensure_configuration_absent(clients, region, request, check_mode):
     omics = clients.omics
     existing = api.get_configuration(omics, request.name)
     if not existing:
@@ -199,7 +200,7 @@ def ensure_absent(clients, region, request, check_mode):
     return Outcome(changed=True, before=before, after={})
 
 
-def describe(clients, name=None):
+def describe_configurations(clients, name=None):
     """Configurations as results: the one named (if it exists), else every one in the region."""
     omics = clients.omics
     if name is not None:

@@ -19,11 +19,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_rou
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_security_groups
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_subnets
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import default_route
-from ansible_collections.genomics.aws.plugins.module_utils.agc import effective_route_table
-from ansible_collections.genomics.aws.plugins.module_utils.agc import routes_to_internet_gateway
-
-from .common import AnsibleOmicsError
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.routing import default_route
+from .._shared.routing import effective_route_table
+from .._shared.routing import routes_to_internet_gateway
 
 # AZ IDs where HealthOmics Workflows runs VPC-connected runs, per region: the table of the
 # HealthOmics Developer Guide, "Internet access for VPC-connected workflows", as published in
@@ -157,7 +156,7 @@ def check_network(ec2, region, subnet_ids, security_group_ids, vpc_owner_account
                 report.warnings.append(f"security group {group_id} allows no outbound traffic: runs can reach nothing through it")
 
     if problems:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message="The network cannot carry HealthOmics VPC runs; nothing was created: " + "; ".join(problems) + "."
         )
     _check_zones(report, region)

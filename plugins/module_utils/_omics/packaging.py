@@ -19,7 +19,7 @@ import json
 import os
 import zipfile
 
-from .common import AnsibleOmicsError
+from .._shared.errors import AnsibleGenomicsError
 
 # Never packaged: version control and editor debris.
 EXCLUDED_NAMES = frozenset([".git", ".hg", ".svn", "__pycache__", ".DS_Store", ".ipynb_checkpoints"])
@@ -57,15 +57,15 @@ def _collect(path):
     return sorted(found)
 
 
-def package(path, main=None, engine=None, parameter_template=None):
+def package_definition(path, main=None, engine=None, parameter_template=None):
     """Zip the definition at `path`; raises naming the path when there is nothing usable."""
     if not path or not os.path.exists(path):
-        raise AnsibleOmicsError(message=f"definition_path {path!r} does not exist on the controller.")
+        raise AnsibleGenomicsError(message=f"definition_path {path!r} does not exist on the controller.")
     entries = _collect(path)
     if not entries:
-        raise AnsibleOmicsError(message=f"definition_path {path!r} holds no files.")
+        raise AnsibleGenomicsError(message=f"definition_path {path!r} holds no files.")
     if main is not None and main not in [name for name, _absolute in entries]:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"main {main!r} is not a file of definition_path {path!r} (its files: {[n for n, _absolute in entries][:20]})."
         )
     buffer = io.BytesIO()
@@ -76,7 +76,7 @@ def package(path, main=None, engine=None, parameter_template=None):
                 with open(absolute, "rb") as handle:
                     content = handle.read()
             except OSError as e:
-                raise AnsibleOmicsError(message=f"cannot read {absolute!r} of definition_path: {e}") from e
+                raise AnsibleGenomicsError(message=f"cannot read {absolute!r} of definition_path: {e}") from e
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.external_attr = _FILE_MODE
             info.create_system = 3
@@ -85,7 +85,7 @@ def package(path, main=None, engine=None, parameter_template=None):
             files.append((name, hashlib.sha256(content).hexdigest()))
     zip_bytes = buffer.getvalue()
     if len(zip_bytes) > MAX_ZIP_BYTES:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"definition_path {path!r} zips to {len(zip_bytes)} bytes; HealthOmics takes at most {MAX_ZIP_BYTES} inline."
         )
     return Definition(files, zip_bytes, definition_digest(files, main, engine, parameter_template))

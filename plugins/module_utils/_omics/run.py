@@ -17,30 +17,31 @@ has no name is given one derived from the same digest, so it can be listed by na
 import copy
 import hashlib
 import json
-import re
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Outcome
+from .._shared.validation import NUMERIC_ID
+from .._shared.validation import bucket_name_problem
+from .._shared.validation import check_text
+from .._shared.validation import check_user_tags
+from .._shared.validation import string_tags
 from . import api
 from . import waiters
+from .common import DEFAULT_RUN_WAIT_TIMEOUT
 from .common import MAX_NAME_LENGTH
-from .common import NUMERIC_ID
 from .common import REQUEST_ID_TAG
-from .common import AnsibleOmicsError
-from .common import Outcome
 from .common import check_configuration_name
-from .common import check_text
-from .common import check_user_tags
 from .tagging import ensure_omics_tags
 from .transformations import normalize_run
-from .workflow import resolve
+from .workflow import resolve_workflow
 
 REQUEST_ID_PREFIX = "genomics.aws-"
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 
 
 class RunRequest:
     def __init__(self, workflow_id=None, workflow_name=None, role_arn=None, output_uri=None, parameters=None,
                  networking_mode="RESTRICTED", configuration_name=None, cache_id=None, cache_behavior=None, name=None,
-                 tags=None, purge_tags=True, request_id=None, wait=True, wait_timeout=3600):
+                 tags=None, purge_tags=True, request_id=None, wait=True, wait_timeout=DEFAULT_RUN_WAIT_TIMEOUT):
         self.workflow_id = workflow_id
         self.workflow_name = workflow_name
         self.role_arn = role_arn
@@ -51,7 +52,7 @@ class RunRequest:
         self.cache_id = cache_id
         self.cache_behavior = cache_behavior
         self.name = name
-        self.tags = None if tags is None else {str(k): str(v) for k, v in tags.items()}
+        self.tags = string_tags(tags)
         self.purge_tags = purge_tags
         self.request_id = request_id
         self.wait = wait
@@ -59,10 +60,12 @@ class RunRequest:
 
     @classmethod
     def from_params(cls, params):
-        return cls(**{key: params.get(key) for key in (
+        request = cls(**{key: params[key] for key in params if key in (
             "workflow_id", "workflow_name", "role_arn", "output_uri", "parameters", "networking_mode",
             "configuration_name", "cache_id", "cache_behavior", "name", "tags", "purge_tags", "request_id", "wait",
             "wait_timeout")})
+        request.validate()
+        return request
 
     @property
     def output_bucket(self):
@@ -71,30 +74,25 @@ class RunRequest:
     def validate(self):
         """Every check that needs no AWS call; raises naming the bad value."""
         if self.workflow_id is not None and not NUMERIC_ID.fullmatch(self.workflow_id):
-            raise AnsibleOmicsError(message=f"workflow_id {self.workflow_id!r} is not a HealthOmics workflow id (digits only).")
+            raise AnsibleGenomicsError(message=f"workflow_id {self.workflow_id!r} is not a HealthOmics workflow id (digits only).")
         check_text("workflow_name", self.workflow_name, MAX_NAME_LENGTH)
         if not (self.role_arn or "").startswith("arn:") or ":role/" not in self.role_arn:
-            raise AnsibleOmicsError(message=f"role_arn {self.role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
-        if not (self.output_uri or "").startswith("s3://") or not _BUCKET.fullmatch(self.output_bucket):
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(message=f"role_arn {self.role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
+        if not (self.output_uri or "").startswith("s3://") or bucket_name_problem(self.output_bucket):
+            raise AnsibleGenomicsError(
                 message=f"output_uri {self.output_uri!r} is not an S3 URI: HealthOmics writes run outputs to s3://<bucket>/<prefix>."
             )
         if len(self.output_uri) > 750:
-            raise AnsibleOmicsError(message=f"output_uri is {len(self.output_uri)} characters long; HealthOmics takes at most 750.")
-        if self.networking_mode == "VPC" and not self.configuration_name:
-            raise AnsibleOmicsError(
-                message="networking_mode=VPC needs configuration_name: the HealthOmics configuration (VPC) the run connects to."
-            )
+            raise AnsibleGenomicsError(message=f"output_uri is {len(self.output_uri)} characters long; HealthOmics takes at most 750.")
+        # networking_mode=VPC without configuration_name is the argument spec's (required_if); the converse is not.
         if self.networking_mode != "VPC" and self.configuration_name:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"configuration_name {self.configuration_name!r} is only used with networking_mode=VPC "
                 f"(networking_mode is {self.networking_mode})."
             )
         check_configuration_name("configuration_name", self.configuration_name)
         if self.cache_id is not None and not NUMERIC_ID.fullmatch(self.cache_id):
-            raise AnsibleOmicsError(message=f"cache_id {self.cache_id!r} is not a HealthOmics run cache id (digits only).")
-        if self.cache_behavior and not self.cache_id:
-            raise AnsibleOmicsError(message=f"cache_behavior {self.cache_behavior} needs cache_id.")
+            raise AnsibleGenomicsError(message=f"cache_id {self.cache_id!r} is not a HealthOmics run cache id (digits only).")
         check_text("name", self.name, MAX_NAME_LENGTH)
         check_text("request_id", self.request_id, 128)
         check_user_tags(self.tags)
@@ -161,11 +159,11 @@ def find_run(omics, name, request_id):
 def _check_configuration(omics, name):
     configuration = api.get_configuration(omics, name)
     if not configuration or configuration.get("status") in ("DELETING", "DELETED"):
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"configuration_name {name!r} does not exist in this region; create it with genomics.aws.omics_vpc_configuration."
         )
     if configuration.get("status") != "ACTIVE":
-        raise AnsibleOmicsError(message=f"configuration_name {name!r} is {configuration.get('status')}; a VPC run needs it ACTIVE.")
+        raise AnsibleGenomicsError(message=f"configuration_name {name!r} is {configuration.get('status')}; a VPC run needs it ACTIVE.")
 
 
 def _check_output_region(s3, request, region, warnings):
@@ -173,7 +171,7 @@ def _check_output_region(s3, request, region, warnings):
     if bucket_region is None:
         warnings.append(f"could not read the region of output bucket {request.output_bucket!r} (access denied); not checked")
     elif bucket_region != region:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"output_uri {request.output_uri!r} is in a bucket of {bucket_region}, but the run is in {region}: "
             "HealthOmics writes run outputs to a bucket of the run's own region."
         )
@@ -187,23 +185,22 @@ def check_parameters(workflow, parameters):
     given = set(parameters or {})
     unknown = sorted(given - set(template))
     if unknown:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"parameters {unknown} are not parameters of workflow {workflow['id']} ({workflow.get('name')!r}), "
             f"which takes {sorted(template)}."
         )
     missing = sorted(name for name, spec in template.items() if not (spec or {}).get("optional") and name not in given)
     if missing:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"parameters {missing} are required by workflow {workflow['id']} ({workflow.get('name')!r}) and missing."
         )
 
 
 def ensure_run(clients, region, request, check_mode):
     """Start the run unless it exists; wait if asked. Returns an Outcome whose resource is the run."""
-    request.validate()
     omics = clients.omics
     warnings = []
-    workflow = resolve(omics, workflow_id=request.workflow_id, name=request.workflow_name)
+    workflow = resolve_workflow(omics, workflow_id=request.workflow_id, name=request.workflow_name)
     request_id = request.request_id or request_id_for(request.inputs(workflow["id"]))
     run_name = request.name or default_run_name(workflow, request_id)
     existing = find_run(omics, run_name, request_id)
@@ -252,7 +249,7 @@ def ensure_run(clients, region, request, check_mode):
     return Outcome(changed=changed, resource=after, before=before, after=after, warnings=warnings)
 
 
-def failure_of(run):
+def run_failure(run):
     """The message for a run that ended badly, or None for one that did not."""
     status = run.get("status")
     if status == "FAILED":
@@ -267,10 +264,10 @@ def failure_of(run):
     return None
 
 
-def describe(omics, run_id=None, name=None, status=None):
+def describe_runs(omics, run_id=None, name=None, status=None):
     if run_id is not None:
         if not NUMERIC_ID.fullmatch(run_id):
-            raise AnsibleOmicsError(message=f"run_id {run_id!r} is not a HealthOmics run id (digits only).")
+            raise AnsibleGenomicsError(message=f"run_id {run_id!r} is not a HealthOmics run id (digits only).")
         run = api.get_run(omics, run_id)
         return [normalize_run(run)] if run else []
     runs = [api.get_run(omics, item["id"]) for item in api.list_runs(omics, name=name, status=status)]

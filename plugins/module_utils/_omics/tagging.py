@@ -7,8 +7,8 @@
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from .._shared.tags import RESERVED_TAG_PREFIXES
 from . import api
-from .common import RESERVED_TAG_PREFIXES
 
 
 def ensure_omics_tags(client, arn, current, desired, purge_tags, check_mode, reserved=None):

@@ -20,7 +20,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
-from .common import AnsibleOmicsError
+from .._shared.errors import AnsibleGenomicsError
 
 # Seconds between two polls. Configurations and workflows take about a minute, runs much longer.
 POLL_PAUSE = 5
@@ -83,7 +83,7 @@ def _waiter(client, waiter_name):
 
 
 def wait(client, waiter_name, timeout, what, **params):
-    """Wait with the waiter `waiter_name` for at most `timeout` seconds; raise AnsibleOmicsError naming `what` on failure."""
+    """Wait with the waiter `waiter_name` for at most `timeout` seconds; raise AnsibleGenomicsError naming `what` on failure."""
     config = custom_waiter_config(timeout=max(1, int(timeout)), default_pause=POLL_PAUSE)
     try:
         _waiter(client, waiter_name).wait(WaiterConfig=config, **params)
@@ -92,16 +92,16 @@ def wait(client, waiter_name, timeout, what, **params):
         status = last.get("status")
         detail = last.get("statusMessage") or last.get("failureReason")
         if "Max attempts exceeded" in str(e):
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"timed out after wait_timeout={timeout}s waiting for {what}"
                 + (f" (still {status})" if status else "")
                 + ". Nothing is lost: run the task again, with a larger wait_timeout, to resume waiting."
             ) from e
         if status:
-            raise AnsibleOmicsError(message=f"{what} failed: it is {status}" + (f": {detail}" if detail else "") + ".") from e
-        raise AnsibleOmicsError(message=f"Failed while waiting for {what}", exception=e) from e
+            raise AnsibleGenomicsError(message=f"{what} failed: it is {status}" + (f": {detail}" if detail else "") + ".") from e
+        raise AnsibleGenomicsError(message=f"Failed while waiting for {what}", exception=e) from e
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        raise AnsibleOmicsError(message=f"Failed while waiting for {what}", exception=e) from e
+        raise AnsibleGenomicsError(message=f"Failed while waiting for {what}", exception=e) from e
 
 
 def configuration_active(client, name, timeout):

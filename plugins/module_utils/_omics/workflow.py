@@ -24,17 +24,19 @@ module's; others of the same name are left alone.
 import copy
 import uuid
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Outcome
+from .._shared.validation import check_text
+from .._shared.validation import check_user_tags
+from .._shared.validation import string_tags
 from . import api
 from . import packaging
 from . import waiters
+from .common import DEFAULT_WAIT_TIMEOUT
 from .common import DIGEST_TAG
 from .common import MAX_DESCRIPTION_LENGTH
 from .common import MAX_NAME_LENGTH
 from .common import MAX_STORAGE_CAPACITY
-from .common import AnsibleOmicsError
-from .common import Outcome
-from .common import check_text
-from .common import check_user_tags
 from .tagging import ensure_omics_tags
 from .transformations import normalize_workflow
 
@@ -46,7 +48,7 @@ _UPDATABLE = (("description", "description"), ("storage_type", "storageType"), (
 class WorkflowRequest:
     def __init__(self, name, definition_path=None, main=None, engine=None, parameter_template=None, storage_type=None,
                  storage_capacity=None, description=None, tags=None, purge_tags=True, state="present", wait=True,
-                 wait_timeout=600):
+                 wait_timeout=DEFAULT_WAIT_TIMEOUT):
         self.name = name
         self.definition_path = definition_path
         self.main = main
@@ -55,7 +57,7 @@ class WorkflowRequest:
         self.storage_type = storage_type
         self.storage_capacity = storage_capacity
         self.description = description
-        self.tags = None if tags is None else {str(k): str(v) for k, v in tags.items()}
+        self.tags = string_tags(tags)
         self.purge_tags = purge_tags
         self.state = state
         self.wait = wait
@@ -64,9 +66,11 @@ class WorkflowRequest:
 
     @classmethod
     def from_params(cls, params):
-        return cls(**{key: params.get(key) for key in (
+        request = cls(**{key: params[key] for key in params if key in (
             "name", "definition_path", "main", "engine", "parameter_template", "storage_type", "storage_capacity",
             "description", "tags", "purge_tags", "state", "wait", "wait_timeout")})
+        request.validate()
+        return request
 
     def validate(self):
         check_text("name", self.name, MAX_NAME_LENGTH)
@@ -76,23 +80,23 @@ class WorkflowRequest:
         check_text("main", self.main, 128)
         check_user_tags(self.tags)
         if self.storage_capacity is not None and not 0 <= self.storage_capacity <= MAX_STORAGE_CAPACITY:
-            raise AnsibleOmicsError(message=f"storage_capacity {self.storage_capacity} must be 0 to {MAX_STORAGE_CAPACITY} GiB.")
+            raise AnsibleGenomicsError(message=f"storage_capacity {self.storage_capacity} must be 0 to {MAX_STORAGE_CAPACITY} GiB.")
         self._validate_parameter_template()
-        self.definition = packaging.package(self.definition_path, self.main, self.engine, self.parameter_template)
+        self.definition = packaging.package_definition(self.definition_path, self.main, self.engine, self.parameter_template)
 
     def _validate_parameter_template(self):
         template = self.parameter_template
         if template is None:
             return
         if not 1 <= len(template) <= 2000:
-            raise AnsibleOmicsError(message=f"parameter_template must declare 1 to 2000 parameters (it has {len(template)}).")
+            raise AnsibleGenomicsError(message=f"parameter_template must declare 1 to 2000 parameters (it has {len(template)}).")
         for name, spec in template.items():
             if not isinstance(spec, dict) or set(spec) - {"description", "optional"}:
-                raise AnsibleOmicsError(
+                raise AnsibleGenomicsError(
                     message=f"parameter_template[{name!r}] must be a mapping with only 'description' and 'optional', got {spec!r}."
                 )
             if "optional" in spec and not isinstance(spec["optional"], bool):
-                raise AnsibleOmicsError(message=f"parameter_template[{name!r}].optional must be true or false, got {spec['optional']!r}.")
+                raise AnsibleGenomicsError(message=f"parameter_template[{name!r}].optional must be true or false, got {spec['optional']!r}.")
 
     @property
     def digest(self):
@@ -163,8 +167,7 @@ def _delete(omics, workflows, wait, timeout):
             waiters.workflow_deleted(omics, workflow["id"], timeout)
 
 
-def ensure_present(omics, request, check_mode):
-    request.validate()
+def ensure_workflow_present(omics, request, check_mode):
     named = _workflows_named(omics, request.name)
     ours = [w for w in named if DIGEST_TAG in (w.get("tags") or {})]
     warnings = _foreign_warning(request.name, [w for w in named if w not in ours])
@@ -220,13 +223,13 @@ def _create(omics, request, check_mode, before, stale, warnings):
     if request.wait:
         try:
             waiters.workflow_active(omics, workflow_id, request.wait_timeout)
-        except AnsibleOmicsError:
+        except AnsibleGenomicsError:
             failed = api.get_workflow(omics, workflow_id) or {}
             if failed.get("status") != "FAILED":
                 raise
             # A definition HealthOmics rejects: remove it so that it never shadows the previous one.
             api.delete_workflow(omics, workflow_id)
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"HealthOmics rejected the definition of workflow {request.name!r}: "
                 f"{failed.get('statusMessage') or 'status FAILED'}. The new workflow was deleted again"
                 + (f"; the previous workflow {stale[0]['id']} is unchanged." if stale else ".")
@@ -237,8 +240,7 @@ def _create(omics, request, check_mode, before, stale, warnings):
     return Outcome(changed=True, resource=after, before=before, after=after, warnings=warnings)
 
 
-def ensure_absent(omics, request, check_mode):
-    request.validate()
+def ensure_workflow_absent(omics, request, check_mode):
     named = _workflows_named(omics, request.name)
     ours = [w for w in named if DIGEST_TAG in (w.get("tags") or {})]
     warnings = _foreign_warning(request.name, [w for w in named if w not in ours])
@@ -250,26 +252,26 @@ def ensure_absent(omics, request, check_mode):
     return Outcome(changed=True, before=before, after={}, warnings=warnings, deleted=sorted(w["id"] for w in ours))
 
 
-def resolve(omics, workflow_id=None, name=None):
+def resolve_workflow(omics, workflow_id=None, name=None):
     """The ACTIVE workflow to run: by id, or by name (this module's workflow of that name first)."""
     if workflow_id is not None:
         workflow = api.get_workflow(omics, workflow_id)
         if not workflow:
-            raise AnsibleOmicsError(message=f"workflow_id {workflow_id!r} does not exist (no private workflow with that id in this region).")
+            raise AnsibleGenomicsError(message=f"workflow_id {workflow_id!r} does not exist (no private workflow with that id in this region).")
     else:
         named = [w for w in _workflows_named(omics, name) if w.get("status") in _USABLE]
         ours = [w for w in named if DIGEST_TAG in (w.get("tags") or {})]
         candidates = ours or named
         if not candidates:
-            raise AnsibleOmicsError(message=f"workflow_name {name!r}: no ACTIVE private workflow has that name in this region.")
+            raise AnsibleGenomicsError(message=f"workflow_name {name!r}: no ACTIVE private workflow has that name in this region.")
         if len(candidates) > 1:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"workflow_name {name!r} names {len(candidates)} workflows {sorted(w['id'] for w in candidates)}; "
                 "give workflow_id instead."
             )
         workflow = candidates[0]
     if workflow.get("status") != "ACTIVE":
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"workflow {workflow['id']} ({workflow.get('name')!r}) is {workflow.get('status')}; a run needs an ACTIVE workflow"
             + (f": {workflow['statusMessage']}" if workflow.get("statusMessage") else ".")
         )

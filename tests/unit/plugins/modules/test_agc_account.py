@@ -41,7 +41,7 @@ def test_result_is_one_snake_case_key_describing_the_core(aws, capsys):
     core = result["core_infrastructure"]
     assert set(core) == {
         "account_id", "region", "vpc", "subnets", "internet_gateway_id", "nat_gateways", "vpc_endpoints",
-        "endpoint_security_group_id", "bucket", "compute_image", "parameters", "tags",
+        "endpoint_security_group_id", "bucket", "compute_image", "parameters", "tags", "network",
     }
     assert core["vpc"]["managed"] and core["bucket"]["managed"] and core["tags"] == {"team": "lab"}
     assert {n["availability_zone"] for n in core["nat_gateways"]} == {"us-east-1a", "us-east-1b", "us-east-1c"}

@@ -25,7 +25,7 @@ class Account(HarnessAccount):
     # -- what exists ------------------------------------------------------------------------------
 
     def managed_vpcs(self):
-        return self.ec2.describe_vpcs(Filters=[{"Name": "tag:agc:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
+        return self.ec2.describe_vpcs(Filters=[{"Name": "tag:genomics.aws:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
 
     def parameters(self):
         found = self.ssm.get_parameters_by_path(Path="/agc/_common/", Recursive=True)["Parameters"]

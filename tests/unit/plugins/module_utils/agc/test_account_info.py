@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.agc import describe_activation
 
 from .helpers import REGION
@@ -22,7 +22,7 @@ def test_a_fresh_core_is_in_sync_and_reading_writes_nothing(account):
 
 
 def test_a_nat_gateway_deleted_behind_ansibles_back_is_drift(account):
-    core = account.activate().core
+    core = account.activate().resource
     nat = core["nat_gateways"][1]
     account.ec2.delete_nat_gateway(NatGatewayId=nat["id"])
     found = insight(account)
@@ -34,7 +34,7 @@ def test_a_nat_gateway_deleted_behind_ansibles_back_is_drift(account):
 
 
 def test_other_drift_is_named(account):
-    core = account.activate().core
+    core = account.activate().resource
     endpoint = next(e for e in core["vpc_endpoints"] if e["service"] == "logs")
     account.ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["id"]])
     account.ssm.put_parameter(Name="/agc/_common/NumInfraSubnets", Value="7", Type="String", Overwrite=True)
@@ -72,9 +72,9 @@ def test_prices_can_be_overridden(account):
     cost = insight(account, {"nat_gateway_hour": 0.1, "hours_per_month": 100, "currency": "EUR"}).cost
     assert cost["currency"] == "EUR"
     assert next(i for i in cost["items"] if i["item"] == "NAT gateways")["monthly"] == pytest.approx(30.0)
-    with pytest.raises(AnsibleAGCError, match="prices has an unknown key 'nat'"):
+    with pytest.raises(AnsibleGenomicsError, match="prices has an unknown key 'nat'"):
         insight(account, {"nat": 1})
-    with pytest.raises(AnsibleAGCError, match="prices.nat_gateway_hour 'cheap' is not a number"):
+    with pytest.raises(AnsibleGenomicsError, match="prices.nat_gateway_hour 'cheap' is not a number"):
         insight(account, {"nat_gateway_hour": "cheap"})
 
 

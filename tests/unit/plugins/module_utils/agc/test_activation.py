@@ -1,4 +1,4 @@
-"""Activation builds exactly the core of SPEC section 1, and is idempotent."""
+"""Activation builds exactly the documented core (VPC over 3 AZs, NAT gateways, endpoints, bucket, state store), and is idempotent."""
 
 import json
 
@@ -24,7 +24,7 @@ def test_managed_core_matches_the_spec(account):
     by_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
 
     subnets = ec2.describe_subnets(Filters=by_vpc)["Subnets"]
-    kinds = {s["SubnetId"]: _tags(s)["agc:role"] for s in subnets}
+    kinds = {s["SubnetId"]: _tags(s)["genomics.aws:role"] for s in subnets}
     azs = sorted({s["AvailabilityZone"] for s in subnets})
     assert azs == ["us-east-1a", "us-east-1b", "us-east-1c"]
     for az in azs:
@@ -78,7 +78,7 @@ def test_managed_core_matches_the_spec(account):
     created = [vpc, igw, group] + subnets + nats + addresses + endpoints + [t for t in tables if not any(a.get("Main") for a in t["Associations"])]
     for resource in created:
         tags = _tags(resource)
-        assert tags["application-name"] == "agc" and tags["agc:managed-by"] == "genomics.aws", resource
+        assert tags["application-name"] == "agc" and tags["genomics.aws:managed-by"] == "genomics.aws", resource
         assert tags["cost-center"] == "genomics", resource
 
 
@@ -99,7 +99,7 @@ def test_bucket_is_created_hardened_and_tagged(account):
 def test_state_store_uses_the_agc_cli_names(account):
     outcome = account.activate(tags={"team": "lab"})
     parameters = account.parameters()
-    core = outcome.core
+    core = outcome.resource
     assert parameters["bucket"]["Value"] == BUCKET
     assert parameters["vpc"]["Value"] == core["vpc"]["id"]
     assert parameters["InfraSubnets"]["Type"] == "StringList"
@@ -137,7 +137,7 @@ def test_idempotency_triple_and_a_read_only_rerun(account):
     # A handful of batched reads, not one call per resource.
     assert len(account.recorder.calls) <= 14, account.recorder.calls
     assert account.inventory() == after
-    assert rerun.core == applied.core
+    assert rerun.resource == applied.resource
     check_again = account.activate(check_mode=True)
     assert not check_again.changed
 
@@ -150,7 +150,7 @@ def test_public_only_core_has_no_nat_gateways_endpoints_or_elastic_ips(account):
     subnets = account.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     assert len(subnets) == 3 and all(s["MapPublicIpOnLaunch"] for s in subnets)
     assert len({s["AvailabilityZone"] for s in subnets}) == 3
-    assert sorted(outcome.core["subnets"]["infra"]) == sorted(s["SubnetId"] for s in subnets)
+    assert sorted(outcome.resource["subnets"]["infra"]) == sorted(s["SubnetId"] for s in subnets)
     assert json.loads(account.parameters()["genomics.aws/activation"]["Value"])["public_subnets_only"] is True
     assert not account.activate(use_public_subnets=True).changed
 

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 
 
 def _refused(account, fragment, **params):
     before = account.inventory()
     account.recorder.reset()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         account.activate(**params)
     assert fragment in error.value.message, error.value.message
     assert account.recorder.writes == [], account.recorder.writes
@@ -66,7 +66,7 @@ def test_ami_of_another_account():
             assert params == {"Filters": [{"Name": "image-id", "Values": ["ami-0123456789abcdef0"]}]}
             return {"Images": [{"ImageId": "ami-0123456789abcdef0", "Public": False, "OwnerId": "999999999999", "State": "available"}]}
 
-    with pytest.raises(AnsibleAGCError, match="ami 'ami-0123456789abcdef0' is owned by account 999999999999, not 123456789012"):
+    with pytest.raises(AnsibleGenomicsError, match="ami 'ami-0123456789abcdef0' is owned by account 999999999999, not 123456789012"):
         compute.resolve_compute_image(SharedImageEc2(), None, "ami-0123456789abcdef0", "123456789012")
 
 
@@ -85,7 +85,7 @@ def test_bucket_that_cannot_be_written_is_refused(account):
     deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::locked-bucket/*"}]}
     account.s3.put_bucket_policy(Bucket="locked-bucket", Policy=json.dumps(deny))
     before_params = account.parameters()
-    with pytest.raises(AnsibleAGCError, match="cannot write to bucket 'locked-bucket'"):
+    with pytest.raises(AnsibleGenomicsError, match="cannot write to bucket 'locked-bucket'"):
         account.activate(bucket="locked-bucket", use_public_subnets=True)
     # Found before the state store was written: nothing records the unusable bucket.
     assert account.parameters() == before_params
@@ -110,9 +110,9 @@ def test_region_activated_by_the_agc_cli_is_refused(account):
 
 
 def test_region_with_fewer_than_three_azs_is_refused(account, monkeypatch):
-    from ansible_collections.genomics.aws.plugins.module_utils._agc import network
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import activation
 
-    monkeypatch.setattr(network, "available_zones", lambda ec2: ["us-east-1a", "us-east-1b"])
+    monkeypatch.setattr(activation, "available_zones", lambda ec2: ["us-east-1a", "us-east-1b"])
     _refused(account, "has 2 available AZ(s)")
 
 

@@ -1,8 +1,8 @@
-"""Deactivation (SPEC section 3): dependency order, retention, contexts, drift and blockers."""
+"""Deactivation: dependency order, retention of data and customer resources, contexts, drift and blockers."""
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 
 from .helpers import ACCOUNT
 from .helpers import REGION
@@ -25,7 +25,7 @@ def test_deactivation_removes_the_core_and_keeps_the_bucket_and_its_objects(acco
     assert after["parameters"] == []
     for key in ("vpcs", "subnets", "route_tables", "internet_gateways", "nat_gateways", "elastic_ips", "endpoints", "security_groups"):
         assert after[key] == baseline[key], key
-    assert outcome.retained["bucket"] == {"name": DEFAULT_BUCKET, "managed": True}
+    assert outcome.extra["retained"]["bucket"] == {"name": DEFAULT_BUCKET, "managed": True}
     assert not account.deactivate().changed
 
 
@@ -36,7 +36,7 @@ def test_bucket_objects_survive_deactivation(account):
     account.activate(bucket="lab-results")
     account.s3.put_object(Bucket="lab-results", Key="results/sample1.vcf", Body=b"##fileformat=VCFv4.2\n")
     outcome = account.deactivate()
-    assert outcome.retained["bucket"] == {"name": "lab-results", "managed": False}
+    assert outcome.extra["retained"]["bucket"] == {"name": "lab-results", "managed": False}
     body = account.s3.get_object(Bucket="lab-results", Key="results/sample1.vcf")["Body"].read()
     assert body == b"##fileformat=VCFv4.2\n"
     assert DEFAULT_BUCKET not in account.inventory()["buckets"]  # never created: a bucket was given
@@ -61,7 +61,7 @@ def test_customer_vpc_is_retained_untouched(account):
     account.activate(vpc_id=customer["vpc_id"])
     before = account.snapshot_vpc(customer["vpc_id"])
     outcome = account.deactivate()
-    assert outcome.retained["vpc_id"] == customer["vpc_id"]
+    assert outcome.extra["retained"]["vpc_id"] == customer["vpc_id"]
     assert account.snapshot_vpc(customer["vpc_id"]) == before
     assert account.inventory()["parameters"] == []
 
@@ -72,7 +72,7 @@ def test_deployed_contexts_block_deactivation(account):
     account.context_stack("Agc-Context-proj-bob")
     before = account.inventory()
     account.recorder.reset()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         account.deactivate()
     assert "Agc-Context-proj-alice, Agc-Context-proj-bob" in error.value.message and "force: true" in error.value.message
     assert account.recorder.writes == [] and account.inventory() == before
@@ -92,10 +92,10 @@ def test_force_deletes_contexts_first_then_the_core(account):
 
 def test_drift_resources_already_gone_are_skipped(account):
     outcome = account.activate()
-    nat = outcome.core["nat_gateways"][0]
+    nat = outcome.resource["nat_gateways"][0]
     account.ec2.delete_nat_gateway(NatGatewayId=nat["id"])
     account.ec2.release_address(AllocationId=nat["allocation_id"])
-    endpoint = outcome.core["vpc_endpoints"][0]["id"]
+    endpoint = outcome.resource["vpc_endpoints"][0]["id"]
     account.ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
     assert account.deactivate().changed
     assert account.managed_vpcs() == [] and account.inventory()["elastic_ips"] == 0
@@ -103,12 +103,12 @@ def test_drift_resources_already_gone_are_skipped(account):
 
 def test_a_foreign_instance_blocks_deactivation_and_keeps_the_state_store(account):
     outcome = account.activate()
-    subnet = outcome.core["subnets"]["private"][0]
+    subnet = outcome.resource["subnets"]["private"][0]
     image = account.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     instance = account.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
     before = account.inventory()
     account.recorder.reset()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         account.deactivate()
     assert instance in error.value.message and "nothing was deleted" in error.value.message
     assert account.recorder.writes == [] and account.inventory() == before

@@ -4,10 +4,10 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils._agc.network import subnet_layout
+from ansible_collections.genomics.aws.plugins.module_utils._agc.layout import subnet_layout
 from ansible_collections.genomics.aws.plugins.module_utils._agc.storage import normalize_bucket_name
 from ansible_collections.genomics.aws.plugins.module_utils.agc import ActivationRequest
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.agc import flatten_subnets
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -36,7 +36,7 @@ def test_bucket_accepts_s3_url_forms(value):
     ],
 )
 def test_invalid_bucket_names_are_refused_with_the_reason(value, fragment):
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         normalize_bucket_name(value)
     assert repr(value) in error.value.message or value in error.value.message
     assert fragment in error.value.message
@@ -69,19 +69,19 @@ def test_private_subnets_get_the_room_for_compute():
         ({"vpc_id": "vpc-12345678", "use_public_subnets": True}, "cannot be combined with vpc_id (vpc-12345678)"),
         ({"subnets": ["subnet-12345678"]}, "subnets (subnet-12345678) need their VPC"),
         ({"vpc_id": "my-vpc"}, "vpc_id 'my-vpc' is not a VPC id"),
-        ({"vpc_id": "vpc-12345678", "subnets": ["subnet-12345678,sn-1"]}, "'sn-1' are not subnet ids"),
+        ({"vpc_id": "vpc-12345678", "subnets": ["subnet-12345678,sn-1"]}, "'sn-1' is not a subnet id"),
         ({"ami": "ami-xyz"}, "ami 'ami-xyz' is not an AMI id"),
         ({"bucket": "Bad_Bucket"}, "bucket 'Bad_Bucket' is not a valid S3 bucket name"),
         ({"vpc_cidr": "10.0.0.0/8"}, "vpc_cidr '10.0.0.0/8' has a /8 prefix"),
         ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr '10.0.0.1/16' is not an IPv4 network"),
         ({"vpc_cidr": "not-a-cidr"}, "vpc_cidr 'not-a-cidr'"),
         ({"tags": {"application-name": "x"}}, "tag key 'application-name' is reserved"),
-        ({"tags": {"agc:role": "x"}}, "tag key 'agc:role' is reserved"),
-        ({"tags": {"k": "v" * 257}}, "tag 'k' is too long"),
+        ({"tags": {"genomics.aws:role": "x"}}, "tag key 'genomics.aws:role' is reserved"),
+        ({"tags": {"k": "v" * 257}}, "the value of tag 'k' is longer than 256"),
         ({"wait_timeout": -5}, "wait_timeout -5"),
     ],
 )
 def test_bad_options_fail_before_any_aws_call(params, fragment):
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         ActivationRequest.from_params(params)
     assert fragment in error.value.message

@@ -10,14 +10,14 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.genomics.aws.plugins.module_utils._agc import state as agc_state
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 
 from .helpers import Account
 from .helpers import Interrupted
 
 
 def _ours(resources):
-    return [r for r in resources if {"Key": "agc:managed-by", "Value": "genomics.aws"} in (r.get("Tags") or [])]
+    return [r for r in resources if {"Key": "genomics.aws:managed-by", "Value": "genomics.aws"} in (r.get("Tags") or [])]
 
 
 def assert_single_core(account):
@@ -168,7 +168,7 @@ def test_a_live_lock_makes_the_other_run_wait_then_fail_clearly(account, monkeyp
     holder = {"owner": "ci-runner:4242:abcd", "acquired_at": "now", "expires_at": time.time() + 300}
     account.ssm.put_parameter(Name=agc_state.LOCK_PARAMETER, Value=json.dumps(holder), Type="String")
     before = account.inventory()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         account.activate(wait_timeout=1)
     assert "ci-runner:4242:abcd" in error.value.message and "in progress" in error.value.message
     assert account.inventory() == before
@@ -183,7 +183,7 @@ def test_the_lock_of_a_killed_run_is_taken_over_once_expired(account):
 
 def test_the_lease_is_renewed_while_the_holder_runs(account):
     lock = agc_state.CoreLock(account.ssm, lease_seconds=0.6)
-    from ansible_collections.genomics.aws.plugins.module_utils._agc.common import Deadline
+    from ansible_collections.genomics.aws.plugins.module_utils._shared.outcome import Deadline
 
     lock.acquire(Deadline(5))
     first = json.loads(account.ssm.get_parameter(Name=agc_state.LOCK_PARAMETER)["Parameter"]["Value"])["expires_at"]
@@ -219,7 +219,7 @@ def test_throttling_is_retried_with_backoff(account, monkeypatch):
 def test_deletions_are_retried_while_aws_reports_a_dependency():
     from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
     from ansible_collections.genomics.aws.plugins.module_utils._agc import waiters
-    from ansible_collections.genomics.aws.plugins.module_utils._agc.common import Deadline
+    from ansible_collections.genomics.aws.plugins.module_utils._shared.outcome import Deadline
 
     attempts, pauses = [], []
 
@@ -244,9 +244,10 @@ def test_deletions_are_retried_while_aws_reports_a_dependency():
 
 def test_without_wait_routes_to_pending_nat_gateways_are_left_for_the_next_run(account, monkeypatch):
     # moto makes NAT gateways available at once; report them pending as AWS would for minutes.
-    from ansible_collections.genomics.aws.plugins.module_utils._agc import network as agc_network
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import managed_network
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import network_builder
 
-    discover = agc_network.ManagedNetwork.discover.__func__
+    discover = managed_network.ManagedNetwork.discover.__func__
 
     def pending_nats(cls, ec2, vpc):
         found = discover(cls, ec2, vpc)
@@ -254,18 +255,18 @@ def test_without_wait_routes_to_pending_nat_gateways_are_left_for_the_next_run(a
             nat["State"] = "pending"
         return found
 
-    create_nat = agc_network.create_nat_gateway
+    create_nat = network_builder.create_nat_gateway
 
     def create_pending(*args, **kwargs):
         return dict(create_nat(*args, **kwargs), State="pending")
 
-    monkeypatch.setattr(agc_network.ManagedNetwork, "discover", classmethod(pending_nats))
-    monkeypatch.setattr(agc_network, "create_nat_gateway", create_pending)
+    monkeypatch.setattr(managed_network.ManagedNetwork, "discover", classmethod(pending_nats))
+    monkeypatch.setattr(network_builder, "create_nat_gateway", create_pending)
     outcome = account.activate(wait=False)
     assert sum("waits for NAT gateway" in w for w in outcome.warnings) == 3
-    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:agc:role", "Values": ["private-route-table"]}])["RouteTables"]
+    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["private-route-table"]}])["RouteTables"]
     assert len(tables) == 3 and not any(r.get("NatGatewayId") for t in tables for r in t["Routes"])
     monkeypatch.undo()
     assert account.activate().changed  # the next run adds the three routes
-    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:agc:role", "Values": ["private-route-table"]}])["RouteTables"]
+    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["private-route-table"]}])["RouteTables"]
     assert all(any(r.get("NatGatewayId") for r in t["Routes"]) for t in tables)

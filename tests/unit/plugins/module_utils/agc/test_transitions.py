@@ -1,8 +1,8 @@
-"""Every row of the transitions table of SPEC section 2, asserted in the emulated account."""
+"""Every re-activation transition (VPC kept, switched or remembered; bucket switched; mode switch refused), asserted in the emulated account."""
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 
 from .helpers import ACCOUNT
 from .helpers import REGION
@@ -13,7 +13,7 @@ DEFAULT_BUCKET = f"agc-{ACCOUNT}-{REGION}"
 def test_nothing_and_no_vpc_id_creates_a_managed_vpc(account):
     outcome = account.activate()
     (vpc,) = account.managed_vpcs()
-    assert outcome.core["vpc"] == {"id": vpc["VpcId"], "cidr_block": "10.0.0.0/16", "managed": True, "public_subnets_only": False}
+    assert outcome.resource["vpc"] == {"id": vpc["VpcId"], "cidr_block": "10.0.0.0/16", "managed": True, "public_subnets_only": False}
 
 
 def test_nothing_and_vpc_id_uses_the_customer_vpc_untouched(account):
@@ -21,8 +21,8 @@ def test_nothing_and_vpc_id_uses_the_customer_vpc_untouched(account):
     before = account.snapshot_vpc(customer["vpc_id"])
     outcome = account.activate(vpc_id=customer["vpc_id"])
     assert account.managed_vpcs() == []
-    assert outcome.core["vpc"]["id"] == customer["vpc_id"] and outcome.core["vpc"]["managed"] is False
-    assert outcome.core["subnets"]["infra"] == sorted(customer["private"], key=customer["private"].index)
+    assert outcome.resource["vpc"]["id"] == customer["vpc_id"] and outcome.resource["vpc"]["managed"] is False
+    assert outcome.resource["subnets"]["infra"] == sorted(customer["private"], key=customer["private"].index)
     assert account.parameters()["vpc"]["Value"] == customer["vpc_id"]
     assert account.snapshot_vpc(customer["vpc_id"]) == before
     assert any("lacks the recommended VPC endpoint" in w for w in outcome.warnings)
@@ -32,7 +32,7 @@ def test_managed_vpc_and_no_vpc_id_keeps_it(account):
     first = account.activate()
     second = account.activate()
     assert not second.changed
-    assert second.core["vpc"]["id"] == first.core["vpc"]["id"]
+    assert second.resource["vpc"]["id"] == first.resource["vpc"]["id"]
 
 
 def test_managed_vpc_and_vpc_id_switches_and_destroys_the_managed_vpc(account):
@@ -55,7 +55,7 @@ def test_switching_away_from_a_managed_vpc_is_refused_while_contexts_are_deploye
     customer = account.customer_vpc()
     before = account.inventory()
     account.recorder.reset()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         account.activate(vpc_id=customer["vpc_id"])
     assert "Agc-Context-proj-alice" in error.value.message and "destroys it" in error.value.message
     assert account.recorder.writes == []
@@ -67,8 +67,8 @@ def test_customer_vpc_is_remembered_when_vpc_id_is_omitted(account):
     account.activate(vpc_id=customer["vpc_id"])
     outcome = account.activate()
     assert not outcome.changed
-    assert outcome.core["vpc"]["id"] == customer["vpc_id"]
-    assert account.managed_vpcs() == []  # seed 000's "VPC 2 created" example is not followed
+    assert outcome.resource["vpc"]["id"] == customer["vpc_id"]
+    assert account.managed_vpcs() == []  # the last VPC used is remembered: no new managed VPC appears
 
 
 def test_customer_vpc_x_to_y_keeps_x_untouched(account):
@@ -77,7 +77,7 @@ def test_customer_vpc_x_to_y_keeps_x_untouched(account):
     account.activate(vpc_id=vpc_x["vpc_id"])
     before_x = account.snapshot_vpc(vpc_x["vpc_id"])
     outcome = account.activate(vpc_id=vpc_y["vpc_id"])
-    assert outcome.changed and outcome.core["vpc"]["id"] == vpc_y["vpc_id"]
+    assert outcome.changed and outcome.resource["vpc"]["id"] == vpc_y["vpc_id"]
     assert account.parameters()["InfraSubnets"]["Value"].split(",") == vpc_y["private"]
     assert account.snapshot_vpc(vpc_x["vpc_id"]) == before_x
 
@@ -87,7 +87,7 @@ def test_flipping_public_only_mode_while_active_is_refused(account, first, secon
     account.activate(use_public_subnets=first)
     before = account.inventory()
     account.recorder.reset()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         account.activate(use_public_subnets=second)
     assert "requires deactivation" in error.value.message
     assert account.recorder.writes == [] and account.inventory() == before
@@ -96,7 +96,7 @@ def test_flipping_public_only_mode_while_active_is_refused(account, first, secon
 def test_flipping_to_public_only_from_a_customer_vpc_is_refused(account):
     customer = account.customer_vpc()
     account.activate(vpc_id=customer["vpc_id"])
-    with pytest.raises(AnsibleAGCError, match="requires deactivation"):
+    with pytest.raises(AnsibleGenomicsError, match="requires deactivation"):
         account.activate(use_public_subnets=True)
 
 
@@ -104,7 +104,7 @@ def test_a_different_bucket_switches_and_the_old_one_keeps_its_objects(account):
     account.activate()
     account.s3.create_bucket(Bucket="lab-results")
     outcome = account.activate(bucket="s3://lab-results/")
-    assert outcome.changed and outcome.core["bucket"] == {"name": "lab-results", "managed": False, "url": "s3://lab-results"}
+    assert outcome.changed and outcome.resource["bucket"] == {"name": "lab-results", "managed": False, "url": "s3://lab-results"}
     assert account.parameters()["bucket"]["Value"] == "lab-results"
     assert DEFAULT_BUCKET in account.inventory()["buckets"]
     # the adopted bucket was proven writable and left as it was: marker removed, no policy added
@@ -116,7 +116,7 @@ def test_a_different_bucket_switches_and_the_old_one_keeps_its_objects(account):
 def test_ami_given_is_recorded_and_omitting_it_returns_to_the_latest(account):
     image = account.ec2.register_image(Name="approved-ecs", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
     outcome = account.activate(ami=image)
-    assert account.parameters()["ComputeEnvImage"]["Value"] == image == outcome.core["compute_image"]
+    assert account.parameters()["ComputeEnvImage"]["Value"] == image == outcome.resource["compute_image"]
     assert not account.activate(ami=image).changed
     back = account.activate()
     assert back.changed and back.changes.entries == ["record activation in SSM ComputeEnvImage, genomics.aws/activation"]
@@ -128,7 +128,7 @@ def test_subnets_select_and_omitting_them_uses_all_private_subnets(account):
     customer = account.customer_vpc()
     subnet_a, subnet_b, subnet_c = customer["private"]
     outcome = account.activate(vpc_id=customer["vpc_id"], subnets=[f"{subnet_a},{subnet_b}", subnet_c])
-    assert outcome.core["subnets"]["infra"] == [subnet_a, subnet_b, subnet_c]
+    assert outcome.resource["subnets"]["infra"] == [subnet_a, subnet_b, subnet_c]
     fewer = account.activate(vpc_id=customer["vpc_id"], subnets=[subnet_a])
     assert account.parameters()["InfraSubnets"]["Value"] == subnet_a
     assert account.parameters()["NumInfraSubnets"]["Value"] == "1"

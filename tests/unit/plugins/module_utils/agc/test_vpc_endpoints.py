@@ -1,8 +1,8 @@
-"""agc_vpc_endpoints (SPEC section 4): audit, ensure, keep foreign endpoints, remove only ours."""
+"""agc_vpc_endpoints: audit, ensure, keep foreign endpoints, remove only ours."""
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleAGCError
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.agc import EndpointsRequest
 from ansible_collections.genomics.aws.plugins.module_utils.agc import manage_endpoints
 
@@ -32,7 +32,7 @@ def test_audit_of_a_bare_vpc_lists_all_nine_missing_and_changes_nothing(account,
     before = account.snapshot_vpc(customer["vpc_id"])
     account.recorder.reset()
     audit = endpoints(account, check_mode=True, vpc_id=customer["vpc_id"])
-    assert audit.present == [] and audit.missing == RECOMMENDED
+    assert audit.extra["present"] == [] and audit.extra["missing"] == RECOMMENDED
     assert audit.changed and len([c for c in audit.changes.entries if c.startswith("create ")]) == 10  # 9 endpoints + 1 group
     assert account.recorder.writes == []
     assert account.snapshot_vpc(customer["vpc_id"]) == before
@@ -45,7 +45,7 @@ def test_ensure_creates_exactly_the_missing_ones_and_keeps_a_foreign_endpoint(ac
         VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway", RouteTableIds=[tables[0]["RouteTableId"]]
     )["VpcEndpoint"]
     outcome = endpoints(account, vpc_id=vpc_id)
-    assert outcome.present == ["s3"] and outcome.missing == [s for s in RECOMMENDED if s != "s3"]
+    assert outcome.extra["present"] == ["s3"] and outcome.extra["missing"] == [s for s in RECOMMENDED if s != "s3"]
     found = vpc_endpoints(account, vpc_id)
     assert sorted(found) == sorted(RECOMMENDED)
     assert found["s3"]["VpcEndpointId"] == foreign["VpcEndpointId"]  # not duplicated
@@ -56,9 +56,9 @@ def test_ensure_creates_exactly_the_missing_ones_and_keeps_a_foreign_endpoint(ac
     for service in ("ecr.api", "logs", "ec2"):
         assert sorted(found[service]["SubnetIds"]) == sorted(customer["private"])  # one private subnet per AZ
         assert found[service]["PrivateDnsEnabled"]
-    (group,) = account.ec2.describe_security_groups(GroupIds=[outcome.security_group_id])["SecurityGroups"]
+    (group,) = account.ec2.describe_security_groups(GroupIds=[outcome.extra["security_group_id"]])["SecurityGroups"]
     assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [(443, ["172.16.0.0/16"])]
-    by_service = {e["service"]: e for e in outcome.endpoints}
+    by_service = {e["service"]: e for e in outcome.resource}
     assert by_service["s3"]["managed"] is False and by_service["logs"]["managed"] is True
 
 
@@ -68,7 +68,7 @@ def test_idempotency_triple(account, customer):
     assert endpoints(account, vpc_id=vpc_id).changed
     account.recorder.reset()
     again = endpoints(account, vpc_id=vpc_id)
-    assert not again.changed and again.missing == [] and again.present == RECOMMENDED
+    assert not again.changed and again.extra["missing"] == [] and again.extra["present"] == RECOMMENDED
     assert account.recorder.writes == []
     assert len(account.recorder.calls) <= 6, account.recorder.calls
 
@@ -78,12 +78,12 @@ def test_absent_removes_only_ours_and_our_security_group(account, customer):
     foreign = account.ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.logs", VpcEndpointType="Interface",
                                               SubnetIds=[customer["private"][0]])["VpcEndpoint"]
     created = endpoints(account, vpc_id=vpc_id)
-    assert "logs" in created.present
+    assert "logs" in created.extra["present"]
     removed = endpoints(account, vpc_id=vpc_id, state="absent")
     assert removed.changed and any("logs" in w for w in removed.warnings)
     left = vpc_endpoints(account, vpc_id)
     assert list(left) == ["logs"] and left["logs"]["VpcEndpointId"] == foreign["VpcEndpointId"]
-    assert account.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [created.security_group_id]}])["SecurityGroups"] == []
+    assert account.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [created.extra["security_group_id"]]}])["SecurityGroups"] == []
     assert not endpoints(account, vpc_id=vpc_id, state="absent").changed
 
 
@@ -91,7 +91,7 @@ def test_services_beyond_the_recommended_list(account, customer):
     services = ["execute-api", "secretsmanager", "license-manager", "transfer", f"com.amazonaws.{REGION}.dynamodb"]
     outcome = endpoints(account, vpc_id=customer["vpc_id"], services=services)
     assert sorted(vpc_endpoints(account, customer["vpc_id"])) == sorted(["execute-api", "secretsmanager", "license-manager", "transfer", "dynamodb"])
-    assert {e["service"]: e["type"] for e in outcome.endpoints}["dynamodb"] == "Gateway"
+    assert {e["service"]: e["type"] for e in outcome.resource}["dynamodb"] == "Gateway"
 
 
 def test_given_subnets_and_security_groups_are_used(account, customer):
@@ -101,12 +101,12 @@ def test_given_subnets_and_security_groups_are_used(account, customer):
     endpoint = vpc_endpoints(account, vpc_id)["secretsmanager"]
     assert sorted(endpoint["SubnetIds"]) == sorted(customer["private"][:2])
     assert [g["GroupId"] for g in endpoint["Groups"]] == [group]
-    assert outcome.security_group_id is None  # none of ours was needed
+    assert outcome.extra["security_group_id"] is None  # none of ours was needed
 
 
 def _refused(account, fragment, **params):
     account.recorder.reset()
-    with pytest.raises(AnsibleAGCError) as error:
+    with pytest.raises(AnsibleGenomicsError) as error:
         endpoints(account, **params)
     assert fragment in error.value.message, error.value.message
     assert account.recorder.writes == []
@@ -148,11 +148,11 @@ def test_vpc_without_dns_hostnames_is_refused_not_modified(account):
         ({"vpc_id": "vpc-x"}, "vpc_id 'vpc-x' is not a VPC id"),
         ({"vpc_id": "vpc-12345678", "services": []}, "services is empty"),
         ({"vpc_id": "vpc-12345678", "services": ["S3 Bucket"]}, "'S3 Bucket' are not endpoint service names"),
-        ({"vpc_id": "vpc-12345678", "security_groups": ["default"]}, "'default' are not security group ids"),
+        ({"vpc_id": "vpc-12345678", "security_groups": ["default"]}, "security_groups: 'default' is not a security group id"),
     ],
 )
 def test_malformed_options_fail_before_any_call(params, fragment):
-    with pytest.raises(AnsibleAGCError, match=fragment.replace("(", r"\(")):
+    with pytest.raises(AnsibleGenomicsError, match=fragment.replace("(", r"\(")):
         EndpointsRequest.from_params(params)
 
 

@@ -8,15 +8,15 @@ from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _boto3_conn
 from ansible_collections.genomics.aws.plugins.module_utils._omics import waiters
-from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleOmicsError
+from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_omics_tags
-from ansible_collections.genomics.aws.plugins.module_utils.omics import omics_client
+from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import module_client
 
 ARN = "arn:aws:omics:us-east-1:123456789012:run/1234567"
 
 
 class FakeModule:
-    """What omics_client uses of AnsibleAWSModule: params and client(), built as amazon.aws builds it."""
+    """What module_client uses of AnsibleAWSModule: params and client(), built as amazon.aws builds it."""
 
     def __init__(self, **params):
         self.params = params
@@ -30,11 +30,11 @@ def test_custom_endpoint_turns_off_the_host_prefix_and_keeps_the_rest_of_the_con
     monkeypatch.delenv("AWS_DISABLE_HOST_PREFIX_INJECTION", raising=False)
     from botocore.config import Config
 
-    client = omics_client(FakeModule(endpoint_url="http://127.0.0.1:5000", aws_config=Config(connect_timeout=7)))
+    client = module_client(FakeModule(endpoint_url="http://127.0.0.1:5000", aws_config=Config(connect_timeout=7)), "omics")
     assert client.meta.config.inject_host_prefix is False
     assert client.meta.config.connect_timeout == 7
     assert client.meta.config.user_agent.startswith("APN/1.0 Ansible/")  # amazon.aws's config is still the base
-    real = omics_client(FakeModule())
+    real = module_client(FakeModule(), "omics")
     assert real.meta.config.inject_host_prefix is True
 
 
@@ -82,7 +82,7 @@ def test_run_terminal_stops_at_cancelled_where_botocores_run_completed_would_not
 def test_waiter_timeout_says_how_to_resume(omics, quick):
     for _attempt in range(200):
         omics.stubber.add_response("get_run", _run("RUNNING"), {"id": "1234567"})
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         waiters.run_terminal(omics, "1234567", timeout=1)
     assert "timed out after wait_timeout=1s" in raised.value.message and "still RUNNING" in raised.value.message
 
@@ -93,7 +93,7 @@ def test_failed_configuration_is_reported_with_its_status(omics, quick):
         {"name": "vpc", "status": "FAILED", "arn": "arn:aws:omics:us-east-1:123456789012:configuration/vpc"},
         {"name": "vpc"},
     )
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         waiters.configuration_active(omics, "vpc", timeout=5)
     assert "configuration 'vpc' to become ACTIVE failed: it is FAILED" in raised.value.message
 

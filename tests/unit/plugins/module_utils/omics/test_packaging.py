@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleOmicsError
+from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.omics import package_definition
 
 
@@ -69,6 +69,6 @@ def test_a_single_file_is_packaged_under_its_name(tmp_path):
 def test_unusable_definitions_name_the_problem(tmp_path, path, main, message):
     make_tree(tmp_path / "wf", FILES)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         package_definition(str(tmp_path / path), main=main)
     assert message in raised.value.message

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleOmicsError
+from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ConfigurationRequest
 from ansible_collections.genomics.aws.plugins.module_utils.omics import RunRequest
 from ansible_collections.genomics.aws.plugins.module_utils.omics import request_id_for
@@ -61,19 +61,20 @@ def test_configuration_differences_ignore_order_and_unset_description():
     "overrides, message",
     [
         ({"subnets": []}, "subnets must name at least one id"),
-        ({"subnets": ["subnet-0a", "subnet-0a"]}, "subnets names ['subnet-0a'] more than once"),
+        ({"subnets": ["subnet-0a0a0a0a", "subnet-0a0a0a0a"]}, "subnets names ['subnet-0a0a0a0a'] more than once"),
+        ({"subnets": ["subnet-0a"]}, "subnets: 'subnet-0a' is not a subnet id (subnet- followed by 8 or 17 hex digits)"),
         ({"description": "tab\there"}, "control character"),
     ],
 )
 def test_configuration_input_checks(overrides, message):
-    args = dict(subnets=["subnet-0a"], security_groups=["sg-0a"])
+    args = dict(subnets=["subnet-0a0a0a0a"], security_groups=["sg-0a0a0a0a"])
     args.update(overrides)
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         ConfigurationRequest("vpc", **args).validate()
     assert message in raised.value.message
 
 
 def test_absent_needs_only_a_valid_name():
     ConfigurationRequest("vpc", state="absent").validate()
-    with pytest.raises(AnsibleOmicsError):
+    with pytest.raises(AnsibleGenomicsError):
         ConfigurationRequest("_vpc", state="absent").validate()

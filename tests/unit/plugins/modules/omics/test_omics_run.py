@@ -137,7 +137,7 @@ def test_vpc_run_by_workflow_name(capsys, emulator, omics, shared_network, bucke
 @pytest.mark.parametrize(
     "args, named",
     [
-        ({"networking_mode": "VPC"}, "networking_mode=VPC needs configuration_name"),
+        ({"networking_mode": "VPC"}, "networking_mode is VPC but all of the following are missing: configuration_name"),
         ({"configuration_name": "genomics-vpc"}, "configuration_name 'genomics-vpc' is only used with networking_mode=VPC"),
         ({"networking_mode": "VPC", "configuration_name": "nowhere"}, "configuration_name 'nowhere' does not exist"),
         ({"networking_mode": "VPC", "configuration_name": "bad name!"}, "'bad name!' is not a valid HealthOmics configuration name"),
@@ -150,7 +150,7 @@ def test_vpc_run_by_workflow_name(capsys, emulator, omics, shared_network, bucke
         ({"workflow_id": "abc"}, "workflow_id 'abc' is not a HealthOmics workflow id"),
         ({"workflow_id": None, "workflow_name": "nameless"}, "workflow_name 'nameless': no ACTIVE private workflow"),
         ({"cache_id": "x1"}, "cache_id 'x1'"),
-        ({"tags": {"genomics.aws:request-id": "forged"}}, "reserved prefix"),
+        ({"tags": {"genomics.aws:request-id": "forged"}}, "is reserved"),
     ],
 )
 def test_bad_input_fails_naming_the_value_and_starts_nothing(capsys, emulator, omics, buckets, args, named):

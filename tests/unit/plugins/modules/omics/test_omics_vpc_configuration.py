@@ -233,10 +233,10 @@ def test_a_security_group_without_egress_is_a_warning(capsys, emulator, networks
         ({"name": "x" * 129}, "not a valid HealthOmics configuration name"),
         ({"subnets": [f"subnet-{i:08x}" for i in range(17)]}, "subnets names 17 ids; HealthOmics accepts at most 16"),
         ({"security_groups": [f"sg-{i:08x}" for i in range(6)]}, "security_groups names 6 ids; HealthOmics accepts at most 5"),
-        ({"security_groups": ["default"]}, "security_groups: 'default' is not an id"),
-        ({"subnets": ["subnet-XYZ"]}, "subnets: 'subnet-XYZ' is not an id"),
+        ({"security_groups": ["default"]}, "security_groups: 'default' is not a security group id"),
+        ({"subnets": ["subnet-XYZ"]}, "subnets: 'subnet-XYZ' is not a subnet id"),
         ({"vpc_owner_account_id": "12345"}, "vpc_owner_account_id '12345'"),
-        ({"tags": {"genomics.aws:mine": "x"}}, "reserved prefix"),
+        ({"tags": {"genomics.aws:mine": "x"}}, "is reserved"),
     ],
 )
 def test_bad_input_fails_naming_the_value(capsys, emulator, shared_network, override, named):

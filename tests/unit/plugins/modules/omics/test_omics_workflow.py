@@ -148,7 +148,7 @@ def test_absent(capsys, emulator, definition):
         ({"name": "x" * 129}, "must be 1 to 128 characters"),
         ({"storage_capacity": 100001}, "storage_capacity 100001"),
         ({"parameter_template": {"who": {"type": "string"}}}, "parameter_template['who']"),
-        ({"tags": {"aws:owner": "me"}}, "reserved prefix"),
+        ({"tags": {"aws:owner": "me"}}, "is reserved"),
     ],
 )
 def test_bad_input_fails_naming_the_value(capsys, emulator, definition, args, named):

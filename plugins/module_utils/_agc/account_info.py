@@ -13,90 +13,29 @@ data processed by NAT gateways and endpoints, data transfer, storage and compute
 from dataclasses import dataclass
 from dataclasses import field
 
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.routing import default_route
 from . import api
-from . import network as agc_network
 from .common import DEFAULT_ENDPOINT_SERVICES
-from .common import GATEWAY_ENDPOINT_SERVICES
 from .common import PRIVATE
 from .common import PUBLIC
 from .common import REQUIRED_AZ_COUNT
 from .common import ROLE_PRIVATE_ROUTE_TABLE
-from .common import AnsibleAGCError
-from .common import is_ours
-from .core import describe_core
+from .core_summary import describe_core
+from .cost import core_cost_estimate
+from .cost import merge_prices
+from .customer_vpc import CustomerVpc
 from .endpoints import active_endpoints_by_service
+from .managed_network import ManagedNetwork
+from .managed_network import find_managed_vpcs
 from .state import StateStore
 
-# US East (N. Virginia) on-demand list prices in USD per hour. Other regions differ: pass `prices`.
-DEFAULT_PRICES = {
-    "currency": "USD",
-    "hours_per_month": 730,
-    "nat_gateway_hour": 0.045,
-    "interface_endpoint_az_hour": 0.01,
-    "public_ipv4_address_hour": 0.005,
-}
-INTERFACE_SERVICES = [s for s in DEFAULT_ENDPOINT_SERVICES if s not in GATEWAY_ENDPOINT_SERVICES]
-
-
 @dataclass
-class Insight:
+class AccountInfo:
     activated: bool
     core: dict = field(default_factory=dict)
     drift: list = field(default_factory=list)
     cost: dict = field(default_factory=dict)
-
-
-def merge_prices(overrides):
-    prices = dict(DEFAULT_PRICES)
-    for key, value in (overrides or {}).items():
-        if key not in DEFAULT_PRICES:
-            raise AnsibleAGCError(message=f"prices has an unknown key {key!r}; known keys: {', '.join(sorted(DEFAULT_PRICES))}.")
-        if key == "currency":
-            prices[key] = str(value)
-            continue
-        try:
-            prices[key] = float(value)
-        except (TypeError, ValueError):
-            raise AnsibleAGCError(message=f"prices.{key} {value!r} is not a number.") from None
-        if prices[key] < 0:
-            raise AnsibleAGCError(message=f"prices.{key} {value!r} must not be negative.")
-    return prices
-
-
-def monthly_cost(prices, nat_gateways, interface_endpoint_azs, public_ipv4_addresses):
-    hours = prices["hours_per_month"]
-    items = [
-        {"item": "NAT gateways", "quantity": nat_gateways, "unit_price_hour": prices["nat_gateway_hour"]},
-        {"item": "interface endpoint AZs", "quantity": interface_endpoint_azs, "unit_price_hour": prices["interface_endpoint_az_hour"]},
-        {"item": "public IPv4 addresses (NAT gateways' Elastic IPs)", "quantity": public_ipv4_addresses, "unit_price_hour": prices["public_ipv4_address_hour"]},
-    ]
-    for item in items:
-        item["monthly"] = round(item["quantity"] * item["unit_price_hour"] * hours, 2)
-    return items, round(sum(i["monthly"] for i in items), 2)
-
-
-def cost_estimate(prices, network):
-    """The core's fixed monthly cost now, and what a private core and a public-only core cost."""
-    if network is not None:
-        nats = len(network.live_nat_gateways())
-        interface_azs = sum(len(e.get("SubnetIds") or []) for e in network.our_endpoints() if e.get("VpcEndpointType") == "Interface")
-        addresses = len([a for a in network.addresses if is_ours(a)])
-    else:
-        nats = interface_azs = addresses = 0  # a customer VPC: its costs are not the core's
-    items, total = monthly_cost(prices, nats, interface_azs, addresses)
-    _private_items, private_total = monthly_cost(prices, REQUIRED_AZ_COUNT, REQUIRED_AZ_COUNT * len(INTERFACE_SERVICES), REQUIRED_AZ_COUNT)
-    return {
-        "estimate": True,
-        "note": "Estimate of fixed monthly charges from list prices; excludes data processed by NAT gateways and "
-        "endpoints, data transfer, S3 storage and compute. Override prices for your region or contract.",
-        "currency": prices["currency"],
-        "hours_per_month": prices["hours_per_month"],
-        "items": items,
-        "monthly_total": total,
-        "private_core_monthly_total": private_total,
-        "public_only_core_monthly_total": 0.0,
-        "public_only_saving": private_total,
-    }
 
 
 def _drift_of_managed(network, record, region):
@@ -122,7 +61,7 @@ def _drift_of_managed(network, record, region):
             elif nat["State"] != "available":
                 drift.append(f"NAT gateway {nat['NatGatewayId']} in {az} is {nat['State']}")
             table = network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)
-            route = agc_network.default_route(table)
+            route = default_route(table)
             if table is None:
                 drift.append(f"private route table in {az} is missing")
             elif nat and (route or {}).get("NatGatewayId") != nat["NatGatewayId"]:
@@ -147,20 +86,20 @@ def describe_activation(clients, region, prices=None):
     store = StateStore(clients.ssm)
     record = store.load()
     if record is None:
-        leftovers = agc_network.find_managed_vpcs(clients.ec2)
+        leftovers = find_managed_vpcs(clients.ec2)
         drift = [f"managed VPC {v['VpcId']} exists without an activation record (an interrupted run?)" for v in leftovers]
-        return Insight(activated=False, drift=drift, cost=cost_estimate(prices, None))
+        return AccountInfo(activated=False, drift=drift, cost=core_cost_estimate({}, prices))
 
     drift = []
     network = customer = None
     if record.vpc_managed:
-        vpc = next((v for v in agc_network.find_managed_vpcs(clients.ec2) if v["VpcId"] == record.vpc_id), None)
-        network = agc_network.ManagedNetwork.discover(clients.ec2, vpc) if vpc else None
+        vpc = next((v for v in find_managed_vpcs(clients.ec2) if v["VpcId"] == record.vpc_id), None)
+        network = ManagedNetwork.discover(clients.ec2, vpc) if vpc else None
         drift += _drift_of_managed(network, record, region)
     else:
         try:
-            customer = agc_network.CustomerVpc(clients.ec2, record.vpc_id)
-        except AnsibleAGCError:
+            customer = CustomerVpc.discover(clients.ec2, record.vpc_id)
+        except AnsibleGenomicsError:
             drift.append(f"customer VPC {record.vpc_id} no longer exists")
         if customer:
             existing = {s["SubnetId"] for s in customer.subnets}
@@ -176,4 +115,4 @@ def describe_activation(clients, region, prices=None):
         drift.append(f"bucket {record.bucket} is missing or not accessible")
 
     core = describe_core(account_id, region, record, network, customer) if (network or customer) else {}
-    return Insight(activated=True, core=core, drift=drift, cost=cost_estimate(prices, network))
+    return AccountInfo(activated=True, core=core, drift=drift, cost=core_cost_estimate(core, prices))

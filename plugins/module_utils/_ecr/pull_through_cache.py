@@ -24,7 +24,7 @@ and completed.
 
 What is this module's: the rule when its upstream is the requested one (a rule of another upstream
 is refused, never changed); the template's statement ``HealthOmicsPull`` and the registry-policy
-statement named by ``statement_id_for(prefix)``. Other statements, other ``appliedFor`` values, rules
+statement named by ``pull_through_cache_statement_id(prefix)``. Other statements, other ``appliedFor`` values, rules
 and templates are kept; repositories and images are never deleted.
 
 Plan then apply: every read comes first and every refusal (a rule of another upstream, a policy
@@ -37,25 +37,45 @@ import copy
 import json
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
-from .common import AnsibleOmicsError
-from .common import Outcome
-from .common import check_user_tags
+from .._shared.arns import dns_suffix
+from .._shared.arns import ecr_repository_arn_prefix
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Outcome
+from .._shared.policy_documents import POLICY_VERSION
+from .._shared.policy_documents import dump_policy
+from .._shared.policy_documents import find_statement
+from .._shared.policy_documents import load_policy
+from .._shared.policy_documents import resources_of
+from .._shared.policy_documents import same_statement
+from .._shared.policy_documents import with_statement
+from .._shared.policy_documents import without_statement
+from .._shared.validation import check_user_tags
+from .._shared.validation import string_tags
+from .api import batch_get_image
+from .api import create_pull_through_cache_rule
+from .api import create_repository_creation_template
+from .api import delete_pull_through_cache_rule
+from .api import delete_registry_policy
+from .api import delete_repository_creation_template
+from .api import describe_image
+from .api import describe_pull_through_cache_rule
+from .api import describe_repository_creation_template
+from .api import get_registry_policy
+from .api import get_repository_policy
+from .api import put_registry_policy
+from .api import set_repository_policy
+from .api import update_repository_creation_template
 
 # Upstream registries a pull-through cache rule can mirror without credentials (ECR docs, "Sync an
 # upstream registry"); Docker Hub, GitHub, GitLab and Azure need a Secrets Manager secret.
 UPSTREAM_REGISTRIES = ("public.ecr.aws", "registry.k8s.io", "quay.io")
 APPLIED_FOR = "PULL_THROUGH_CACHE"
 OMICS_PRINCIPAL = {"Service": "omics.amazonaws.com"}
-POLICY_VERSION = "2012-10-17"
 # The statement every cache repository's policy needs so that HealthOmics can pull from it.
 REPOSITORY_STATEMENT_ID = "HealthOmicsPull"
 PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
@@ -63,13 +83,6 @@ PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchChe
 IMPORT_ACTIONS = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]
 REGISTRY_STATEMENT_PREFIX = "HealthOmicsPullThroughCache"
 TEMPLATE_DESCRIPTION = "genomics.aws: repositories of the pull-through cache {prefix}/, which AWS HealthOmics may pull from"
-# BatchGetImage answers a multi-architecture tag with its index only if the index types are accepted.
-ACCEPTED_MEDIA_TYPES = [
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-]
 
 # Patterns and limits of botocore's ECR model. CreatePullThroughCacheRule.ecrRepositoryPrefix is 2 to
 # 30 characters of lowercase path components; the model also accepts "ROOT" and a trailing "/",
@@ -83,135 +96,9 @@ REPOSITORY_NAME_MAX = 256
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 DIGEST_PATTERN = re.compile(r"sha256:[a-f0-9]{64}")
 ROLE_ARN_PATTERN = re.compile(r"arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+")
-# The DNS suffix of ECR registries per partition; every other partition uses amazonaws.com.
-_DNS_SUFFIXES = {"aws-cn": "amazonaws.com.cn", "aws-iso": "c2s.ic.gov", "aws-iso-b": "sc2s.sgov.gov"}
 
 
-# --- errors and API wrappers ----------------------------------------------------------------------
-
-
-class EcrErrorHandler(AWSErrorHandler):
-    """Raises AnsibleOmicsError; the "not found" codes of the ECR calls below count as missing."""
-
-    _CUSTOM_EXCEPTION = AnsibleOmicsError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code([
-            "PullThroughCacheRuleNotFoundException",
-            "TemplateNotFoundException",
-            "RegistryPolicyNotFoundException",
-            "RepositoryNotFoundException",
-            "ImageNotFoundException",
-        ])
-
-
-def _strip(response):
-    response = dict(response or {})
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-@EcrErrorHandler.list_error_handler("describe the pull-through cache rule (ecr:DescribePullThroughCacheRules)")
-@AWSRetry.jittered_backoff()
-def describe_pull_through_cache_rule(client, prefix):
-    """The rule of exactly this prefix, or None."""
-    rules = client.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix]).get("pullThroughCacheRules") or []
-    return next((r for r in rules if r.get("ecrRepositoryPrefix") == prefix), None)
-
-
-@EcrErrorHandler.common_error_handler("create the pull-through cache rule (ecr:CreatePullThroughCacheRule)")
-@AWSRetry.jittered_backoff()
-def create_pull_through_cache_rule(client, prefix, upstream_registry_url):
-    return _strip(client.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix, upstreamRegistryUrl=upstream_registry_url))
-
-
-@EcrErrorHandler.deletion_error_handler("delete the pull-through cache rule (ecr:DeletePullThroughCacheRule)")
-@AWSRetry.jittered_backoff()
-def delete_pull_through_cache_rule(client, prefix):
-    client.delete_pull_through_cache_rule(ecrRepositoryPrefix=prefix)
-    return True
-
-
-@EcrErrorHandler.list_error_handler("describe the repository creation template (ecr:DescribeRepositoryCreationTemplates)")
-@AWSRetry.jittered_backoff()
-def describe_repository_creation_template(client, prefix):
-    """The template of exactly this prefix, or None."""
-    templates = client.describe_repository_creation_templates(prefixes=[prefix]).get("repositoryCreationTemplates") or []
-    return next((t for t in templates if t.get("prefix") == prefix), None)
-
-
-@EcrErrorHandler.common_error_handler("create the repository creation template (ecr:CreateRepositoryCreationTemplate)")
-@AWSRetry.jittered_backoff()
-def create_repository_creation_template(client, **params):
-    return _strip(client.create_repository_creation_template(**params)).get("repositoryCreationTemplate") or {}
-
-
-@EcrErrorHandler.common_error_handler("update the repository creation template (ecr:UpdateRepositoryCreationTemplate)")
-@AWSRetry.jittered_backoff()
-def update_repository_creation_template(client, **params):
-    return _strip(client.update_repository_creation_template(**params)).get("repositoryCreationTemplate") or {}
-
-
-@EcrErrorHandler.deletion_error_handler("delete the repository creation template (ecr:DeleteRepositoryCreationTemplate)")
-@AWSRetry.jittered_backoff()
-def delete_repository_creation_template(client, prefix):
-    client.delete_repository_creation_template(prefix=prefix)
-    return True
-
-
-@EcrErrorHandler.list_error_handler("read the registry policy (ecr:GetRegistryPolicy)")
-@AWSRetry.jittered_backoff()
-def get_registry_policy(client):
-    """The registry policy's JSON text, or None when the registry has none."""
-    return client.get_registry_policy().get("policyText") or None
-
-
-@EcrErrorHandler.common_error_handler("write the registry policy (ecr:PutRegistryPolicy)")
-@AWSRetry.jittered_backoff()
-def put_registry_policy(client, policy_text):
-    return _strip(client.put_registry_policy(policyText=policy_text))
-
-
-@EcrErrorHandler.deletion_error_handler("delete the registry policy (ecr:DeleteRegistryPolicy)")
-@AWSRetry.jittered_backoff()
-def delete_registry_policy(client):
-    client.delete_registry_policy()
-    return True
-
-
-@EcrErrorHandler.list_error_handler("describe the cached image (ecr:DescribeImages)")
-@AWSRetry.jittered_backoff()
-def describe_image(client, repository_name, image_id):
-    """The image's details, or None when it (or its repository) is not in the registry."""
-    details = client.describe_images(repositoryName=repository_name, imageIds=[image_id]).get("imageDetails") or []
-    return details[0] if details else None
-
-
-@EcrErrorHandler.common_error_handler("import the image through the pull-through cache (ecr:BatchGetImage)")
-@AWSRetry.jittered_backoff()
-def batch_get_image(client, repository_name, image_id):
-    return _strip(client.batch_get_image(repositoryName=repository_name, imageIds=[image_id],
-                                         acceptedMediaTypes=ACCEPTED_MEDIA_TYPES))
-
-
-@EcrErrorHandler.list_error_handler("read the repository policy (ecr:GetRepositoryPolicy)")
-@AWSRetry.jittered_backoff()
-def get_repository_policy(client, repository_name):
-    """The policy's JSON text; "" when the repository has no policy; None when it does not exist."""
-    try:
-        return client.get_repository_policy(repositoryName=repository_name).get("policyText") or ""
-    except is_boto3_error_code("RepositoryPolicyNotFoundException"):
-        return ""
-
-
-@EcrErrorHandler.common_error_handler("write the repository policy (ecr:SetRepositoryPolicy)")
-@AWSRetry.jittered_backoff()
-def set_repository_policy(client, repository_name, policy_text):
-    return _strip(client.set_repository_policy(repositoryName=repository_name, policyText=policy_text))
-
-
-# --- policies ---------------------------------------------------------------------------------------
+# --- policy statements ------------------------------------------------------------------------------
 
 
 def repository_statement():
@@ -219,14 +106,14 @@ def repository_statement():
     return {"Sid": REPOSITORY_STATEMENT_ID, "Effect": "Allow", "Principal": dict(OMICS_PRINCIPAL), "Action": list(PULL_ACTIONS)}
 
 
-def statement_id_for(prefix):
+def pull_through_cache_statement_id(prefix):
     """The registry-policy Sid of a prefix: Sids are alphanumeric, so "ecr-public" gives ...EcrPublic."""
     return REGISTRY_STATEMENT_PREFIX + "".join(part.capitalize() for part in re.split(r"[^a-z0-9]+", prefix) if part)
 
 
 def registry_statement(prefix, repository_arn_prefix):
     return {
-        "Sid": statement_id_for(prefix),
+        "Sid": pull_through_cache_statement_id(prefix),
         "Effect": "Allow",
         "Principal": dict(OMICS_PRINCIPAL),
         "Action": list(IMPORT_ACTIONS),
@@ -234,79 +121,10 @@ def registry_statement(prefix, repository_arn_prefix):
     }
 
 
-def load_policy(text, what):
-    """A policy document from its JSON text; None for no policy. Refuses what is not a JSON object."""
-    if not text:
-        return None
-    try:
-        document = json.loads(text)
-    except ValueError as e:
-        raise AnsibleOmicsError(message=f"the {what} is not valid JSON ({e}); fix or remove it, then run again. Nothing was changed.") from None
-    if not isinstance(document, dict):
-        raise AnsibleOmicsError(message=f"the {what} is not a JSON policy document (an object); fix it, then run again. Nothing was changed.")
-    return document
-
-
-def dump_policy(document):
-    return json.dumps(document) if document else ""
-
-
-def statements_of(document):
-    statements = (document or {}).get("Statement") or []
-    return [statements] if isinstance(statements, dict) else list(statements)
-
-
-def find_statement(document, sid):
-    return next((s for s in statements_of(document) if isinstance(s, dict) and s.get("Sid") == sid), None)
-
-
-def same_statement(one, other):
-    """Semantic equality: order of keys and actions, a single action as a string, all the same."""
-    return one is not None and other is not None and not compare_policies(one, other, default_version=None)
-
-
-def with_statement(document, statement):
-    """(changed, document with `statement`): it replaces any statement of its Sid; others are kept in order."""
-    same_sid = [s for s in statements_of(document) if isinstance(s, dict) and s.get("Sid") == statement["Sid"]]
-    if len(same_sid) == 1 and same_statement(same_sid[0], statement):
-        return False, document
-    result = copy.deepcopy(document) if document else {}
-    result.setdefault("Version", POLICY_VERSION)
-    statements, placed = [], False
-    for existing in statements_of(document):
-        if isinstance(existing, dict) and existing.get("Sid") == statement["Sid"]:
-            if not placed:
-                statements.append(copy.deepcopy(statement))
-                placed = True
-            continue
-        statements.append(existing)
-    if not placed:
-        statements.append(copy.deepcopy(statement))
-    result["Statement"] = statements
-    return True, result
-
-
-def without_statement(document, sid):
-    """(changed, document without the statements of `sid`); the document is None when nothing is left."""
-    if find_statement(document, sid) is None:
-        return False, document
-    remaining = [s for s in statements_of(document) if not (isinstance(s, dict) and s.get("Sid") == sid)]
-    if not remaining:
-        return True, None
-    result = copy.deepcopy(document)
-    result["Statement"] = remaining
-    return True, result
-
-
-def _resources_of(statement):
-    resources = (statement or {}).get("Resource") or []
-    return [resources] if isinstance(resources, str) else list(resources)
-
-
 # --- the request ------------------------------------------------------------------------------------
 
 
-class Registry:
+class EcrRegistry:
     """The caller's private registry in one Region: account, partition and the names derived from them."""
 
     def __init__(self, account_id, partition, region):
@@ -316,11 +134,11 @@ class Registry:
 
     @property
     def host(self):
-        return f"{self.account_id}.dkr.ecr.{self.region}.{_DNS_SUFFIXES.get(self.partition, 'amazonaws.com')}"
+        return f"{self.account_id}.dkr.ecr.{self.region}.{dns_suffix(self.partition)}"
 
     @property
     def repository_arn_prefix(self):
-        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/"
+        return ecr_repository_arn_prefix(self.partition, self.region, self.account_id)
 
 
 class ImageReference:
@@ -336,7 +154,7 @@ class ImageReference:
     def parse(cls, option, source, upstream, prefix):
         example = f"{upstream}/docker/library/python:3.12-slim" if upstream == "public.ecr.aws" else f"{upstream}/<path>:<tag>"
         if not isinstance(source, str) or not source.startswith(upstream + "/"):
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"{option} {source!r} is not an image on the upstream registry {upstream}: give the full upstream "
                 f"reference, for example {example} (the cache pulls through from upstream_registry_url only)."
             )
@@ -345,20 +163,20 @@ class ImageReference:
         last = name.rsplit("/", 1)[-1]
         path, tag = (name.rsplit(":", 1) if ":" in last else (name, None))
         if not digest and tag is None:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"{option} {source!r} names no tag or digest: add :<tag> or @sha256:<digest>, for example {example} "
                 "(the cache imports exactly one image, and a run should name the image it uses)."
             )
         if digest and not DIGEST_PATTERN.fullmatch(digest):
-            raise AnsibleOmicsError(message=f"{option} {source!r}: the digest {digest!r} is not sha256: followed by 64 lowercase hex digits.")
+            raise AnsibleGenomicsError(message=f"{option} {source!r}: the digest {digest!r} is not sha256: followed by 64 lowercase hex digits.")
         if tag is not None and not TAG_PATTERN.fullmatch(tag):
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"{option} {source!r}: the tag {tag!r} is not a valid image tag (up to 128 letters, digits, '_', '.' "
                 "or '-', not starting with '.' or '-')."
             )
         repository = f"{prefix}/{path}"
         if not path or not REPOSITORY_NAME_PATTERN.fullmatch(path) or len(repository) > REPOSITORY_NAME_MAX:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"{option} {source!r}: the image path {path!r} cannot be an ECR repository name under {prefix!r} "
                 f"(lowercase letters, digits, '.', '_', '-' and '/' separators, at most {REPOSITORY_NAME_MAX} characters "
                 "with the prefix)."
@@ -388,14 +206,14 @@ class ImageReference:
 
 def check_prefix(prefix):
     if not isinstance(prefix, str) or not prefix:
-        raise AnsibleOmicsError(message="ecr_repository_prefix is required, for example ecr-public.")
+        raise AnsibleGenomicsError(message="ecr_repository_prefix is required, for example ecr-public.")
     if prefix == "ROOT":
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message="ecr_repository_prefix 'ROOT' would put the whole private registry behind the cache; choose a prefix of "
             "its own, for example ecr-public."
         )
     if not PREFIX_MIN <= len(prefix) <= PREFIX_MAX or not PREFIX_PATTERN.fullmatch(prefix):
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"ecr_repository_prefix {prefix!r} is not a valid ECR pull-through cache prefix: use {PREFIX_MIN} to "
             f"{PREFIX_MAX} characters of lowercase letters and digits, separated by '.', '_', '-' or '/' (not at the start "
             "or the end), for example ecr-public."
@@ -408,7 +226,7 @@ class PullThroughCacheRequest:
         self.prefix = ecr_repository_prefix
         self.upstream = upstream_registry_url or "public.ecr.aws"
         self.images = list(images or [])
-        self.tags = None if tags is None else {str(k): str(v) for k, v in tags.items()}
+        self.tags = string_tags(tags)
         self.purge_tags = purge_tags
         self.custom_role_arn = custom_role_arn
         self.state = state
@@ -416,14 +234,16 @@ class PullThroughCacheRequest:
 
     @classmethod
     def from_params(cls, params):
-        return cls(**{key: params.get(key) for key in (
+        request = cls(**{key: params[key] for key in params if key in (
             "ecr_repository_prefix", "upstream_registry_url", "images", "tags", "purge_tags", "custom_role_arn", "state")})
+        request.validate()
+        return request
 
     def validate(self):
         """Every check that needs no AWS call; raises naming the bad value."""
         check_prefix(self.prefix)
         if self.upstream not in UPSTREAM_REGISTRIES:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"upstream_registry_url {self.upstream!r} is not supported: use one of {', '.join(UPSTREAM_REGISTRIES)} "
                 "(upstreams that need no credentials)."
             )
@@ -431,7 +251,7 @@ class PullThroughCacheRequest:
             return
         check_user_tags(self.tags)
         if self.custom_role_arn is not None and not ROLE_ARN_PATTERN.fullmatch(self.custom_role_arn):
-            raise AnsibleOmicsError(message=f"custom_role_arn {self.custom_role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
+            raise AnsibleGenomicsError(message=f"custom_role_arn {self.custom_role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
         references, seen = [], set()
         for index, source in enumerate(self.images):
             reference = ImageReference.parse(f"images[{index}]", source, self.upstream, self.prefix)
@@ -442,7 +262,7 @@ class PullThroughCacheRequest:
 
     @property
     def statement_id(self):
-        return statement_id_for(self.prefix)
+        return pull_through_cache_statement_id(self.prefix)
 
 
 # --- results ----------------------------------------------------------------------------------------
@@ -518,7 +338,7 @@ def plan_rule(existing, request, registry):
         }
     found = (existing.get("upstreamRegistryUrl") or "").rstrip("/").lower()
     if found != request.upstream:
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"the pull-through cache rule for ecr_repository_prefix {request.prefix!r} already exists with upstream "
             f"{existing.get('upstreamRegistryUrl')!r}, not {request.upstream!r}. This module never changes another "
             "cache's rule: choose another ecr_repository_prefix, or set upstream_registry_url to "
@@ -589,10 +409,10 @@ def plan_registry_policy(document, request, registry):
     desired = registry_statement(request.prefix, registry.repository_arn_prefix)
     existing = find_statement(document, desired["Sid"])
     if existing is not None and not same_statement(existing, desired):
-        others = [r for r in _resources_of(existing)
+        others = [r for r in resources_of(existing)
                   if r.startswith(registry.repository_arn_prefix) and r != desired["Resource"] and r.endswith("/*")]
         if others:
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"the registry policy statement {desired['Sid']!r} already covers {others}, another pull-through cache "
                 f"whose prefix gives the same statement id as {request.prefix!r}. Choose another ecr_repository_prefix. "
                 "Nothing was changed."
@@ -626,7 +446,6 @@ def _template_warnings(request, template_after):
 
 def plan_present(ecr, request, registry):
     """Reads each resource kind once and plans the writes; raises every refusal before anything is written."""
-    request.validate()
     plan = Plan()
     plan.rule = describe_pull_through_cache_rule(ecr, request.prefix)
     plan.rule_action, plan.rule_after = plan_rule(plan.rule, request, registry)
@@ -676,16 +495,16 @@ def _import(ecr, reference, request):
     repository = reference.repository_name(request.prefix)
     try:
         response = batch_get_image(ecr, repository, reference.image_id)
-    except AnsibleOmicsError as e:
+    except AnsibleGenomicsError as e:
         code = getattr(e.exception, "response", {}).get("Error", {}).get("Code")
         if code in ("UnableToGetUpstreamImageException", "ImageNotFoundException"):
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"image {reference.source!r} could not be imported: {request.upstream} has no such image, or refused "
                 "it. Check the path and the tag (or digest) upstream.",
                 exception=e.exception,
             ) from e
         if code == "RepositoryNotFoundException":
-            raise AnsibleOmicsError(
+            raise AnsibleGenomicsError(
                 message=f"image {reference.source!r} could not be imported: the pull-through cache did not create repository "
                 f"{repository!r}. The caller needs ecr:CreateRepository and ecr:BatchImportUpstreamImage on it.",
                 exception=e.exception,
@@ -697,11 +516,11 @@ def _import(ecr, reference, request):
     failure = (response.get("failures") or [{}])[0]
     code, reason = failure.get("failureCode"), failure.get("failureReason")
     if code in ("ImageNotFound", "MissingDigestAndTag", "InvalidImageTag", "InvalidImageDigest"):
-        raise AnsibleOmicsError(
+        raise AnsibleGenomicsError(
             message=f"image {reference.source!r} was not found on {request.upstream} ({code}: {reason}). Check the path and "
             "the tag (or digest) upstream; images imported before it in this task are kept."
         )
-    raise AnsibleOmicsError(
+    raise AnsibleGenomicsError(
         message=f"image {reference.source!r} could not be imported through the pull-through cache ({code}: {reason})."
     )
 
@@ -729,7 +548,7 @@ def _ensure_images(ecr, request, registry, plan, check_mode):
     return changed, before, after
 
 
-def ensure_present(ecr, request, registry, check_mode):
+def ensure_pull_through_cache_present(ecr, request, registry, check_mode):
     plan = plan_present(ecr, request, registry)
     before = _resource(request, registry, plan.rule, plan.template, plan.registry_document, [])
     if not check_mode:
@@ -744,7 +563,6 @@ def ensure_present(ecr, request, registry, check_mode):
 
 
 def plan_absent(ecr, request, registry):
-    request.validate()
     plan = Plan()
     plan.rule = describe_pull_through_cache_rule(ecr, request.prefix)
     if plan.rule is not None:
@@ -789,7 +607,7 @@ def plan_absent(ecr, request, registry):
     return plan
 
 
-def ensure_absent(ecr, request, registry, check_mode):
+def ensure_pull_through_cache_absent(ecr, request, registry, check_mode):
     plan = plan_absent(ecr, request, registry)
     before = _resource(request, registry, plan.rule, plan.template, plan.registry_document, [])
     if not check_mode:

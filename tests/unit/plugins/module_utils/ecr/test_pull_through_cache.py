@@ -9,13 +9,14 @@ import pytest
 from botocore.stub import ANY
 from botocore.stub import Stubber
 
-from ansible_collections.genomics.aws.plugins.module_utils._omics import containers
-from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleOmicsError
-from ansible_collections.genomics.aws.plugins.module_utils.omics import EcrRegistry
-from ansible_collections.genomics.aws.plugins.module_utils.omics import PullThroughCacheRequest
-from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_pull_through_cache_absent
-from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_pull_through_cache_present
-from ansible_collections.genomics.aws.plugins.module_utils.omics import pull_through_cache_statement_id
+from ansible_collections.genomics.aws.plugins.module_utils._ecr import api as ecr_api
+from ansible_collections.genomics.aws.plugins.module_utils._shared import policy_documents
+from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import EcrRegistry
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import PullThroughCacheRequest
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import ensure_pull_through_cache_absent
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import ensure_pull_through_cache_present
+from ansible_collections.genomics.aws.plugins.module_utils.ecr import pull_through_cache_statement_id
 
 ACCOUNT = "123456789012"
 REGISTRY = EcrRegistry(ACCOUNT, "aws", "us-east-1")
@@ -57,7 +58,7 @@ def policy(*statements, version="2012-10-17"):
 def request(**overrides):
     args = dict(ecr_repository_prefix=PREFIX)
     args.update(overrides)
-    return PullThroughCacheRequest(**args)
+    return PullThroughCacheRequest.from_params(args)
 
 
 @pytest.fixture
@@ -166,11 +167,11 @@ def put_policy(ecr):
     ],
 )
 def test_prefix_is_checked_against_the_ecr_model(prefix, message):
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         request(ecr_repository_prefix=prefix).validate()
     assert message in raised.value.message
     # The same for absent: nothing is looked up with a prefix ECR would refuse.
-    with pytest.raises(AnsibleOmicsError):
+    with pytest.raises(AnsibleGenomicsError):
         request(ecr_repository_prefix=prefix, state="absent").validate()
 
 
@@ -192,18 +193,18 @@ def test_valid_prefixes(prefix):
     ],
 )
 def test_images_are_checked_before_any_call(image, message):
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         request(images=[PYTHON, image]).validate()
     assert raised.value.message.startswith(f"images[1] {image!r}")
     assert message in raised.value.message
 
 
 def test_other_checks():
-    with pytest.raises(AnsibleOmicsError, match="upstream_registry_url 'docker.io' is not supported"):
+    with pytest.raises(AnsibleGenomicsError, match="upstream_registry_url 'docker.io' is not supported"):
         request(upstream_registry_url="docker.io").validate()
-    with pytest.raises(AnsibleOmicsError, match="custom_role_arn 'my-role' is not an IAM role ARN"):
+    with pytest.raises(AnsibleGenomicsError, match="custom_role_arn 'my-role' is not an IAM role ARN"):
         request(custom_role_arn="my-role").validate()
-    with pytest.raises(AnsibleOmicsError, match="reserved prefix"):
+    with pytest.raises(AnsibleGenomicsError, match="is reserved"):
         request(tags={"genomics.aws:x": "1"}).validate()
     # absent ignores what only present uses
     request(state="absent", images=["nonsense"], custom_role_arn="my-role").validate()
@@ -234,26 +235,26 @@ def test_with_statement_keeps_others_and_compares_semantically():
     document = json.loads(policy(READERS, PULL))
     # Same statement written differently (action order, key order): no change.
     reordered = dict(reversed(list(PULL.items())), Action=list(reversed(PULL["Action"])))
-    assert containers.with_statement(json.loads(policy(READERS, reordered)), PULL) == (False, json.loads(policy(READERS, reordered)))
+    assert policy_documents.with_statement(json.loads(policy(READERS, reordered)), PULL) == (False, json.loads(policy(READERS, reordered)))
     # A changed statement of the same Sid is replaced in place; the others stay in order.
     narrowed = dict(PULL, Action="ecr:BatchGetImage")
-    changed, merged = containers.with_statement(json.loads(policy(narrowed, READERS)), PULL)
+    changed, merged = policy_documents.with_statement(json.loads(policy(narrowed, READERS)), PULL)
     assert changed and merged["Statement"] == [PULL, READERS]
     # Missing: appended.
-    changed, merged = containers.with_statement({"Version": "2008-10-17", "Statement": READERS}, PULL)
+    changed, merged = policy_documents.with_statement({"Version": "2008-10-17", "Statement": READERS}, PULL)
     assert changed and merged == {"Version": "2008-10-17", "Statement": [READERS, PULL]}
     # No policy at all.
-    assert containers.with_statement(None, PULL) == (True, {"Version": "2012-10-17", "Statement": [PULL]})
+    assert policy_documents.with_statement(None, PULL) == (True, {"Version": "2012-10-17", "Statement": [PULL]})
     # A duplicate of the Sid is folded into one.
-    changed, merged = containers.with_statement(json.loads(policy(PULL, READERS, PULL)), PULL)
+    changed, merged = policy_documents.with_statement(json.loads(policy(PULL, READERS, PULL)), PULL)
     assert changed and merged["Statement"] == [PULL, READERS]
     assert document == json.loads(policy(READERS, PULL))  # inputs untouched
 
 
 def test_without_statement():
-    assert containers.without_statement(json.loads(policy(READERS)), SID) == (False, json.loads(policy(READERS)))
-    assert containers.without_statement(json.loads(policy(IMPORT)), SID) == (True, None)
-    assert containers.without_statement(json.loads(policy(READERS, IMPORT)), SID) == (True, json.loads(policy(READERS)))
+    assert policy_documents.without_statement(json.loads(policy(READERS)), SID) == (False, json.loads(policy(READERS)))
+    assert policy_documents.without_statement(json.loads(policy(IMPORT)), SID) == (True, None)
+    assert policy_documents.without_statement(json.loads(policy(READERS, IMPORT)), SID) == (True, json.loads(policy(READERS)))
 
 
 # --- present ---------------------------------------------------------------------------------------
@@ -330,7 +331,7 @@ def test_everything_in_place_changes_nothing(ecr):
 
 def test_rule_of_another_upstream_is_refused_before_anything_else(ecr):
     rule(ecr, "quay.io")
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         ensure_pull_through_cache_present(ecr, request(images=[PYTHON]), REGISTRY, check_mode=False)
     message = raised.value.message
     assert "already exists with upstream 'quay.io', not 'public.ecr.aws'" in message and "Nothing was changed" in message
@@ -382,7 +383,7 @@ def test_a_statement_of_another_prefix_with_the_same_sid_is_refused(ecr):
     template(ecr, policy(PULL))
     # "ecr.public" gives the same Sid as "ecr-public".
     registry_policy(ecr, policy(dict(IMPORT, Resource=f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/ecr.public/*")))
-    with pytest.raises(AnsibleOmicsError, match="another pull-through cache whose prefix gives the same statement id"):
+    with pytest.raises(AnsibleGenomicsError, match="another pull-through cache whose prefix gives the same statement id"):
         ensure_pull_through_cache_present(ecr, request(), REGISTRY, check_mode=False)
     assert "PutRegistryPolicy" not in operations(ecr)
 
@@ -390,7 +391,7 @@ def test_a_statement_of_another_prefix_with_the_same_sid_is_refused(ecr):
 def test_a_policy_that_is_not_json_is_refused_before_writing(ecr):
     rule(ecr)
     template(ecr, "{not json")
-    with pytest.raises(AnsibleOmicsError, match="repository creation template 'ecr-public' is not valid JSON"):
+    with pytest.raises(AnsibleGenomicsError, match="repository creation template 'ecr-public' is not valid JSON"):
         ensure_pull_through_cache_present(ecr, request(), REGISTRY, check_mode=False)
     assert operations(ecr) == ["DescribePullThroughCacheRules", "DescribeRepositoryCreationTemplates"]
 
@@ -408,7 +409,7 @@ def test_image_not_cached_is_imported_and_its_old_repository_gets_the_statement(
         "batch_get_image",
         {"images": [{"registryId": ACCOUNT, "repositoryName": REPOSITORY, "imageId": {"imageTag": "3.12-slim", "imageDigest": DIGEST},
                      "imageManifest": "{}"}], "failures": []},
-        {"repositoryName": REPOSITORY, "imageIds": [{"imageTag": "3.12-slim"}], "acceptedMediaTypes": containers.ACCEPTED_MEDIA_TYPES},
+        {"repositoryName": REPOSITORY, "imageIds": [{"imageTag": "3.12-slim"}], "acceptedMediaTypes": ecr_api.ACCEPTED_MEDIA_TYPES},
     )
     # Created before the template: a policy of its own, without HealthOmics.
     repository_policy(ecr, policy(READERS))
@@ -438,7 +439,7 @@ def test_image_missing_upstream_fails_naming_it(ecr):
     ecr.stubber.add_response("batch_get_image", {"images": [], "failures": [
         {"imageId": {"imageTag": "missing-tag"}, "failureCode": "ImageNotFound", "failureReason": "Requested image not found"}]})
     source = "public.ecr.aws/docker/library/python:missing-tag"
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         ensure_pull_through_cache_present(ecr, request(images=[source]), REGISTRY, check_mode=False)
     assert f"image {source!r} was not found on public.ecr.aws (ImageNotFound: Requested image not found)" in raised.value.message
 
@@ -447,7 +448,7 @@ def test_upstream_refusing_the_image_fails_naming_it(ecr):
     settled(ecr)
     described_image(ecr)
     ecr.stubber.add_client_error("batch_get_image", "UnableToGetUpstreamImageException", "upstream said 404")
-    with pytest.raises(AnsibleOmicsError) as raised:
+    with pytest.raises(AnsibleGenomicsError) as raised:
         ensure_pull_through_cache_present(ecr, request(images=[PYTHON]), REGISTRY, check_mode=False)
     assert f"image {PYTHON!r} could not be imported: public.ecr.aws has no such image" in raised.value.message
 

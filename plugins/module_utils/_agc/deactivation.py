@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Deactivation of the AGC core (agc_account, state=absent): plan, then apply, as activation.
+
+Deletes the managed VPC (found by tags, whatever the record says) and the state store. Keeps every
+bucket and its objects, a customer's VPC and CloudWatch log groups. Refuses while AGC contexts are
+deployed, unless forced to delete them first.
+"""
+
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Outcome
+from . import api
+from . import contexts
+from .activation import CoreRun
+from .activation import plan_then_apply
+from .managed_network import ManagedNetwork
+from .managed_network import find_managed_vpcs
+from .state import StateStore
+from .teardown import destroy
+
+
+def deactivate(clients, region, request, check_mode=False):
+    account_id = api.get_caller_identity(clients.sts)["Account"]
+
+    def converge(changes):
+        return _Deactivation(clients, region, account_id, request, changes).run()
+
+    return plan_then_apply(converge, clients, request, check_mode)
+
+
+class _Deactivation(CoreRun):
+    def run(self):
+        store = StateStore(self.clients.ssm)
+        record = store.load()
+        managed_vpcs = find_managed_vpcs(self.ec2)
+        before = record.as_dict() if record else {}
+        retained = _retained(record)
+        if not store.exists and not managed_vpcs:
+            return Outcome(changes=self.changes, before=before, after={}, retained=retained)
+
+        self._remove_contexts()
+        for vpc in managed_vpcs:
+            destroy(self.ec2, ManagedNetwork.discover(self.ec2, vpc), self.changes, self.deadline)
+        if store.exists:
+            self.changes.add(f"delete the state store ({len(store.values)} SSM parameters under /agc/_common/)")
+            if not self.check_mode:
+                store.delete()
+        return Outcome(changes=self.changes, before=before, after={}, retained=retained)
+
+    def _remove_contexts(self):
+        deployed = contexts.deployed_contexts(self.clients.cfn)
+        if not deployed:
+            return
+        if not self.request.force:
+            raise AnsibleGenomicsError(
+                message=f"AGC contexts are deployed in this region: {', '.join(deployed)}. Destroy them first, or "
+                "deactivate with force: true to delete them too (this interrupts their running workflows)."
+            )
+        self.changes.add(f"delete context stacks {', '.join(deployed)} (force)")
+        if not self.check_mode:
+            contexts.delete_contexts(self.clients.cfn, deployed, self.deadline)
+
+
+def _retained(record):
+    """What deactivation keeps, as the module reports it."""
+    retained = {}
+    if record:
+        retained["bucket"] = {"name": record.bucket, "managed": record.bucket_managed}
+        if not record.vpc_managed:
+            retained["vpc_id"] = record.vpc_id
+        retained["log_groups"] = "CloudWatch log groups are retained"
+    return retained

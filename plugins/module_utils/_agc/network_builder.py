@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Building a managed VPC: ordered ensure steps from the VPC to its endpoints, tags last."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import allocate_address
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import associate_route_table
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import attach_internet_gateway
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_internet_gateway
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_nat_gateway
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_route
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_route_table
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_subnet
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_vpc
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import modify_subnet_attribute
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import modify_vpc_attribute
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import replace_route
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from .._shared.routing import ANYWHERE
+from .._shared.tags import tag_dict
+from .._shared.tags import tag_specifications
+from . import api
+from . import endpoints
+from . import waiters
+from .common import DEFAULT_ENDPOINT_SERVICES
+from .common import MODE_TAG
+from .common import PRIVATE
+from .common import PUBLIC
+from .common import ROLE_EIP
+from .common import ROLE_IGW
+from .common import ROLE_NAT
+from .common import ROLE_PRIVATE_ROUTE_TABLE
+from .common import ROLE_PRIVATE_SUBNET
+from .common import ROLE_PUBLIC_ROUTE_TABLE
+from .common import ROLE_PUBLIC_SUBNET
+from .common import ROLE_VPC
+from .common import core_tags
+from .layout import network_mode
+from .layout import subnet_layout
+from .managed_network import ManagedNetwork
+
+
+class NetworkBuilder:
+    """Ordered ensure steps for the managed network. In check mode each step only records what it
+    would do, so the plan and the apply are the same code."""
+
+    def __init__(self, ec2, region, user_tags, changes, deadline, wait, previous_user_tags=None):
+        self.ec2 = ec2
+        self.region = region
+        self.user_tags = user_tags
+        # Tags this collection set last time: removing one from `tags` removes it from resources,
+        # while tags added by other tools are left alone.
+        self.previous_user_tags = previous_user_tags or {}
+        self.deferred = []  # steps left for a later run (wait: false), reported as warnings
+        self.changes = changes
+        self.check_mode = changes.check_mode
+        self.deadline = deadline
+        self.wait = wait
+
+    def _tags(self, role, name, az=None, vpc_id=None, service=None):
+        return core_tags(role, self.user_tags, name=name, az=az, vpc_id=vpc_id, service=service)
+
+    def ensure(self, network, cidr, azs, public_only):
+        """Create whatever of the managed network is missing; returns the (possibly new) network."""
+        if network is None:
+            network = self._create_vpc(cidr, public_only)
+        self._ensure_internet_gateway(network)
+        for az, kind, subnet_cidr in subnet_layout(network.cidr, azs, public_only):
+            self._ensure_subnet(network, az, kind, subnet_cidr)
+        self._ensure_public_routing(network, azs)
+        if not public_only:
+            new_nat_ids = [self._ensure_nat_gateway(network, az) for az in azs]
+            for az in azs:
+                self._ensure_private_route_table(network, az)
+            new_endpoint_ids = self._ensure_endpoints(network, azs)
+            if self.wait and not self.check_mode:
+                pending_nats = [n["NatGatewayId"] for n in network.live_nat_gateways() if n["State"] != "available"]
+                pending_endpoints = [e["VpcEndpointId"] for e in network.our_endpoints() if e["State"].lower() != "available"]
+                waiters.wait_for(
+                    self.ec2,
+                    self.deadline,
+                    nat_gateway_ids=set(pending_nats) | {i for i in new_nat_ids if i},
+                    endpoint_ids=set(pending_endpoints) | set(new_endpoint_ids),
+                )
+            for az in azs:
+                self._ensure_private_default_route(network, az)
+        self._ensure_tags(network)
+        return network
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def _create_vpc(self, cidr, public_only):
+        mode = network_mode(public_only)
+        self.changes.add(f"create VPC {cidr} ({mode} subnets, DNS hostnames on)")
+        tags = self._tags(ROLE_VPC, "agc-core")
+        tags[MODE_TAG] = mode
+        if self.check_mode:
+            return ManagedNetwork({"VpcId": None, "CidrBlock": cidr, "Tags": ansible_dict_to_boto3_tag_list(tags)})
+        vpc = create_vpc(self.ec2, CidrBlock=cidr, TagSpecifications=tag_specifications("vpc", tags))
+        # Private DNS on interface endpoints needs DNS hostnames; DNS support is on by default.
+        modify_vpc_attribute(self.ec2, vpc["VpcId"], EnableDnsHostnames={"Value": True})
+        return ManagedNetwork(vpc)
+
+    def _ensure_internet_gateway(self, network):
+        gateway = network.internet_gateway()
+        if gateway is None:
+            self.changes.add("create and attach internet gateway")
+            if self.check_mode:
+                network.internet_gateways.append({"InternetGatewayId": None, "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_IGW, "agc-core"))})
+                return
+            gateway = create_internet_gateway(self.ec2, self._tags(ROLE_IGW, "agc-core", vpc_id=network.vpc_id))
+            network.internet_gateways.append(gateway)
+            attach_internet_gateway(self.ec2, gateway["InternetGatewayId"], network.vpc_id)
+            gateway["Attachments"] = [{"VpcId": network.vpc_id, "State": "available"}]
+            return
+        attached = {a.get("VpcId") for a in gateway.get("Attachments") or []}
+        if gateway["InternetGatewayId"] and network.vpc_id not in attached:
+            self.changes.add(f"attach internet gateway {gateway['InternetGatewayId']}")
+            if not self.check_mode:
+                attach_internet_gateway(self.ec2, gateway["InternetGatewayId"], network.vpc_id)
+            gateway["Attachments"] = [{"VpcId": network.vpc_id, "State": "available"}]
+
+    def _ensure_subnet(self, network, az, kind, cidr):
+        if network.subnet(kind, az):
+            return
+        role = ROLE_PUBLIC_SUBNET if kind == PUBLIC else ROLE_PRIVATE_SUBNET
+        tags = self._tags(role, f"agc-{kind}-{az}", az=az)
+        self.changes.add(f"create {kind} subnet {cidr} in {az}")
+        if self.check_mode:
+            network.subnets.append({"SubnetId": None, "AvailabilityZone": az, "CidrBlock": cidr, "Tags": ansible_dict_to_boto3_tag_list(tags)})
+            return
+        subnet = create_subnet(
+            self.ec2, VpcId=network.vpc_id, CidrBlock=cidr, AvailabilityZone=az, TagSpecifications=tag_specifications("subnet", tags)
+        )
+        if kind == PUBLIC:
+            modify_subnet_attribute(self.ec2, subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+        network.subnets.append(subnet)
+
+    def _route_table(self, network, role, name, az=None):
+        table = network.route_table(role, az)
+        if table is not None:
+            return table
+        self.changes.add(f"create route table {name}")
+        tags = self._tags(role, name, az=az)
+        if self.check_mode or network.vpc_id is None:
+            table = {"RouteTableId": None, "Routes": [], "Associations": [], "Tags": ansible_dict_to_boto3_tag_list(tags)}
+        else:
+            table = create_route_table(self.ec2, network.vpc_id, tags)
+        network.route_tables.append(table)
+        return table
+
+    def _associate(self, table, subnet, description):
+        if subnet.get("SubnetId") and subnet["SubnetId"] in {a.get("SubnetId") for a in table.get("Associations") or []}:
+            return
+        self.changes.add(f"associate {description} with route table {_label(table, 'RouteTableId')}")
+        if not self.check_mode:
+            associate_route_table(self.ec2, table["RouteTableId"], SubnetId=subnet["SubnetId"])
+        table.setdefault("Associations", []).append({"SubnetId": subnet.get("SubnetId")})
+
+    def _ensure_route(self, table, target_key, target_id, description):
+        """Default route of a route table to its gateway; replaced if it points elsewhere (drift)."""
+        current = next((r for r in table.get("Routes") or [] if r.get("DestinationCidrBlock") == ANYWHERE), None)
+        if current and target_id and current.get(target_key) == target_id and current.get("State", "active") == "active":
+            return
+        verb = "point default route of" if current else "add default route to"
+        self.changes.add(f"{verb} route table {_label(table, 'RouteTableId')} to {description}")
+        if not self.check_mode:
+            call = replace_route if current else create_route
+            call(self.ec2, table["RouteTableId"], DestinationCidrBlock=ANYWHERE, **{target_key: target_id})
+        if current:
+            current.update({target_key: target_id, "State": "active"})
+        else:
+            table.setdefault("Routes", []).append({"DestinationCidrBlock": ANYWHERE, target_key: target_id, "State": "active"})
+
+    def _ensure_public_routing(self, network, azs):
+        table = self._route_table(network, ROLE_PUBLIC_ROUTE_TABLE, "agc-public")
+        gateway = network.internet_gateway()
+        self._ensure_route(table, "GatewayId", gateway["InternetGatewayId"], "the internet gateway")
+        for az in azs:
+            self._associate(table, network.subnet(PUBLIC, az), f"public subnet in {az}")
+
+    def _ensure_nat_gateway(self, network, az):
+        """Start a NAT gateway (no wait) unless the AZ has one; reuses a free Elastic IP of ours."""
+        if network.nat_gateway(az):
+            return None
+        subnet = network.subnet(PUBLIC, az)
+        address = network.free_address(az)
+        self.changes.add(f"create NAT gateway in {az}" + ("" if address else " with a new Elastic IP"))
+        if self.check_mode:
+            network.nat_gateways.append({
+                "NatGatewayId": None, "State": "pending", "SubnetId": subnet.get("SubnetId"),
+                "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
+            })
+            return None
+        if address is None:
+            # Tagged at allocation, so an interruption before the NAT gateway exists leaves a
+            # findable Elastic IP that the next run reuses and deactivation releases.
+            address = allocate_address(
+                self.ec2, Domain="vpc", TagSpecifications=tag_specifications("elastic-ip", self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id))
+            )
+            address.setdefault("Tags", ansible_dict_to_boto3_tag_list(self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id)))
+            network.addresses.append(address)
+        nat = create_nat_gateway(
+            self.ec2,
+            SubnetId=subnet["SubnetId"],
+            AllocationId=address["AllocationId"],
+            TagSpecifications=tag_specifications("natgateway", self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
+        )
+        address["AssociationId"] = address.get("AssociationId") or f"pending:{nat['NatGatewayId']}"
+        network.nat_gateways.append(nat)
+        return nat["NatGatewayId"]
+
+    def _ensure_private_route_table(self, network, az):
+        table = self._route_table(network, ROLE_PRIVATE_ROUTE_TABLE, f"agc-private-{az}", az=az)
+        self._associate(table, network.subnet(PRIVATE, az), f"private subnet in {az}")
+
+    def _ensure_private_default_route(self, network, az):
+        table = network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)
+        nat = network.nat_gateway(az)
+        if nat and nat.get("NatGatewayId") and nat.get("State") == "pending" and not self.wait:
+            # AWS routes only to a NAT gateway that exists; without waiting, the next run adds it.
+            self.deferred.append(f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} "
+                                 "to become available: run again (or use wait: true) to add it")
+            return
+        self._ensure_route(table, "NatGatewayId", nat.get("NatGatewayId") if nat else None, f"NAT gateway in {az}")
+
+    def _ensure_endpoints(self, network, azs):
+        placement = endpoints.EndpointPlacement(
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.cidr,
+            subnets_by_az={az: network.subnet(PRIVATE, az).get("SubnetId") for az in azs},
+            route_table_ids=[network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)["RouteTableId"] for az in azs],
+        )
+        _present, missing = endpoints.audit(network.endpoints, DEFAULT_ENDPOINT_SERVICES, self.region)
+        if missing and network.vpc_id and not endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id):
+            # Private DNS on interface endpoints needs it; a run interrupted after create_vpc lacks it.
+            self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
+            if not self.check_mode:
+                modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
+        return endpoints.ensure_endpoints(
+            self.ec2, self.region, DEFAULT_ENDPOINT_SERVICES, placement, network.endpoints, network.security_groups, self.user_tags, self.changes
+        )
+
+    def _ensure_tags(self, network):
+        """Bring user tags on existing resources in line with `tags`, one call per distinct change."""
+        if network.vpc_id is None:
+            return
+        batches = {}
+        for resource_id, current in network.tags_by_resource().items():
+            if resource_id is None:
+                continue
+            wanted = {k: v for k, v in current.items() if k not in self.user_tags}
+            wanted.update(self.user_tags)
+            to_set, _to_unset = compare_aws_tags(current, wanted, purge_tags=False)
+            to_unset = sorted(k for k in self.previous_user_tags if k not in self.user_tags and k in current)
+            if to_set or to_unset:
+                key = (tuple(sorted(to_set.items())), tuple(to_unset))
+                batches.setdefault(key, []).append(resource_id)
+        for (to_set, to_unset), resource_ids in sorted(batches.items()):
+            self.changes.add(f"update tags on {len(resource_ids)} resource(s)")
+            if self.check_mode:
+                continue
+            if to_set:
+                api.create_tags(self.ec2, resource_ids, dict(to_set))
+            if to_unset:
+                api.delete_tags(self.ec2, resource_ids, to_unset)
+
+
+def _label(resource, id_key):
+    """Our resources by Name tag, so a check-mode plan reads the same as the apply; others by id."""
+    return tag_dict(resource).get("Name") or resource.get(id_key) or "(new)"

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the genomics.aws project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Deleting a managed VPC and everything in it, in dependency order."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_internet_gateway
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_nat_gateway
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_route_table
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_security_group
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_subnet
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_vpc
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_vpc_endpoints
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_network_interfaces
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import detach_internet_gateway
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import disassociate_route_table
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import release_address
+
+from .._shared.errors import AnsibleGenomicsError
+from .._shared.tags import is_ours
+from . import waiters
+from .managed_network import LIVE_NAT_STATES
+
+
+def find_blockers(ec2, network):
+    """Things in the managed VPC that this collection did not create and that would block its
+    deletion (an instance's network interface, a foreign endpoint, subnet or security group)."""
+    ours = set()
+    for nat in network.nat_gateways:
+        if is_ours(nat):
+            ours |= {a.get("NetworkInterfaceId") for a in nat.get("NatGatewayAddresses") or []}
+    for endpoint in network.our_endpoints():
+        ours |= set(endpoint.get("NetworkInterfaceIds") or [])
+    blockers = []
+    for eni in describe_network_interfaces(ec2, Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}]):
+        if eni["NetworkInterfaceId"] in ours or eni.get("InterfaceType") in ("nat_gateway", "vpc_endpoint"):
+            continue
+        owner = (eni.get("Attachment") or {}).get("InstanceId") or eni.get("Description") or eni.get("InterfaceType")
+        blockers.append(f"network interface {eni['NetworkInterfaceId']}" + (f" ({owner})" if owner else ""))
+    blockers += [
+        f"VPC endpoint {e['VpcEndpointId']} ({e['ServiceName']})"
+        for e in network.endpoints
+        if not is_ours(e) and e["State"].lower() not in ("deleted", "deleting")
+    ]
+    blockers += [f"subnet {s['SubnetId']}" for s in network.subnets if not is_ours(s)]
+    blockers += [
+        f"security group {g['GroupId']} ({g.get('GroupName')})"
+        for g in network.security_groups
+        if not is_ours(g) and g.get("GroupName") != "default"
+    ]
+    blockers += [f"NAT gateway {n['NatGatewayId']}" for n in network.nat_gateways if not is_ours(n) and n["State"] in LIVE_NAT_STATES]
+    return blockers
+
+
+def destroy(ec2, network, changes, deadline):
+    """Delete a managed network in dependency order. Refuses, deleting nothing, while something
+    someone else created stands in the VPC. Resources already gone are skipped."""
+    blockers = find_blockers(ec2, network)
+    if blockers:
+        raise AnsibleGenomicsError(
+            message=f"managed VPC {network.vpc_id} cannot be deleted: it holds resources this collection did not create: "
+            f"{'; '.join(blockers)}. Remove them (or move them out of the VPC) and run again; nothing was deleted."
+        )
+    check_mode = changes.check_mode
+    endpoint_ids = [e["VpcEndpointId"] for e in network.our_endpoints()]
+    nat_ids = [n["NatGatewayId"] for n in network.live_nat_gateways()]
+    if endpoint_ids:
+        changes.add(f"delete VPC endpoints {', '.join(endpoint_ids)}")
+    for nat_id in nat_ids:
+        changes.add(f"delete NAT gateway {nat_id}")
+    if not check_mode:
+        if endpoint_ids:
+            delete_vpc_endpoints(ec2, endpoint_ids)
+        for nat_id in nat_ids:
+            delete_nat_gateway(ec2, nat_id)
+        # Elastic IPs can only be released once their NAT gateways are gone.
+        waiters.wait_for(ec2, deadline, nat_gateway_ids=nat_ids, endpoint_ids=endpoint_ids, deleted=True)
+    for address in network.addresses:
+        if is_ours(address):
+            changes.add(f"release Elastic IP {address.get('PublicIp')} ({address['AllocationId']})")
+            if not check_mode:
+                release_address(ec2, address["AllocationId"])
+    for gateway in network.internet_gateways:
+        if is_ours(gateway):
+            changes.add(f"detach and delete internet gateway {gateway['InternetGatewayId']}")
+            if not check_mode:
+                for attachment in gateway.get("Attachments") or []:
+                    waiters.retry_while_dependent(deadline, detach_internet_gateway, ec2, gateway["InternetGatewayId"], attachment["VpcId"])
+                delete_internet_gateway(ec2, gateway["InternetGatewayId"])
+    for table in network.route_tables:
+        if is_ours(table):
+            changes.add(f"delete route table {table['RouteTableId']}")
+            if not check_mode:
+                for association in table.get("Associations") or []:
+                    if not association.get("Main") and association.get("RouteTableAssociationId"):
+                        disassociate_route_table(ec2, association["RouteTableAssociationId"])
+                delete_route_table(ec2, table["RouteTableId"])
+    for subnet in network.subnets:
+        if is_ours(subnet):
+            changes.add(f"delete subnet {subnet['SubnetId']} ({subnet['CidrBlock']}, {subnet['AvailabilityZone']})")
+            if not check_mode:
+                waiters.retry_while_dependent(deadline, delete_subnet, ec2, subnet["SubnetId"])
+    for group in network.security_groups:
+        if is_ours(group):
+            changes.add(f"delete security group {group['GroupId']}")
+            if not check_mode:
+                waiters.retry_while_dependent(deadline, delete_security_group, ec2, group["GroupId"])
+    changes.add(f"delete VPC {network.vpc_id}")
+    if not check_mode:
+        waiters.retry_while_dependent(deadline, delete_vpc, ec2, network.vpc_id)
