@@ -43,42 +43,63 @@ def _core_of(activation):
 def _route_targets(subnets, core):
     """(internet gateways, NAT gateways, other targets) drawn in the diagram."""
     targets = [s["default_route"] for s in subnets if s["default_route"]]
-    gateways = ([core["internet_gateway_id"]] if core.get("internet_gateway_id") else []) + [t for t in targets if t.startswith("igw-")]
+    gateways = ([core["internet_gateway_id"]] if core.get("internet_gateway_id") else []) + [
+        t for t in targets if t.startswith("igw-")
+    ]
     nat_ids = {n["id"] for n in core["network"]["nat_gateways"]}
     others = [t for t in targets if not t.startswith("igw-") and not (t.startswith("nat-") and t in nat_ids)]
     return list(dict.fromkeys(gateways)), list(dict.fromkeys(others))
 
 
-def mermaid(core, subnets, nat_gateways, gateways, others):
+def mermaid(core, subnets, nat_gateways, gateways, others, endpoints):
     """The VPC as a Mermaid flowchart: AZs with their subnets and NAT gateways, endpoints, the bucket; arrows follow
     each subnet's default route, dotted arrows the private traffic to AWS services through endpoints."""
     vpc = core["vpc"]
     managed, public_only = vpc["managed"], vpc["public_subnets_only"]
     infra = set(core["subnets"].get("infra") or [])
-    endpoints = core.get("vpc_endpoints") or []
     by_subnet = {s["id"]: s["default_route"] for s in subnets}
-    owner = ("managed by genomics.aws" + (", public subnets only" if public_only else "")) if managed else "customer's VPC"
-    lines = ["flowchart TB", '  internet(("Internet"))',
-             f'  subgraph {_mermaid_id(vpc["id"])}["VPC {vpc["id"]}<br/>{vpc["cidr_block"]}, {owner}"]', "    direction TB"]
+    owner = (
+        ("managed by genomics.aws" + (", public subnets only" if public_only else "")) if managed else "customer's VPC"
+    )
+    lines = [
+        "flowchart TB",
+        '  internet(("Internet"))',
+        f'  subgraph {_mermaid_id(vpc["id"])}["VPC {vpc["id"]}<br/>{vpc["cidr_block"]}, {owner}"]',
+        "    direction TB",
+    ]
     lines += [f'    {_mermaid_id(g)}[["Internet gateway<br/>{g}"]]' for g in gateways]
     for zone in sorted({s["availability_zone"] for s in subnets if s["availability_zone"]}):
         lines += [f'    subgraph {_mermaid_id("az-" + zone)}["Availability Zone {zone}"]', "      direction TB"]
         for subnet in (s for s in subnets if s["availability_zone"] == zone):
             compute = "<br/>AGC compute" if subnet["id"] in infra else ""
-            lines.append(f'      {_mermaid_id(subnet["id"])}["{subnet["kind"]} subnet<br/>{subnet["id"]}<br/>{subnet["cidr_block"]}{compute}"]')
+            lines.append(
+                f'      {_mermaid_id(subnet["id"])}["{subnet["kind"]} '
+                f'subnet<br/>{subnet["id"]}<br/>{subnet["cidr_block"]}{compute}"]'
+            )
         for nat in (n for n in nat_gateways if n["availability_zone"] == zone):
             label = "NAT gateway" + ("" if nat["managed"] else " (customer's)") + f"<br/>{nat['id']}"
-            lines.append(f'      {_mermaid_id(nat["id"])}(["{label}' + (f"<br/>{nat['public_ip']}" if nat["public_ip"] else "") + '"])')
+            lines.append(
+                f'      {_mermaid_id(nat["id"])}(["{label}'
+                + (f"<br/>{nat['public_ip']}" if nat["public_ip"] else "")
+                + '"])'
+            )
         lines.append("    end")
     if endpoints:
         lines += ['    subgraph vpc_endpoints["VPC endpoints"]', "      direction LR"]
-        lines += [f'      {_mermaid_id(e["id"])}("{e["service"]}<br/>{e["type"].lower()} endpoint<br/>{e["id"]}")' for e in endpoints]
+        lines += [
+            f'      {_mermaid_id(e["id"])}("{e["service"]}<br/>{e["type"].lower()} endpoint<br/>{e["id"]}")'
+            for e in endpoints
+        ]
         lines.append("    end")
     lines += ["  end", f'  bucket[("S3 bucket<br/>{core["bucket"]["name"]}")]']
     lines += [f'  {_mermaid_id(o)}[["{o}"]]' for o in others]
     lines += [f"  {_mermaid_id(g)} --- internet" for g in gateways]
     lines += [f"  {_mermaid_id(s['id'])} --> {_mermaid_id(s['default_route'])}" for s in subnets if s["default_route"]]
-    lines += [f"  {_mermaid_id(n['id'])} --> {_mermaid_id(by_subnet[n['subnet_id']])}" for n in nat_gateways if by_subnet.get(n["subnet_id"])]
+    lines += [
+        f"  {_mermaid_id(n['id'])} --> {_mermaid_id(by_subnet[n['subnet_id']])}"
+        for n in nat_gateways
+        if by_subnet.get(n["subnet_id"])
+    ]
     if endpoints:
         lines += [f"  {_mermaid_id(s['id'])} -.-> vpc_endpoints" for s in subnets if s["kind"] == "private"]
     s3_gateway = [e for e in endpoints if e["service"] == "s3" and e["type"] == "Gateway"]
@@ -107,6 +128,17 @@ def _audit(core, cost, endpoints_audit, endpoints_ensured):
     }
 
 
+def _endpoints(core, endpoints_ensured):
+    """The VPC's endpoints: those agc_account saw, and those created after it in a customer VPC."""
+    found = {e["id"]: e for e in core.get("vpc_endpoints") or []}
+    if isinstance(endpoints_ensured, dict):
+        for endpoint in endpoints_ensured.get("vpc_endpoints") or []:
+            found.setdefault(
+                endpoint["id"], {key: endpoint.get(key) for key in ("service", "id", "type", "state", "subnet_ids")}
+            )
+    return sorted(found.values(), key=lambda e: (e["service"], e["id"]))
+
+
 def activation_report(activation, prices=None, endpoints_audit=None, endpoints_ensured=None):
     """Everything the activation report shows, computed from agc_account's result."""
     core = _core_of(activation)
@@ -119,6 +151,7 @@ def activation_report(activation, prices=None, endpoints_audit=None, endpoints_e
     zone_of = {s["id"]: s["availability_zone"] for s in subnets}
     nat_gateways = core["network"]["nat_gateways"]
     gateways, others = _route_targets(subnets, core)
+    endpoints = _endpoints(core, endpoints_ensured)
     changes = list(activation.get("changes") or []) if isinstance(activation, dict) else []
     return {
         "account_id": core["account_id"],
@@ -132,13 +165,13 @@ def activation_report(activation, prices=None, endpoints_audit=None, endpoints_e
         "internet_gateways": gateways,
         "nat_gateways": nat_gateways,
         "other_route_targets": others,
-        "vpc_endpoints": core.get("vpc_endpoints") or [],
+        "vpc_endpoints": endpoints,
         "endpoint_security_group_id": core.get("endpoint_security_group_id"),
         "parameters": [
             {"name": name, "value": "(the collection's activation record, JSON)" if name == RECORD_PARAMETER else value}
             for name, value in sorted((core.get("parameters") or {}).items())
         ],
-        "mermaid": mermaid(core, subnets, nat_gateways, gateways, others),
+        "mermaid": mermaid(core, subnets, nat_gateways, gateways, others, endpoints),
         "cost": cost,
         "endpoint_audit": _audit(core, cost, endpoints_audit, endpoints_ensured),
         "changed": bool(activation.get("changed")) if isinstance(activation, dict) else False,

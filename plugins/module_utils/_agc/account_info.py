@@ -30,6 +30,7 @@ from .managed_network import ManagedNetwork
 from .managed_network import find_managed_vpcs
 from .state import StateStore
 
+
 @dataclass
 class AccountInfo:
     activated: bool
@@ -65,7 +66,10 @@ def _drift_of_managed(network, record, region):
             if table is None:
                 drift.append(f"private route table in {az} is missing")
             elif nat and (route or {}).get("NatGatewayId") != nat["NatGatewayId"]:
-                drift.append(f"default route of {table['RouteTableId']} ({az}) does not point at NAT gateway {nat['NatGatewayId']}")
+                drift.append(
+                    f"default route of {table['RouteTableId']} ({az}) does not point at NAT gateway "
+                    f"{nat['NatGatewayId']}"
+                )
         endpoints = active_endpoints_by_service(network.endpoints, region)
         for service in DEFAULT_ENDPOINT_SERVICES:
             endpoint = endpoints.get(service)
@@ -87,7 +91,9 @@ def describe_activation(clients, region, prices=None):
     record = store.load()
     if record is None:
         leftovers = find_managed_vpcs(clients.ec2)
-        drift = [f"managed VPC {v['VpcId']} exists without an activation record (an interrupted run?)" for v in leftovers]
+        drift = [
+            f"managed VPC {v['VpcId']} exists without an activation record (an interrupted run?)" for v in leftovers
+        ]
         return AccountInfo(activated=False, drift=drift, cost=core_cost_estimate({}, prices))
 
     drift = []
@@ -103,14 +109,20 @@ def describe_activation(clients, region, prices=None):
             drift.append(f"customer VPC {record.vpc_id} no longer exists")
         if customer:
             existing = {s["SubnetId"] for s in customer.subnets}
-            drift += [f"infra subnet {s} recorded in InfraSubnets no longer exists" for s in record.infra_subnets if s not in existing]
+            drift += [
+                f"infra subnet {s} recorded in InfraSubnets no longer exists"
+                for s in record.infra_subnets
+                if s not in existing
+            ]
 
     for name, (value, _kind, _type) in record.parameters().items():
         current = store.values.get(name)
         if current is None:
             drift.append(f"SSM parameter /agc/_common/{name} is missing")
         elif current != value:
-            drift.append(f"SSM parameter /agc/_common/{name} was changed outside Ansible ({current!r}, recorded {value!r})")
+            drift.append(
+                f"SSM parameter /agc/_common/{name} was changed outside Ansible ({current!r}, recorded {value!r})"
+            )
     if api.bucket_status(clients.s3, record.bucket) != "owned":
         drift.append(f"bucket {record.bucket} is missing or not accessible")
 

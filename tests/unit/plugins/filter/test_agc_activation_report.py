@@ -1,8 +1,9 @@
 """The activation report's data, computed from agc_account's own result (moto in-process, no second describe)."""
 
 import pytest
-from ansible.errors import AnsibleFilterError
 from moto import mock_aws
+
+from ansible.errors import AnsibleFilterError
 
 from ansible_collections.genomics.aws.plugins.filter.agc_activation_report import FilterModule
 from ansible_collections.genomics.aws.plugins.filter.agc_activation_report import activation_report
@@ -36,7 +37,10 @@ def test_managed_core_every_subnet_follows_its_own_default_route(account):
     assert report["internet_gateways"] == [core["internet_gateway_id"]] and report["other_route_targets"] == []
     diagram = report["mermaid"]
     for subnet_id in core["subnets"]["private"]:
-        assert f"{subnet_id.replace('-', '_')} --> {nat_by_zone[subnets[subnet_id]['availability_zone']].replace('-', '_')}" in diagram
+        assert (
+            f"{subnet_id.replace('-', '_')} --> "
+            f"{nat_by_zone[subnets[subnet_id]['availability_zone']].replace('-', '_')}" in diagram
+        )
         assert f"{subnet_id.replace('-', '_')} -.-> vpc_endpoints" in diagram
     s3 = next(e for e in core["vpc_endpoints"] if e["service"] == "s3")
     assert f"{s3['id'].replace('-', '_')} -.-> bucket" in diagram
@@ -51,7 +55,9 @@ def test_an_unchanged_core_gives_the_same_report_but_no_changes(account):
     first = activation_report(result_of(account.activate(tags={"team": "lab"})))
     again = activation_report(result_of(account.activate(tags={"team": "lab"})))
     assert not again["changed"] and again["changes"] == []
-    assert again["mermaid"] == first["mermaid"] and again["subnets"] == first["subnets"] and again["cost"] == first["cost"]
+    assert (
+        again["mermaid"] == first["mermaid"] and again["subnets"] == first["subnets"] and again["cost"] == first["cost"]
+    )
     assert again["tags"] == {"application-name": "agc", "team": "lab"}
 
 
@@ -60,7 +66,11 @@ def test_public_only_core_costs_nothing_fixed_and_says_what_it_saves(account):
     assert report["nat_gateways"] == [] and report["vpc_endpoints"] == []
     assert {s["kind"] for s in report["subnets"]} == {"public"} and all(s["infra"] for s in report["subnets"])
     assert report["cost"]["monthly_total"] == 0 and report["cost"]["public_only_saving"] == 262.8
-    assert "nat_" not in report["mermaid"] and "vpce_" not in report["mermaid"] and "internet -.-> bucket" in report["mermaid"]
+    assert (
+        "nat_" not in report["mermaid"]
+        and "vpce_" not in report["mermaid"]
+        and "internet -.-> bucket" in report["mermaid"]
+    )
 
 
 def test_customer_vpc_draws_the_customers_nat_gateway_and_counts_none_of_its_costs(account):
@@ -68,14 +78,31 @@ def test_customer_vpc_draws_the_customers_nat_gateway_and_counts_none_of_its_cos
     subnet = customer["public"][0]
     allocation = account.ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = account.ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
-    table = account.ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [customer["private"][0]]}])
-    account.ec2.create_route(RouteTableId=table["RouteTables"][0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    table = account.ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": [customer["private"][0]]}]
+    )
+    account.ec2.create_route(
+        RouteTableId=table["RouteTables"][0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat
+    )
     audit = {"present": [], "missing": ["s3", "logs"], "vpc_endpoints": []}
-    ensured = {"missing": ["s3", "logs"], "vpc_endpoints": [
-        {"service": "logs", "type": "Interface", "managed": True, "subnet_ids": customer["private"]},
-        {"service": "s3", "type": "Gateway", "managed": True, "subnet_ids": []},
-    ]}
-    report = activation_report(result_of(account.activate(vpc_id=customer["vpc_id"])), endpoints_audit=audit, endpoints_ensured=ensured)
+    ensured = {
+        "missing": ["s3", "logs"],
+        "vpc_endpoints": [
+            {
+                "service": "logs",
+                "id": "vpce-1",
+                "type": "Interface",
+                "managed": True,
+                "subnet_ids": customer["private"],
+            },
+            {"service": "s3", "id": "vpce-2", "type": "Gateway", "managed": True, "subnet_ids": []},
+        ],
+    }
+    report = activation_report(
+        result_of(account.activate(vpc_id=customer["vpc_id"])), endpoints_audit=audit, endpoints_ensured=ensured
+    )
+    assert [e["service"] for e in report["vpc_endpoints"]] == ["logs", "s3"]  # created after agc_account, drawn too
+    assert "vpce_1" in report["mermaid"] and "vpce_2 -.-> bucket" in report["mermaid"]
     (drawn,) = report["nat_gateways"]
     assert drawn["id"] == nat and not drawn["managed"] and drawn["availability_zone"] == "us-east-1a"
     assert f"{customer['private'][0].replace('-', '_')} --> {nat.replace('-', '_')}" in report["mermaid"]
@@ -83,7 +110,10 @@ def test_customer_vpc_draws_the_customers_nat_gateway_and_counts_none_of_its_cos
     assert report["cost"]["monthly_total"] == 0
     assert report["endpoint_audit"]["ensured"] and report["endpoint_audit"]["outcome"] == ["s3", "logs"]
     # 3 AZ subnets of one interface endpoint at 0.01 USD an hour, 730 hours
-    assert report["endpoint_audit"]["interface_endpoint_azs"] == 3 and report["endpoint_audit"]["interface_endpoints_monthly"] == 21.9
+    assert (
+        report["endpoint_audit"]["interface_endpoint_azs"] == 3
+        and report["endpoint_audit"]["interface_endpoints_monthly"] == 21.9
+    )
 
 
 def test_prices_are_checked_and_anything_but_an_activation_is_refused(account):
