@@ -9,9 +9,9 @@ import logging
 
 import pytest
 
+from tools.customer_vpc import create_customer_vpc
 from tools.healthomics_emulator import OmicsEmulator
 
-from tools.customer_vpc import create_customer_vpc
 from .helpers import ROOT
 from .helpers import ansible_playbook
 from .helpers import client
@@ -23,14 +23,20 @@ NAME = "genomics-vpc"
 VPC_CIDR = "10.30.0.0/16"
 FAST = ("-e", "omics_vpc_networking_poll_interval=1")
 
-# One destination per use case of seed 002 that moto can serve (moto 5.2.5 offers no s3tables endpoint
+# One destination per documented use case that moto can serve (moto 5.2.5 offers no s3tables endpoint
 # service: the filter's unit tests cover that kind).
 DESTINATIONS = [
     {"name": "sentieon-license", "kind": "tcp", "host": "10.30.99.10", "port": 8990},
     {"name": "ncbi", "kind": "https", "url": "https://ftp.ncbi.nlm.nih.gov/genomes/"},
     {"name": "ensembl-rest", "kind": "https", "url": "https://rest.ensembl.org:8443/info/ping"},
     {"name": "ebi-ftp", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [50000, 50100]},
-    {"name": "partner-ftps", "kind": "ftps", "host": "198.51.100.8", "mode": "explicit", "passive_ports": [60000, 60010]},
+    {
+        "name": "partner-ftps",
+        "kind": "ftps",
+        "host": "198.51.100.8",
+        "mode": "explicit",
+        "passive_ports": [60000, 60010],
+    },
     {"name": "partner-sftp", "kind": "sftp", "host": "203.0.113.7"},
     {"name": "references", "kind": "s3", "bucket": "my-references"},
     {"name": "eu-references", "kind": "s3", "region": "eu-west-1", "bucket": "my-eu-references"},
@@ -62,9 +68,15 @@ def build_network(endpoint):
     NAT gateway, and a private subnet routed to that NAT gateway. Plus a security group for extra_security_groups."""
     vpc = create_customer_vpc(endpoint, cidr_prefix="10.30", azs=2, nat_gateways="per_az")
     extra_sg = client("ec2", endpoint).create_security_group(
-        VpcId=vpc["vpc_id"], GroupName="site-proxy", Description="the site's proxy")["GroupId"]
-    return {"vpc": vpc["vpc_id"], "public": vpc["public_subnets"], "private": vpc["private_subnets"], "nat": vpc["nat_gateways"],
-            "extra_sg": extra_sg}
+        VpcId=vpc["vpc_id"], GroupName="site-proxy", Description="the site's proxy"
+    )["GroupId"]
+    return {
+        "vpc": vpc["vpc_id"],
+        "public": vpc["public_subnets"],
+        "private": vpc["private_subnets"],
+        "nat": vpc["nat_gateways"],
+        "extra_sg": extra_sg,
+    }
 
 
 def role_vars(network, **overrides):
@@ -92,9 +104,12 @@ def omics_client(emulator):
 
 
 def role_group(ec2, vpc):
-    groups = ec2.describe_security_groups(Filters=[
-        {"Name": "vpc-id", "Values": [vpc]}, {"Name": "tag:genomics.aws:role", "Values": ["omics-run-egress"]},
-    ])["SecurityGroups"]
+    groups = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc]},
+            {"Name": "tag:genomics.aws:role", "Values": ["omics-run-egress"]},
+        ]
+    )["SecurityGroups"]
     assert len(groups) <= 1, groups
     return groups[0] if groups else None
 
@@ -113,17 +128,28 @@ def egress_set(group):
 
 def descriptions(group):
     """{"<target>:<from port>": description} of the egress rules to addresses and groups."""
-    said = {r["CidrIp"] + f":{p['FromPort']}": r.get("Description") for p in group["IpPermissionsEgress"] for r in p.get("IpRanges", [])}
-    said.update({r["GroupId"] + f":{p['FromPort']}": r.get("Description")
-                 for p in group["IpPermissionsEgress"] for r in p.get("UserIdGroupPairs", [])})
+    said = {
+        r["CidrIp"] + f":{p['FromPort']}": r.get("Description")
+        for p in group["IpPermissionsEgress"]
+        for r in p.get("IpRanges", [])
+    }
+    said.update(
+        {
+            r["GroupId"] + f":{p['FromPort']}": r.get("Description")
+            for p in group["IpPermissionsEgress"]
+            for r in p.get("UserIdGroupPairs", [])
+        }
+    )
     return said
 
 
 def gateway_prefix_lists(ec2, vpc):
     """{service: prefix list} from the routes of the VPC's gateway endpoints, as the role finds them."""
-    endpoints = {e["VpcEndpointId"]: e["ServiceName"].rsplit(".", 1)[1]
-                 for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]
-                 if e["VpcEndpointType"] == "Gateway"}
+    endpoints = {
+        e["VpcEndpointId"]: e["ServiceName"].rsplit(".", 1)[1]
+        for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]
+        if e["VpcEndpointType"] == "Gateway"
+    }
     found = {}
     for table in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]:
         for route in table["Routes"]:
@@ -156,28 +182,35 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
     assert group["GroupName"] == f"omics-{NAME}-egress"
     assert group["IpPermissions"] == []
     assert egress_set(group) == {
-        ("tcp", 8990, 8990, "10.30.99.10/32"),          # license server by IP: that address only
-        ("tcp", 443, 443, "0.0.0.0/0"),                  # ncbi by name, and the eu-west-1 bucket through NAT
-        ("tcp", 8443, 8443, "0.0.0.0/0"),                # the URL's own port
-        ("tcp", 21, 21, "0.0.0.0/0"),                    # FTP control, by name
-        ("tcp", 50000, 50100, "0.0.0.0/0"),              # FTP passive range
-        ("tcp", 21, 21, "198.51.100.8/32"),              # explicit FTPS control, by IP
-        ("tcp", 60000, 60010, "198.51.100.8/32"),        # its passive range
-        ("tcp", 22, 22, "203.0.113.7/32"),               # SFTP
-        ("tcp", 443, 443, prefix_lists["s3"]),           # S3 gateway endpoint
-        ("tcp", 443, 443, prefix_lists["dynamodb"]),     # DynamoDB gateway endpoint
-        ("tcp", 443, 443, endpoint_group),               # the interface endpoints' interfaces, and nothing else
+        ("tcp", 8990, 8990, "10.30.99.10/32"),  # license server by IP: that address only
+        ("tcp", 443, 443, "0.0.0.0/0"),  # ncbi by name, and the eu-west-1 bucket through NAT
+        ("tcp", 8443, 8443, "0.0.0.0/0"),  # the URL's own port
+        ("tcp", 21, 21, "0.0.0.0/0"),  # FTP control, by name
+        ("tcp", 50000, 50100, "0.0.0.0/0"),  # FTP passive range
+        ("tcp", 21, 21, "198.51.100.8/32"),  # explicit FTPS control, by IP
+        ("tcp", 60000, 60010, "198.51.100.8/32"),  # its passive range
+        ("tcp", 22, 22, "203.0.113.7/32"),  # SFTP
+        ("tcp", 443, 443, prefix_lists["s3"]),  # S3 gateway endpoint
+        ("tcp", 443, 443, prefix_lists["dynamodb"]),  # DynamoDB gateway endpoint
+        ("tcp", 443, 443, endpoint_group),  # the interface endpoints' interfaces, and nothing else
     }
     assert ("-1", None, None, "0.0.0.0/0") not in egress_set(group)
     assert not any(r[3] == VPC_CIDR for r in egress_set(group)), "no rule opens the whole VPC"
     said = descriptions(group)
     assert said["0.0.0.0/0:443"] == "ncbi (https); eu-references (s3 in eu-west-1 via NAT)"
-    assert said[f"{endpoint_group}:443"] == ("credentials (secretsmanager interface endpoint); marketplace-licences "
-                                             "(license-manager interface endpoint); ecr-api (ecr.api interface endpoint)")
+    assert said[f"{endpoint_group}:443"] == (
+        "credentials (secretsmanager interface endpoint); marketplace-licences "
+        "(license-manager interface endpoint); ecr-api (ecr.api interface endpoint)"
+    )
     tags = {t["Key"]: t["Value"] for t in group["Tags"]}
     # HealthOmics resources carry the collection's markers, not AGC's application-name tag.
-    assert tags == {"genomics.aws:managed-by": "genomics.aws", "genomics.aws:role": "omics-run-egress",
-                    "genomics.aws:omics-configuration": NAME, "Name": f"omics-{NAME}-egress", "team": "lab"}
+    assert tags == {
+        "genomics.aws:managed-by": "genomics.aws",
+        "genomics.aws:role": "omics-run-egress",
+        "genomics.aws:omics-configuration": NAME,
+        "Name": f"omics-{NAME}-egress",
+        "team": "lab",
+    }
 
     # The configuration, in the emulator: the private subnets, the role's group and the extra one.
     configuration = omics_client(emulator).get_configuration(name=NAME)
@@ -195,7 +228,11 @@ def test_role_opens_exactly_the_declared_destinations_then_changes_nothing(emula
     assert {e["service"] for e in result["vpc_endpoints"]} == GATEWAY_SERVICES | INTERFACE_SERVICES
     assert result["vpc_configuration"]["run_configurations"]["vpc_config"]["vpc_id"] == network["vpc"]
     via = {d["name"]: d["via"] for d in result["destinations"]}
-    assert via["eu-references"] == "nat" and via["references"] == "gateway-endpoint" and via["credentials"] == "interface-endpoint"
+    assert (
+        via["eu-references"] == "nat"
+        and via["references"] == "gateway-endpoint"
+        and via["credentials"] == "interface-endpoint"
+    )
     assert "Route 53 Resolver DNS Firewall" in run.stdout
 
     # Again: nothing to change.
@@ -226,7 +263,10 @@ def test_check_mode_predicts_the_network_and_creates_nothing(emulator, tmp_path)
     assert len(fallbacks) == 1 and "endpoint not found: VPC CIDR" in fallbacks[0]["rule_desc"]
     assert "no prefix list found: VPC CIDR" in fallbacks[0]["rule_desc"]
     assert "Check mode: the security group of the new interface endpoint(s)" in run.stdout
-    assert predicted["vpc_configuration"]["run_configurations"]["vpc_config"]["security_group_ids"] == [None, network["extra_sg"]]
+    assert predicted["vpc_configuration"]["run_configurations"]["vpc_config"]["security_group_ids"] == [
+        None,
+        network["extra_sg"],
+    ]
 
     # Built for real, a check finds nothing to change.
     run_role(emulator, tmp_path, variables)
@@ -236,20 +276,41 @@ def test_check_mode_predicts_the_network_and_creates_nothing(emulator, tmp_path)
 
 
 BAD_INPUTS = {
-    "unknown kind": ({"omics_vpc_networking_destinations": [{"name": "mail", "kind": "smtp", "host": "mx.example.org"}]},
-                     ["smtp", "kind"]),
-    "port out of range": ({"omics_vpc_networking_destinations": [{"name": "licence", "kind": "tcp", "host": "10.30.99.10",
-                                                                  "port": 70000}]},
-                          ['destinations[0] "licence": port 70000 is not a port number']),
-    "passive range without bounds": ({"omics_vpc_networking_destinations": DESTINATIONS[:2] + [
-        {"name": "ebi-ftp", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [50000]}]},
-        ['destinations[2] "ebi-ftp": passive_ports [50000] needs two bounds [low, high]']),
-    "malformed URL": ({"omics_vpc_networking_destinations": [{"name": "ncbi", "kind": "https",
-                                                              "url": "https://ftp.ncbi.nlm.nih.gov:99999/"}]},
-                      ['destinations[0] "ncbi": url "https://ftp.ncbi.nlm.nih.gov:99999/" is malformed']),
-    "invalid cross-Region bucket": ({"omics_vpc_networking_destinations": [{"name": "eu-references", "kind": "s3", "region": "eu-west-1",
-                                                                            "bucket": "My_EU_References"}]},
-                                    ['destinations[0] "eu-references": bucket "My_EU_References" is not a valid S3 bucket name']),
+    "unknown kind": (
+        {"omics_vpc_networking_destinations": [{"name": "mail", "kind": "smtp", "host": "mx.example.org"}]},
+        ["smtp", "kind"],
+    ),
+    "port out of range": (
+        {
+            "omics_vpc_networking_destinations": [
+                {"name": "licence", "kind": "tcp", "host": "10.30.99.10", "port": 70000}
+            ]
+        },
+        ['destinations[0] "licence": port 70000 is not a port number'],
+    ),
+    "passive range without bounds": (
+        {
+            "omics_vpc_networking_destinations": DESTINATIONS[:2]
+            + [{"name": "ebi-ftp", "kind": "ftp", "host": "ftp.ebi.ac.uk", "passive_ports": [50000]}]
+        },
+        ['destinations[2] "ebi-ftp": passive_ports [50000] needs two bounds [low, high]'],
+    ),
+    "malformed URL": (
+        {
+            "omics_vpc_networking_destinations": [
+                {"name": "ncbi", "kind": "https", "url": "https://ftp.ncbi.nlm.nih.gov:99999/"}
+            ]
+        },
+        ['destinations[0] "ncbi": url "https://ftp.ncbi.nlm.nih.gov:99999/" is malformed'],
+    ),
+    "invalid cross-Region bucket": (
+        {
+            "omics_vpc_networking_destinations": [
+                {"name": "eu-references", "kind": "s3", "region": "eu-west-1", "bucket": "My_EU_References"}
+            ]
+        },
+        ['destinations[0] "eu-references": bucket "My_EU_References" is not a valid S3 bucket name'],
+    ),
     "missing configuration name": ({"omics_vpc_networking_name": None}, ["omics_vpc_networking_name"]),
     "public subnet": ("public", ["public"]),
 }

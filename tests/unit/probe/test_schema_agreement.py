@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.genomics.aws.plugins.filter import omics_destinations
 from ansible_collections.genomics.aws.plugins.module_utils import destination_schema
-from tests.unit.plugins.filter.test_omics_destinations import BAD_DESTINATIONS, CIDR, KIND_CASES, PREFIX_LISTS, REGION
+from tests.unit.plugins.filter.test_omics_destinations import BAD_DESTINATIONS
+from tests.unit.plugins.filter.test_omics_destinations import CIDR
+from tests.unit.plugins.filter.test_omics_destinations import KIND_CASES
+from tests.unit.plugins.filter.test_omics_destinations import PREFIX_LISTS
+from tests.unit.plugins.filter.test_omics_destinations import REGION
 
 ROOT = Path(__file__).resolve().parents[3]
 README = ROOT / "roles" / "omics_vpc_networking" / "README.md"
@@ -23,7 +28,7 @@ def readme_use_cases():
     """Each YAML snippet of the networking role's "Use cases" section: a list of destinations."""
     section = README.read_text().split("## Use cases", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
-    assert len(blocks) >= 9, "the use cases of seed 002 are no longer in the README"
+    assert len(blocks) >= 9, "the use cases are no longer in the networking role's README"
     return [yaml.safe_load(block) for block in blocks]
 
 
@@ -31,14 +36,42 @@ CASES = [[case] for case, _rules in KIND_CASES] + readme_use_cases()
 
 # Accepted by both: the edges of the settled rules.
 GOOD = CASES + [
-    [{"name": "licence", "kind": "tcp", "host": "10.0.0.5", "port": "27000"}],                       # digits: Ansible templating
+    [{"name": "licence", "kind": "tcp", "host": "10.0.0.5", "port": "27000"}],  # digits: Ansible templating
     [{"name": "ftp", "kind": "ftp", "host": "ftp.example.org", "passive_ports": ["50000", "50100"]}],
-    [{"name": "ftp", "kind": "ftps", "host": "ftp.example.org", "passive_ports": [1, 2], "passive": True, "mode": None}],
-    [{"name": "nulls", "kind": "tcp", "host": "10.0.0.5", "port": 1, "timeout": None, "passive_port": None}],  # null: not given
+    [
+        {
+            "name": "ftp",
+            "kind": "ftps",
+            "host": "ftp.example.org",
+            "passive_ports": [1, 2],
+            "passive": True,
+            "mode": None,
+        }
+    ],
+    [
+        {"name": "nulls", "kind": "tcp", "host": "10.0.0.5", "port": 1, "timeout": None, "passive_port": None}
+    ],  # null: not given
     [{"name": "dkr", "kind": "endpoint", "service": "ecr.dkr", "host": "123456789012.dkr.ecr.us-east-1.amazonaws.com"}],
-    [{"name": "web", "kind": "https", "url": "https://example.org/", "expect_status": "2xx,404", "timeout": 2.5,
-      "description": "a mirror"}],
-    [{"name": "ftp-user", "kind": "ftp", "host": "192.0.2.21", "user": "reader", "password": "pw", "passive_ports": [1, 2]}],
+    [
+        {
+            "name": "web",
+            "kind": "https",
+            "url": "https://example.org/",
+            "expect_status": "2xx,404",
+            "timeout": 2.5,
+            "description": "a mirror",
+        }
+    ],
+    [
+        {
+            "name": "ftp-user",
+            "kind": "ftp",
+            "host": "192.0.2.21",
+            "user": "reader",
+            "password": "pw",
+            "passive_ports": [1, 2],
+        }
+    ],
 ]
 
 # Refused by both, with the same message: the filter's table of bad input, and what the probe used to check alone.
@@ -49,7 +82,10 @@ BAD = [bad for bad, _message in BAD_DESTINATIONS] + [
 
 def test_every_problem_is_named_by_both(probe):
     both = BAD[-1]
-    message = 'destinations[0] "a": port 0 is not a port number (an integer from 1 to 65535) | destinations[1] "b": kind "gopher"'
+    message = (
+        'destinations[0] "a": port 0 is not a port number (an integer from 1 to 65535) | destinations[1] "b": '
+        'kind "gopher"'
+    )
     assert through_the_filter(both, region=REGION).startswith(message)
     assert through_the_probe(probe, both, default_region=REGION).startswith(message)
 
@@ -98,8 +134,10 @@ def test_without_any_region_only_the_probe_needs_one(probe):
     same_region = [{"name": "status", "kind": "dynamodb"}]
     assert [d["via"] for d in omics_destinations.destinations(same_region)] == [None]
     assert through_the_probe(probe, same_region) == (
-        'destinations[0] "status": region is missing (required for kind dynamodb without endpoint or host, when the list '
-        "has no default Region)")
+        'destinations[0] "status": region is missing (required for kind dynamodb without endpoint or host, when the '
+        'list '
+        "has no default Region)"
+    )
 
 
 def _allows(rules, host, low, high):
