@@ -2,7 +2,9 @@
 
 import pytest
 
-from tools.local_aws import free_port, put_collection_on_path, use_fake_aws_environment
+from tools.local_aws import free_port
+from tools.local_aws import put_collection_on_path
+from tools.local_aws import use_fake_aws_environment
 
 # Importable as ansible_collections.genomics.aws, as Ansible will load it (see the Makefile); and never reach real
 # AWS: fake credentials, no user config, no instance metadata lookups (tools/local_aws.py).

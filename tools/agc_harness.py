@@ -69,5 +69,7 @@ class Account:
         return activate(self.clients(), REGION, request, check_mode=check_mode)
 
     def deactivate(self, check_mode=False, **params):
-        request = ActivationRequest.from_params(dict(params, state="absent", wait_timeout=params.get("wait_timeout", 60)))
+        request = ActivationRequest.from_params(
+            dict(params, state="absent", wait_timeout=params.get("wait_timeout", 60))
+        )
         return deactivate(self.clients(), REGION, request, check_mode=check_mode)

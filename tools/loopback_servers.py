@@ -29,11 +29,13 @@ class Pki:
     """A private CA and server certificates (good, expired, for another host) as PEM files."""
 
     def __init__(self, directory: Path):
+        import ipaddress
+
         from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
-        import ipaddress
 
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
@@ -41,8 +43,12 @@ class Pki:
         day = datetime.timedelta(days=1)
 
         def name(common_name):
-            return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "genomics.aws tests"),
-                              x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+            return x509.Name(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "genomics.aws tests"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                ]
+            )
 
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = name("genomics.aws test CA")
@@ -55,9 +61,20 @@ class Pki:
             .not_valid_before(now - day)
             .not_valid_after(now + 30 * day)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256())
         )
@@ -83,8 +100,11 @@ class Pki:
             cert_path = directory / ("%s.pem" % label)
             key_path = directory / ("%s.key" % label)
             cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-            key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption()))
+            key_path.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
             return cert_path, key_path
 
         loopback = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
@@ -97,8 +117,10 @@ class Pki:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert), str(key))
         if sni_log is not None:
+
             def remember(_sock, server_name, _context):
                 sni_log.append(server_name)
+
             context.sni_callback = remember
         return context
 
@@ -164,7 +186,9 @@ class SshBannerHandler(socketserver.BaseRequestHandler):
     """Sends an SSH identification string, after a pre-banner line as RFC 4253 allows."""
 
     def handle(self):
-        self.request.sendall(self.server.options.get("banner", b"Authorized use only\r\nSSH-2.0-OpenSSH_9.6 probe-test\r\n"))
+        self.request.sendall(
+            self.server.options.get("banner", b"Authorized use only\r\nSSH-2.0-OpenSSH_9.6 probe-test\r\n")
+        )
         _drain(self.request, 5)
 
 
@@ -400,14 +424,34 @@ class DestinationSite:
 
     def destinations(self):
         return [
-            {"name": "results-portal", "kind": "https", "url": f"https://{LOOPBACK}:{self.https.port}/ok",
-             "description": "HTTPS with a private CA"},
-            {"name": "sentieon-license", "kind": "tcp", "host": LOOPBACK, "port": self.license_server.port,
-             "description": "license server"},
-            {"name": "reference-ftp", "kind": "ftp", "host": LOOPBACK, "port": self.ftp.port,
-             "passive_ports": list(self.passive_ports), "description": "public dataset over FTP"},
-            {"name": "partner-sftp", "kind": "sftp", "host": LOOPBACK, "port": self.ssh.port,
-             "description": "partner's SFTP server"},
+            {
+                "name": "results-portal",
+                "kind": "https",
+                "url": f"https://{LOOPBACK}:{self.https.port}/ok",
+                "description": "HTTPS with a private CA",
+            },
+            {
+                "name": "sentieon-license",
+                "kind": "tcp",
+                "host": LOOPBACK,
+                "port": self.license_server.port,
+                "description": "license server",
+            },
+            {
+                "name": "reference-ftp",
+                "kind": "ftp",
+                "host": LOOPBACK,
+                "port": self.ftp.port,
+                "passive_ports": list(self.passive_ports),
+                "description": "public dataset over FTP",
+            },
+            {
+                "name": "partner-sftp",
+                "kind": "sftp",
+                "host": LOOPBACK,
+                "port": self.ssh.port,
+                "description": "partner's SFTP server",
+            },
         ]
 
     def stop(self):

@@ -34,9 +34,9 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import DestinationError
 from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import GATEWAY_SERVICES
 from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import HOST_KINDS
+from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import DestinationError
 from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import quote as _show
 from ansible_collections.genomics.aws.plugins.module_utils.destination_schema import validate
 
@@ -66,8 +66,16 @@ def _need(from_port, to_port, target, purpose):
 def _plan(dest):
     """One validated destination as a plan: its needs (port range and target) and its endpoint service."""
     kind = dest["kind"]
-    plan = {"name": dest["name"], "kind": kind, "host": None, "service": None, "region": None, "via": "direct",
-            "endpoint_service": None, "needs": []}
+    plan = {
+        "name": dest["name"],
+        "kind": kind,
+        "host": None,
+        "service": None,
+        "region": None,
+        "via": "direct",
+        "endpoint_service": None,
+        "needs": [],
+    }
     if kind in HOST_KINDS:
         plan["host"] = dest["host"]
         target = _target_of_host(dest["host"])
@@ -93,7 +101,11 @@ def _route(plan, region, use_endpoints):
     if plan["region"] != region or not use_endpoints:
         plan["via"] = "nat"
         need["target"] = ("cidr_ip", ANYWHERE)
-        need["purpose"] = f"{plan['service']} in {plan['region']} via NAT" if plan["region"] != region else f"{plan['service']} via NAT"
+        need["purpose"] = (
+            f"{plan['service']} in {plan['region']} via NAT"
+            if plan["region"] != region
+            else f"{plan['service']} via NAT"
+        )
     elif plan["service"] in GATEWAY_SERVICES:
         plan["via"] = "gateway-endpoint"
         plan["endpoint_service"] = plan["service"]
@@ -137,7 +149,9 @@ def _prefix_lists(prefix_lists):
     if not prefix_lists:
         return {}
     if not isinstance(prefix_lists, dict):
-        raise AnsibleFilterError(f"prefix_lists must map a service (s3, dynamodb) to its prefix list id, not {_show(prefix_lists)}")
+        raise AnsibleFilterError(
+            f"prefix_lists must map a service (s3, dynamodb) to its prefix list id, not {_show(prefix_lists)}"
+        )
     for service, pl in prefix_lists.items():
         if not isinstance(pl, str) or not PREFIX_LIST_ID.match(pl):
             raise AnsibleFilterError(f"prefix_lists[{_show(service)}] {_show(pl)} is not a prefix list id (pl-...)")
@@ -148,12 +162,19 @@ def _endpoint_groups(endpoint_groups):
     if not endpoint_groups:
         return {}
     if not isinstance(endpoint_groups, dict):
-        raise AnsibleFilterError(f"endpoint_groups must map a service to its interface endpoint's security group ids, not "
-                                 f"{_show(endpoint_groups)}")
+        raise AnsibleFilterError(
+            f"endpoint_groups must map a service to its interface endpoint's security group ids, not "
+            f"{_show(endpoint_groups)}"
+        )
     for service, groups in endpoint_groups.items():
-        if isinstance(groups, str) or not isinstance(groups, (list, tuple)) \
-                or any(not isinstance(g, str) or not SECURITY_GROUP_ID.match(g) for g in groups):
-            raise AnsibleFilterError(f"endpoint_groups[{_show(service)}] {_show(groups)} is not a list of security group ids (sg-...)")
+        if (
+            isinstance(groups, str)
+            or not isinstance(groups, (list, tuple))
+            or any(not isinstance(g, str) or not SECURITY_GROUP_ID.match(g) for g in groups)
+        ):
+            raise AnsibleFilterError(
+                f"endpoint_groups[{_show(service)}] {_show(groups)} is not a list of security group ids (sg-...)"
+            )
     return {service: list(groups) for service, groups in endpoint_groups.items() if groups}
 
 
@@ -164,7 +185,9 @@ def _resolve(target, cidrs, prefix_lists, endpoint_groups, what):
         if value in prefix_lists:
             return [("ip_prefix", prefix_lists[value], "")]
         if not cidrs:
-            raise AnsibleFilterError(f"{what}: no prefix list is known for {value} and no vpc_cidr is given for the fallback")
+            raise AnsibleFilterError(
+                f"{what}: no prefix list is known for {value} and no vpc_cidr is given for the fallback"
+            )
         return [("cidr_ip", cidr, ", no prefix list found: VPC CIDR") for cidr in cidrs]
     if kind == "interface_endpoint":
         # The endpoint's network interfaces carry its security groups: one of them names exactly those interfaces,
@@ -172,7 +195,9 @@ def _resolve(target, cidrs, prefix_lists, endpoint_groups, what):
         if value in endpoint_groups:
             return [("group_id", sorted(endpoint_groups[value])[0], "")]
         if not cidrs:
-            raise AnsibleFilterError(f"{what}: no interface endpoint of {value} is known and no vpc_cidr is given for the fallback")
+            raise AnsibleFilterError(
+                f"{what}: no interface endpoint of {value} is known and no vpc_cidr is given for the fallback"
+            )
         return [("cidr_ip", cidr, ", endpoint not found: VPC CIDR") for cidr in cidrs]
     return [(kind, value, "")]
 
@@ -243,20 +268,22 @@ def destinations(destinations, region=None, use_endpoints=True):
     """The destinations validated and explained: how each is reached and on which ports (no AWS call)."""
     result = []
     for plan in plan_destinations(destinations, region, use_endpoints):
-        result.append({
-            "name": plan["name"],
-            "kind": plan["kind"],
-            "host": plan["host"],
-            "service": plan["service"],
-            "region": plan["region"],
-            "via": plan["via"],
-            "endpoint_service": plan["endpoint_service"],
-            "egress": [
-                f"tcp {n['from_port']}{'' if n['from_port'] == n['to_port'] else '-' + str(n['to_port'])} to "
-                f"{_target_text(n['target']) if n['target'] else '(depends on the region)'}"
-                for n in plan["needs"]
-            ],
-        })
+        result.append(
+            {
+                "name": plan["name"],
+                "kind": plan["kind"],
+                "host": plan["host"],
+                "service": plan["service"],
+                "region": plan["region"],
+                "via": plan["via"],
+                "endpoint_service": plan["endpoint_service"],
+                "egress": [
+                    f"tcp {n['from_port']}{'' if n['from_port'] == n['to_port'] else '-' + str(n['to_port'])} to "
+                    f"{_target_text(n['target']) if n['target'] else '(depends on the region)'}"
+                    for n in plan["needs"]
+                ],
+            }
+        )
     return result
 
 

@@ -80,7 +80,6 @@ The normalised destinations (``validate``) are dicts with the same keys whatever
 import ipaddress
 import json
 import re
-
 from urllib.parse import urlsplit
 
 HOST_KINDS = ("https", "tcp", "ftp", "ftps", "sftp", "ssh")
@@ -241,8 +240,10 @@ def _url(value, field="url"):
 
 def parse_expect_status(value, field="expect_status"):
     """HTTP statuses as inclusive (low, high) ranges: 200, [200, 204], "2xx", "200-399" or "200,3xx"."""
-    problem = _Problem("%s %s must be a status (200), a list of statuses, or a range such as \"2xx\" or \"200-399\""
-                       % (field, quote(value)))
+    problem = _Problem(
+        "%s %s must be a status (200), a list of statuses, or a range such as \"2xx\" or \"200-399\""
+        % (field, quote(value))
+    )
     ranges = []
     if isinstance(value, int) and not isinstance(value, bool):
         ranges.append((value, value))
@@ -287,7 +288,9 @@ def aws_service_host(service, region):
 def _service(value, region):
     """(short service name, Region or None) of an endpoint destination."""
     if not isinstance(value, str) or not value:
-        raise _Problem("service %s must be an endpoint service name such as logs or com.amazonaws.us-east-1.logs" % quote(value))
+        raise _Problem(
+            "service %s must be an endpoint service name such as logs or com.amazonaws.us-east-1.logs" % quote(value)
+        )
     service = value
     match = FULL_SERVICE.match(value)
     if match:
@@ -296,15 +299,25 @@ def _service(value, region):
             raise _Problem("service %s is in %s but region is %s" % (quote(value), service_region, quote(region)))
         region, service = service_region, match.group(2)
     if not SERVICE.match(service):
-        raise _Problem("service %s is not an endpoint service name such as logs, ecr.api or transfer.server" % quote(value))
+        raise _Problem(
+            "service %s is not an endpoint service name such as logs, ecr.api or transfer.server" % quote(value)
+        )
     return service, region
 
 
 def _bucket(value):
-    if not isinstance(value, str) or not BUCKET.match(value) or ".." in value or value.startswith("xn--") \
-            or value.endswith("-s3alias") or is_ip(value):
-        raise _Problem("bucket %s is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, "
-                       "starting and ending with a letter or digit)" % quote(value))
+    if (
+        not isinstance(value, str)
+        or not BUCKET.match(value)
+        or ".." in value
+        or value.startswith("xn--")
+        or value.endswith("-s3alias")
+        or is_ip(value)
+    ):
+        raise _Problem(
+            "bucket %s is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit)" % quote(value)
+        )
     return value
 
 
@@ -316,10 +329,25 @@ def _text(value, field):
 
 def _empty(name, kind):
     return {
-        "name": name, "kind": kind, "description": None, "timeout": None,
-        "host": None, "port": None, "tls": False, "url": None, "path": None, "expect_status": None,
-        "mode": None, "passive": None, "passive_ports": None, "user": None, "password": None,
-        "service": None, "region": None, "bucket": None, "endpoint": None,
+        "name": name,
+        "kind": kind,
+        "description": None,
+        "timeout": None,
+        "host": None,
+        "port": None,
+        "tls": False,
+        "url": None,
+        "path": None,
+        "expect_status": None,
+        "mode": None,
+        "passive": None,
+        "passive_ports": None,
+        "user": None,
+        "password": None,
+        "service": None,
+        "region": None,
+        "bucket": None,
+        "endpoint": None,
     }
 
 
@@ -339,7 +367,9 @@ def _one(raw, seen, index, default_region, region_required):
     allowed = COMMON_FIELDS + FIELDS[kind]
     unknown = sorted(str(key) for key, value in raw.items() if key not in allowed and value is not None)
     if unknown:
-        raise _Problem("field(s) %s are not fields of kind %s (its fields: %s)" % (", ".join(unknown), kind, ", ".join(allowed)))
+        raise _Problem(
+            "field(s) %s are not fields of kind %s (its fields: %s)" % (", ".join(unknown), kind, ", ".join(allowed))
+        )
 
     def field(key, default=None):
         value = raw.get(key)
@@ -353,7 +383,9 @@ def _one(raw, seen, index, default_region, region_required):
     timeout = field("timeout")
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
-            raise _Problem("timeout %s must be a number of seconds, more than 0 and at most %d" % (quote(timeout), MAX_TIMEOUT))
+            raise _Problem(
+                "timeout %s must be a number of seconds, more than 0 and at most %d" % (quote(timeout), MAX_TIMEOUT)
+            )
         dest["timeout"] = float(timeout)
 
     if kind == "https":
@@ -372,8 +404,10 @@ def _one(raw, seen, index, default_region, region_required):
         elif kind == "ftps":
             mode = field("mode", "implicit")
             if mode not in ("implicit", "explicit"):
-                raise _Problem("mode %s must be implicit (TLS from the start, port 990) or explicit (AUTH TLS on the "
-                               "control port, 21)" % quote(mode))
+                raise _Problem(
+                    "mode %s must be implicit (TLS from the start, port 990) or explicit (AUTH TLS on the "
+                    "control port, 21)" % quote(mode)
+                )
             dest.update(mode=mode, tls=mode == "implicit", port=_port(field("port", FTPS_PORTS[mode])))
         else:
             dest["port"] = _port(field("port", DEFAULT_PORTS.get(kind)))
@@ -393,12 +427,16 @@ def _ftp(raw, field, dest):
     if not isinstance(passive, bool):
         raise _Problem("passive %s must be true or false" % quote(passive))
     if not passive:
-        raise _Problem("passive false: active FTP (the server connects back to the run) cannot work through a NAT "
-                       "gateway and a security group without ingress; use passive mode")
+        raise _Problem(
+            "passive false: active FTP (the server connects back to the run) cannot work through a NAT "
+            "gateway and a security group without ingress; use passive mode"
+        )
     value = raw.get("passive_ports")
     if value is None:
-        raise _Problem("passive_ports is missing: %s transfers data over the server's passive port range; give it as "
-                       "[low, high] (the server's configuration, e.g. [50000, 50100])" % kind.upper())
+        raise _Problem(
+            "passive_ports is missing: %s transfers data over the server's passive port range; give it as "
+            "[low, high] (the server's configuration, e.g. [50000, 50100])" % kind.upper()
+        )
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise _Problem("passive_ports %s needs two bounds [low, high]" % quote(value))
     low = _port(value[0], "passive_ports low bound")
@@ -417,7 +455,9 @@ def _aws(field, dest, default_region, region_required):
     region = _region(field("region")) if field("region") is not None else None
     if kind == "endpoint":
         if field("service") is None:
-            raise _Problem("service is missing (required for kind endpoint, e.g. ecr.api or com.amazonaws.us-east-1.ecr.api)")
+            raise _Problem(
+                "service is missing (required for kind endpoint, e.g. ecr.api or com.amazonaws.us-east-1.ecr.api)"
+            )
         service, region = _service(field("service"), region)
     else:
         service = kind
@@ -437,11 +477,15 @@ def _aws(field, dest, default_region, region_required):
         dest["host"] = _host(field("host"))
     elif dest["endpoint"] is None:
         if service in SERVICE_NEEDS_HOST:
-            raise _Problem("service %s has no single regional host name: give host, e.g. %s"
-                           % (quote(service), SERVICE_NEEDS_HOST[service].format(region=region or "<region>")))
+            raise _Problem(
+                "service %s has no single regional host name: give host, e.g. %s"
+                % (quote(service), SERVICE_NEEDS_HOST[service].format(region=region or "<region>"))
+            )
         if region is None and region_required:
-            raise _Problem("region is missing (required for kind %s without endpoint or host, when the list has no "
-                           "default Region)" % kind)
+            raise _Problem(
+                "region is missing (required for kind %s without endpoint or host, when the list has no "
+                "default Region)" % kind
+            )
         if region is not None:
             dest["host"] = aws_service_host(service, region)
     if field("expect_status") is not None:
@@ -459,11 +503,15 @@ def validate(destinations, region=None, region_required=False):
     default_region = check_region(region) if region is not None else None
     if isinstance(destinations, dict):
         if "destinations" not in destinations:
-            raise DestinationError("destinations must be a list of dicts with name and kind, or "
-                                   "{\"region\": ..., \"destinations\": [...]}, not %s" % quote(destinations))
+            raise DestinationError(
+                "destinations must be a list of dicts with name and kind, or "
+                "{\"region\": ..., \"destinations\": [...]}, not %s" % quote(destinations)
+            )
         extra = sorted(str(key) for key in destinations if key not in ("region", "destinations"))
         if extra:
-            raise DestinationError("the destinations' wrapper takes region and destinations only, not %s" % ", ".join(extra))
+            raise DestinationError(
+                "the destinations' wrapper takes region and destinations only, not %s" % ", ".join(extra)
+            )
         if destinations.get("region") is not None:
             default_region = check_region(destinations["region"], "the destinations' region")
         destinations = destinations["destinations"]

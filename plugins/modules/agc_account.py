@@ -19,9 +19,10 @@ description:
     with all public access blocked and owner-enforced object ownership; and the state store, SSM parameters under
     C(/agc/_common/) with the names the AGC CLI reads (C(bucket), C(vpc), C(InfraSubnets), C(NumInfraSubnets),
     C(ComputeEnvImage), C(customTags), C(installed-artifacts/s3-root-url)) plus C(genomics.aws/activation)."
-  - Every resource created carries C(application-name=agc), the ownership tags C(genomics.aws:managed-by=genomics.aws)
-    and C(genomics.aws:role), and O(tags). Resources are found again by these tags and the state store, never by name alone, so
-    a run that was interrupted resumes and a second run with the same options changes nothing.
+  - Every resource created carries C(application-name=agc), the ownership tags
+    C(genomics.aws:managed-by=genomics.aws) and C(genomics.aws:role), and O(tags). Resources are found again by these
+    tags and the state store, never by name alone, so a run that was interrupted resumes and a second run with the
+    same options changes nothing.
   - A customer's VPC (O(vpc_id)) and bucket (O(bucket)) are validated and used as they are, never modified or tagged.
   - "Re-running with other options follows AGC's rules: O(vpc_id) switches to that VPC (a managed VPC is then
     destroyed, refused while contexts are deployed); without O(vpc_id) the last VPC used is kept, so going back from a
@@ -167,7 +168,8 @@ changes:
   returned: always
   type: list
   elements: str
-  sample: ["create VPC 10.0.0.0/16 (private subnets, DNS hostnames on)", "create NAT gateway in us-east-1a with a new Elastic IP"]
+  sample: ["create VPC 10.0.0.0/16 (private subnets, DNS hostnames on)",
+           "create NAT gateway in us-east-1a with a new Elastic IP"]
 core_infrastructure:
   description: The active core infrastructure. Empty after deactivation. In check mode ids of resources still to be
     created are null.
@@ -185,7 +187,8 @@ core_infrastructure:
     vpc:
       description: The VPC in use.
       type: dict
-      sample: {"id": "vpc-0123456789abcdef0", "cidr_block": "10.0.0.0/16", "managed": true, "public_subnets_only": false}
+      sample: {"id": "vpc-0123456789abcdef0", "cidr_block": "10.0.0.0/16", "managed": true,
+               "public_subnets_only": false}
     subnets:
       description: Subnet ids by kind; C(infra) are those recorded for compute.
       type: dict
@@ -238,7 +241,8 @@ retained:
   description: With O(state=absent), what deactivation kept.
   returned: when state is absent
   type: dict
-  sample: {"bucket": {"name": "agc-123456789012-us-east-1", "managed": true}, "log_groups": "CloudWatch log groups are retained"}
+  sample: {"bucket": {"name": "agc-123456789012-us-east-1", "managed": true},
+           "log_groups": "CloudWatch log groups are retained"}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError

@@ -103,8 +103,9 @@ notes:
   - The pull-through cache rule, the template and the registry policy are settings of the whole private registry of
     the account in the Region. The registry policy is one document; this module only adds and removes its own
     statement.
-  - Needs C(sts:GetCallerIdentity) (the account id and partition, for the registry policy), C(ecr:DescribePullThroughCacheRules),
-    C(ecr:CreatePullThroughCacheRule), C(ecr:DeletePullThroughCacheRule), C(ecr:DescribeRepositoryCreationTemplates),
+  - Needs C(sts:GetCallerIdentity) (the account id and partition, for the registry policy),
+    C(ecr:DescribePullThroughCacheRules), C(ecr:CreatePullThroughCacheRule), C(ecr:DeletePullThroughCacheRule),
+    C(ecr:DescribeRepositoryCreationTemplates),
     C(ecr:CreateRepositoryCreationTemplate), C(ecr:UpdateRepositoryCreationTemplate),
     C(ecr:DeleteRepositoryCreationTemplate), C(ecr:GetRegistryPolicy), C(ecr:PutRegistryPolicy) and
     C(ecr:DeleteRegistryPolicy). Amazon ECR creates its service-linked role for templates with the first template, which
@@ -172,8 +173,8 @@ pull_through_cache:
         with C(repository_policy) parsed from its JSON and C(resource_tags) as a dict; empty when there is none.
       type: dict
       sample: {"prefix": "ecr-public", "applied_for": ["PULL_THROUGH_CACHE"], "resource_tags": {},
-               "repository_policy": {"Version": "2012-10-17", "Statement": [{"Sid": "HealthOmicsPull", "Effect": "Allow",
-               "Principal": {"Service": "omics.amazonaws.com"}, "Action": ["ecr:BatchGetImage",
+               "repository_policy": {"Version": "2012-10-17", "Statement": [{"Sid": "HealthOmicsPull",
+               "Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"}, "Action": ["ecr:BatchGetImage",
                "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]}]}}
     registry_policy_statement_id:
       description: The Sid of this cache's statement in the registry policy.
@@ -211,7 +212,8 @@ pull_through_cache:
           description: Whether this task imported it (in check mode, would import it); false when it was cached already.
           type: bool
         repository_policy_updated:
-          description: Whether this task added (or would add) the C(HealthOmicsPull) statement to the repository's policy.
+          description: Whether this task added (or would add) the C(HealthOmicsPull) statement to the repository's
+            policy.
           type: bool
 """
 

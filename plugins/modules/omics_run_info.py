@@ -107,11 +107,14 @@ def main():
         run_id=dict(type="str"),
         name=dict(type="str"),
         status=dict(
-            type="str", choices=["PENDING", "STARTING", "RUNNING", "STOPPING", "COMPLETED", "DELETED", "CANCELLED", "FAILED"]
+            type="str",
+            choices=["PENDING", "STARTING", "RUNNING", "STOPPING", "COMPLETED", "DELETED", "CANCELLED", "FAILED"],
         ),
     )
     module = AnsibleGenomicsModule(
-        argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("run_id", "name"), ("run_id", "status")]
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[("run_id", "name"), ("run_id", "status")],
     )
     try:
         run(module)

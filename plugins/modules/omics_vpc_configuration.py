@@ -166,8 +166,8 @@ vpc_configuration:
       description: The run settings; C(vpc_config) holds C(subnet_ids), C(security_group_ids), C(vpc_id) and
         C(vpc_owner_account_id).
       type: dict
-      sample: {"vpc_config": {"subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa"], "security_group_ids": ["sg-0cccccccccccccccc"],
-               "vpc_id": "vpc-0123456789abcdef0"}}
+      sample: {"vpc_config": {"subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa"],
+                              "security_group_ids": ["sg-0cccccccccccccccc"], "vpc_id": "vpc-0123456789abcdef0"}}
     tags:
       description: The tags.
       type: dict

@@ -16,15 +16,27 @@ AGC_SERVICES = {"s3", "dynamodb", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs
 
 def ansible_playbook(playbook, endpoint, tmp_path, *args, check=True, env=None):
     """Run a playbook against moto; returns (CompletedProcess, the JSON written to report_file or None)."""
-    environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_FORCE_COLOR="false")
+    environment = dict(
+        os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_FORCE_COLOR="false"
+    )
     environment.update(env or {})
     report = tmp_path / f"{Path(playbook).stem}-{len(list(tmp_path.iterdir()))}.json"
     command = [
-        str(BIN / "ansible-playbook"), str(playbook),
-        "-e", f"aws_endpoint_url={endpoint}", "-e", "aws_region=us-east-1", "-e", f"report_file={report}", "-e", "poll_interval=1",
+        str(BIN / "ansible-playbook"),
+        str(playbook),
+        "-e",
+        f"aws_endpoint_url={endpoint}",
+        "-e",
+        "aws_region=us-east-1",
+        "-e",
+        f"report_file={report}",
+        "-e",
+        "poll_interval=1",
         *args,
     ]
-    completed = subprocess.run(command, check=False, env=environment, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        command, check=False, env=environment, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     if check:
         assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     result = json.loads(report.read_text()) if report.exists() else None

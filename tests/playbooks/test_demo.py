@@ -13,8 +13,14 @@ pytestmark = pytest.mark.playbook
 
 
 def test_make_demo_activates_deactivates_and_shows_the_connectivity_test_passing(tmp_path):
-    completed = subprocess.run([sys.executable, str(ROOT / "tools" / "demo" / "run_demo.py"), "--reports", str(tmp_path)],
-                               check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "demo" / "run_demo.py"), "--reports", str(tmp_path)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-5000:]
 
@@ -27,7 +33,10 @@ def test_make_demo_activates_deactivates_and_shows_the_connectivity_test_passing
     assert "security group sg-" in output and ": 5 egress rules, 0 ingress" in output
     assert "networking mode VPC in demo-vpc-runs, run cache: none" in output
     assert "4 of 4 destinations reachable from inside the VPC" in output
-    assert "probe image    123456789012.dkr.ecr.us-east-1.amazonaws.com/genomics-aws-public/docker/library/python:3.12-slim" in output
+    assert (
+        "probe image    "
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/genomics-aws-public/docker/library/python:3.12-slim" in output
+    )
     report = json.loads((tmp_path / "connectivity-test" / "connectivity-report.json").read_text())
     assert report["summary"] == {"total": 4, "ok": 4, "failed": 0}
     assert {item["kind"] for item in report["destinations"]} == {"https", "tcp", "ftp", "sftp"}

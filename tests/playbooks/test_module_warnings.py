@@ -19,8 +19,12 @@ KEPT = "endpoint(s) for s3 were not created by this collection and are kept."
 def test_a_warning_reaches_the_operator_without_a_deprecation_notice(moto_endpoint, tmp_path):
     ec2 = client("ec2", moto_endpoint)
     vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"][0]["RouteTableId"]
-    ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway", RouteTableIds=[table])
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"][0][
+        "RouteTableId"
+    ]
+    ec2.create_vpc_endpoint(
+        VpcId=vpc_id, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway", RouteTableIds=[table]
+    )
     playbook = tmp_path / "warns.yml"
     playbook.write_text(
         f"""

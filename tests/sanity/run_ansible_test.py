@@ -77,7 +77,10 @@ def build_tree(base):
     """Copy the collection's files and amazon.aws under base/ansible_collections; return the collection's copy."""
     collection = base / "ansible_collections" / NAMESPACE / NAME
     listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     ).stdout
     for relative in sorted(set(filter(None, listed.decode().split("\0")))):
         source = ROOT / relative
@@ -89,8 +92,12 @@ def build_tree(base):
     amazon_aws = installed_package_dir("ansible_collections") / "amazon" / "aws"
     if not amazon_aws.is_dir():
         sys.exit(f"amazon.aws is not installed at {amazon_aws}; run make venv")
-    shutil.copytree(amazon_aws, base / "ansible_collections" / "amazon" / "aws", symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        amazon_aws,
+        base / "ansible_collections" / "amazon" / "aws",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     return collection
 
 

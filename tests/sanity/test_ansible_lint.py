@@ -13,7 +13,12 @@ def test_ansible_lint_production_profile_passes():
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), NO_COLOR="1")
     completed = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-lint"), "--nocolor", "-f", "pep8", "roles", "playbooks"],
-        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output

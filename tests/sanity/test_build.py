@@ -18,7 +18,8 @@ DEBRIS = {
     ".build/demo/activation-report.md": "report",
     ".venv/bin/python": "",
     "changelogs/.plugin-cache.yaml": "objects: {}\n",
-    "tests/integration/cloud-config-aws.ini": "[default]\naws_access_key = AKIAFAKEFAKEFAKEFAKE\naws_secret_key = fake-secret\n",
+    "tests/integration/cloud-config-aws.ini": "[default]\naws_access_key = AKIAFAKEFAKEFAKEFAKE\naws_secret_key = "
+    "fake-secret\n",
     "tests/output/junit/python3.11-modules.xml": "<testsuites/>",
     "activation-report-123456789012-us-east-1.md": "report",
     "genomics-aws-0.0.1.tar.gz": "not a tarball",
@@ -28,19 +29,46 @@ DEBRIS = {
     "__pycache__/x.cpython-311.pyc": "",
 }
 # Nothing under these, and none of these files, may be in the tarball.
-FORBIDDEN_DIRS = ("tests", "tools", ".venv", ".build", ".ruff_cache", ".pytest_cache", ".mypy_cache", ".ansible", ".ci",
-                  "__pycache__")
-FORBIDDEN_FILES = ("changelogs/.plugin-cache.yaml", "tests/integration/cloud-config-aws.ini",
-                   "activation-report-123456789012-us-east-1.md", "genomics-aws-0.0.1.tar.gz", "Makefile", "pytest.ini",
-                   "ruff.toml")
-REQUIRED = ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "plugins/modules/agc_account.py",
-            "changelogs/config.yaml")
+FORBIDDEN_DIRS = (
+    "tests",
+    "tools",
+    ".venv",
+    ".build",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ansible",
+    ".ci",
+    "__pycache__",
+)
+FORBIDDEN_FILES = (
+    "changelogs/.plugin-cache.yaml",
+    "tests/integration/cloud-config-aws.ini",
+    "activation-report-123456789012-us-east-1.md",
+    "genomics-aws-0.0.1.tar.gz",
+    "Makefile",
+    "pytest.ini",
+    "ruff.toml",
+)
+REQUIRED = (
+    "MANIFEST.json",
+    "FILES.json",
+    "README.md",
+    "LICENSE",
+    "meta/runtime.yml",
+    "plugins/modules/agc_account.py",
+    "changelogs/config.yaml",
+)
 
 
 def used_checkout(target):
     """The files git tracks or does not ignore (as a clone with local edits has them), plus DEBRIS."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, check=True,
-                            capture_output=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
     for relative in sorted(set(filter(None, listed.decode().split("\0")))):
         source = ROOT / relative
         if source.is_symlink() or not source.is_file():  # deleted in the working tree, or a symlinked .venv
@@ -60,8 +88,18 @@ def test_the_built_collection_holds_no_tests_tools_caches_or_credentials(tmp_pat
     checkout = tmp_path / "genomics.aws"
     used_checkout(checkout)
     completed = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path / "out")],
-        check=False, cwd=checkout, capture_output=True, text=True, timeout=300,
+        [
+            str(Path(sys.executable).parent / "ansible-galaxy"),
+            "collection",
+            "build",
+            "--output-path",
+            str(tmp_path / "out"),
+        ],
+        check=False,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     (tarball,) = (tmp_path / "out").glob("genomics-aws-*.tar.gz")
@@ -71,6 +109,12 @@ def test_the_built_collection_holds_no_tests_tools_caches_or_credentials(tmp_pat
     for name in REQUIRED:
         assert name in names, f"{name} is missing from {tarball.name}"
     assert any(name.startswith("roles/") for name in names) and any(name.startswith("playbooks/") for name in names)
-    shipped = sorted(name for name in names if name.split("/")[0] in FORBIDDEN_DIRS or "__pycache__" in name.split("/")
-                     or name in FORBIDDEN_FILES or name.endswith((".pyc", ".tar.gz")))
+    shipped = sorted(
+        name
+        for name in names
+        if name.split("/")[0] in FORBIDDEN_DIRS
+        or "__pycache__" in name.split("/")
+        or name in FORBIDDEN_FILES
+        or name.endswith((".pyc", ".tar.gz"))
+    )
     assert not shipped, f"{tarball.name} ships what build_ignore should leave out: {shipped}"

@@ -42,7 +42,12 @@ def argument_spec(module_name, monkeypatch):
 def ansible_doc(module_name):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"))
     completed = subprocess.run(
-        [str(BIN / "ansible-doc"), "--json", f"genomics.aws.{module_name}"], check=False, env=env, capture_output=True, text=True, timeout=120
+        [str(BIN / "ansible-doc"), "--json", f"genomics.aws.{module_name}"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0 and "[ERROR]" not in completed.stderr, completed.stderr
     return json.loads(completed.stdout)[f"genomics.aws.{module_name}"]

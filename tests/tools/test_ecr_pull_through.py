@@ -19,9 +19,9 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from tools.healthomics_emulator import OmicsEmulator
 from tools.moto_server import empty_moto_server
 from tools.moto_server import reset_moto
-from tools.healthomics_emulator import OmicsEmulator
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -30,18 +30,34 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1})
 PYTHON_REPOSITORY = "ecr-public/docker/library/python"
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-abc123"
 # What HealthOmics needs on a private repository to pull a workflow's container.
-OMICS_REPOSITORY_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "omics", "Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"},
-                   "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]}],
-})
+OMICS_REPOSITORY_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "omics",
+                "Effect": "Allow",
+                "Principal": {"Service": "omics.amazonaws.com"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            }
+        ],
+    }
+)
 # What lets HealthOmics create the cache repositories and import images on first pull.
-PULL_THROUGH_REGISTRY_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "omics-pull-through", "Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"},
-                   "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
-                   "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/ecr-public/*"}],
-})
+PULL_THROUGH_REGISTRY_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "omics-pull-through",
+                "Effect": "Allow",
+                "Principal": {"Service": "omics.amazonaws.com"},
+                "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+                "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/ecr-public/*",
+            }
+        ],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +85,15 @@ def error_code(raised: pytest.ExceptionInfo) -> str:
 def raw_ecr(url: str, operation: str, document: object, region: str = REGION) -> tuple[int, dict, dict]:
     """An awsJson1_1 request signed like botocore's, with a body botocore would refuse to send."""
     body = json.dumps(document).encode()
-    request = AWSRequest(method="POST", url=f"{url}/", data=body, headers={
-        "X-Amz-Target": f"AmazonEC2ContainerRegistry_V20150921.{operation}",
-        "Content-Type": "application/x-amz-json-1.1"})
+    request = AWSRequest(
+        method="POST",
+        url=f"{url}/",
+        data=body,
+        headers={
+            "X-Amz-Target": f"AmazonEC2ContainerRegistry_V20150921.{operation}",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
     SigV4Auth(Credentials("testing", "testing"), "ecr", region).add_auth(request)
     outgoing = urllib.request.Request(f"{url}/", data=body, headers=dict(request.headers.items()), method="POST")
     try:
@@ -84,8 +106,12 @@ def raw_ecr(url: str, operation: str, document: object, region: str = REGION) ->
 def create_python_cache(ecr, **template) -> None:
     ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="ecr-public", upstreamRegistryUrl="public.ecr.aws")
     ecr.create_repository_creation_template(
-        prefix="ecr-public", appliedFor=["PULL_THROUGH_CACHE"], repositoryPolicy=OMICS_REPOSITORY_POLICY,
-        resourceTags=[{"Key": "cache", "Value": "ecr-public"}], **template)
+        prefix="ecr-public",
+        appliedFor=["PULL_THROUGH_CACHE"],
+        repositoryPolicy=OMICS_REPOSITORY_POLICY,
+        resourceTags=[{"Key": "cache", "Value": "ecr-public"}],
+        **template,
+    )
 
 
 # -- pull through cache rules ------------------------------------------------------------------------
@@ -101,7 +127,9 @@ def test_pull_through_cache_rule_lifecycle(ecr, emulator):
 
     rules = ecr.describe_pull_through_cache_rules()["pullThroughCacheRules"]
     assert [(rule["ecrRepositoryPrefix"], rule["upstreamRegistry"]) for rule in rules] == [
-        ("ecr-public", "ecr-public"), ("k8s", "k8s")]
+        ("ecr-public", "ecr-public"),
+        ("k8s", "k8s"),
+    ]
     assert rules[0]["createdAt"] == created["createdAt"]
     only = ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["k8s"])["pullThroughCacheRules"]
     assert [rule["upstreamRegistryUrl"] for rule in only] == ["registry.k8s.io"]
@@ -139,16 +167,18 @@ def test_upstreams_needing_credentials(ecr):
     with pytest.raises(ClientError) as raised:
         ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub", upstreamRegistryUrl="registry-1.docker.io")
     assert error_code(raised) == "UnsupportedUpstreamRegistryException"
-    created = ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub", upstreamRegistryUrl="registry-1.docker.io",
-                                                 credentialArn=SECRET_ARN)
+    created = ecr.create_pull_through_cache_rule(
+        ecrRepositoryPrefix="docker-hub", upstreamRegistryUrl="registry-1.docker.io", credentialArn=SECRET_ARN
+    )
     assert (created["upstreamRegistry"], created["credentialArn"]) == ("docker-hub", SECRET_ARN)
 
     with pytest.raises(ClientError) as raised:
         ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="elsewhere", upstreamRegistryUrl="registry.example.com")
     assert error_code(raised) == "UnsupportedUpstreamRegistryException"
     with pytest.raises(ClientError) as raised:  # the declared registry must be the URL's
-        ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="quay", upstreamRegistryUrl="public.ecr.aws",
-                                           upstreamRegistry="quay")
+        ecr.create_pull_through_cache_rule(
+            ecrRepositoryPrefix="quay", upstreamRegistryUrl="public.ecr.aws", upstreamRegistry="quay"
+        )
     assert error_code(raised) == "InvalidParameterException"
 
     with pytest.raises(ClientError) as raised:
@@ -165,9 +195,13 @@ def test_upstreams_needing_credentials(ecr):
 
 def test_repository_creation_template_lifecycle(ecr):
     created = ecr.create_repository_creation_template(
-        prefix="ecr-public", description="python cache", appliedFor=["PULL_THROUGH_CACHE"],
-        repositoryPolicy=OMICS_REPOSITORY_POLICY, resourceTags=[{"Key": "team", "Value": "genomics"}],
-        imageTagMutability="IMMUTABLE")
+        prefix="ecr-public",
+        description="python cache",
+        appliedFor=["PULL_THROUGH_CACHE"],
+        repositoryPolicy=OMICS_REPOSITORY_POLICY,
+        resourceTags=[{"Key": "team", "Value": "genomics"}],
+        imageTagMutability="IMMUTABLE",
+    )
     assert created["registryId"] == ACCOUNT
     template = created["repositoryCreationTemplate"]
     assert template["prefix"] == "ecr-public"
@@ -180,7 +214,9 @@ def test_repository_creation_template_lifecycle(ecr):
     assert described["registryId"] == ACCOUNT
     assert described["repositoryCreationTemplates"] == [template]
     assert [item["prefix"] for item in ecr.describe_repository_creation_templates()["repositoryCreationTemplates"]] == [
-        "ecr-public", "ROOT"]
+        "ecr-public",
+        "ROOT",
+    ]
 
     with pytest.raises(ClientError) as raised:
         ecr.create_repository_creation_template(prefix="ecr-public", appliedFor=["PULL_THROUGH_CACHE"])
@@ -189,8 +225,9 @@ def test_repository_creation_template_lifecycle(ecr):
         ecr.describe_repository_creation_templates(prefixes=["quay"])
     assert error_code(raised) == "TemplateNotFoundException"
     with pytest.raises(ClientError) as raised:
-        ecr.create_repository_creation_template(prefix="bad-policy", appliedFor=["PULL_THROUGH_CACHE"],
-                                                repositoryPolicy="{not json")
+        ecr.create_repository_creation_template(
+            prefix="bad-policy", appliedFor=["PULL_THROUGH_CACHE"], repositoryPolicy="{not json"
+        )
     assert error_code(raised) == "InvalidParameterException"
 
     updated = ecr.update_repository_creation_template(prefix="ecr-public", description="python and more")
@@ -219,8 +256,11 @@ def test_registry_policy_round_trip(ecr, emulator):
     assert error_code(raised) == "RegistryPolicyNotFoundException"
 
     put = ecr.put_registry_policy(policyText=PULL_THROUGH_REGISTRY_POLICY)
-    assert put == {"registryId": ACCOUNT, "policyText": PULL_THROUGH_REGISTRY_POLICY,
-                   "ResponseMetadata": put["ResponseMetadata"]}
+    assert put == {
+        "registryId": ACCOUNT,
+        "policyText": PULL_THROUGH_REGISTRY_POLICY,
+        "ResponseMetadata": put["ResponseMetadata"],
+    }
     assert ecr.get_registry_policy()["policyText"] == PULL_THROUGH_REGISTRY_POLICY
     assert emulator.ecr.state(REGION)["policy"] == PULL_THROUGH_REGISTRY_POLICY
 
@@ -248,8 +288,11 @@ def test_first_pull_creates_the_repository_from_the_template(ecr, moto_url):
         ecr.describe_images(repositoryName=PYTHON_REPOSITORY)
     assert error_code(raised) == "RepositoryNotFoundException"
 
-    first = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageTag": "3.12-slim"}],
-                                acceptedMediaTypes=["application/vnd.oci.image.manifest.v1+json"])
+    first = ecr.batch_get_image(
+        repositoryName=PYTHON_REPOSITORY,
+        imageIds=[{"imageTag": "3.12-slim"}],
+        acceptedMediaTypes=["application/vnd.oci.image.manifest.v1+json"],
+    )
     assert first["failures"] == []
     [image] = first["images"]
     assert image["repositoryName"] == PYTHON_REPOSITORY and image["registryId"] == ACCOUNT
@@ -257,7 +300,10 @@ def test_first_pull_creates_the_repository_from_the_template(ecr, moto_url):
     assert image["imageManifestMediaType"] == "application/vnd.oci.image.manifest.v1+json"
     manifest = json.loads(image["imageManifest"])
     assert manifest["schemaVersion"] == 2 and manifest["mediaType"] == image["imageManifestMediaType"]
-    assert manifest["annotations"]["org.opencontainers.image.base.name"] == "public.ecr.aws/docker/library/python:3.12-slim"
+    assert (
+        manifest["annotations"]["org.opencontainers.image.base.name"]
+        == "public.ecr.aws/docker/library/python:3.12-slim"
+    )
     digest = image["imageId"]["imageDigest"]
     assert digest == "sha256:" + hashlib.sha256(image["imageManifest"].encode()).hexdigest()
 
@@ -266,9 +312,11 @@ def test_first_pull_creates_the_repository_from_the_template(ecr, moto_url):
     assert repository["repositoryName"] == PYTHON_REPOSITORY
     assert repository["imageTagMutability"] == "IMMUTABLE"
     assert json.loads(ecr.get_repository_policy(repositoryName=PYTHON_REPOSITORY)["policyText"]) == json.loads(
-        OMICS_REPOSITORY_POLICY)
+        OMICS_REPOSITORY_POLICY
+    )
     assert ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"])["tags"] == [
-        {"Key": "cache", "Value": "ecr-public"}]
+        {"Key": "cache", "Value": "ecr-public"}
+    ]
     direct = SESSION.client("ecr", endpoint_url=moto_url, config=NO_RETRIES)
     assert [item["repositoryName"] for item in direct.describe_repositories()["repositories"]] == [PYTHON_REPOSITORY]
 
@@ -286,16 +334,22 @@ def test_first_pull_creates_the_repository_from_the_template(ecr, moto_url):
 def test_new_tags_are_imported_and_missing_ones_fail(ecr):
     create_python_cache(ecr)
     first = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageTag": "3.12-slim"}])
-    answer = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY,
-                                 imageIds=[{"imageTag": "3.12-slim"}, {"imageTag": "3.13"}, {"imageTag": "missing-tag"}])
+    answer = ecr.batch_get_image(
+        repositoryName=PYTHON_REPOSITORY,
+        imageIds=[{"imageTag": "3.12-slim"}, {"imageTag": "3.13"}, {"imageTag": "missing-tag"}],
+    )
     assert {item["imageId"]["imageTag"] for item in answer["images"]} == {"3.12-slim", "3.13"}
     assert [(item["imageId"].get("imageTag"), item["failureCode"]) for item in answer["failures"]] == [
-        ("missing-tag", "ImageNotFound")]
+        ("missing-tag", "ImageNotFound")
+    ]
     digests = {item["imageId"]["imageTag"]: item["imageId"]["imageDigest"] for item in answer["images"]}
     assert digests["3.12-slim"] == first["images"][0]["imageId"]["imageDigest"]
     assert digests["3.13"] != digests["3.12-slim"]
-    assert sorted(tag for detail in ecr.describe_images(repositoryName=PYTHON_REPOSITORY)["imageDetails"]
-                  for tag in detail["imageTags"]) == ["3.12-slim", "3.13"]
+    assert sorted(
+        tag
+        for detail in ecr.describe_images(repositoryName=PYTHON_REPOSITORY)["imageDetails"]
+        for tag in detail["imageTags"]
+    ) == ["3.12-slim", "3.13"]
 
 
 def test_pulling_by_digest_imports_that_digest(ecr):
@@ -313,8 +367,9 @@ def test_pulling_by_digest_imports_that_digest(ecr):
 
 def test_digests_depend_only_on_the_upstream_reference(ecr, emulator):
     create_python_cache(ecr)
-    digest = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY,
-                                 imageIds=[{"imageTag": "3.12-slim"}])["images"][0]["imageId"]["imageDigest"]
+    digest = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageTag": "3.12-slim"}])["images"][0][
+        "imageId"
+    ]["imageDigest"]
     ecr.delete_repository(repositoryName=PYTHON_REPOSITORY, force=True)  # moto's, forwarded
     again = ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageTag": "3.12-slim"}])
     assert again["images"][0]["imageId"]["imageDigest"] == digest
@@ -323,18 +378,27 @@ def test_digests_depend_only_on_the_upstream_reference(ecr, emulator):
 def test_the_most_specific_pull_through_template_applies(ecr):
     ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="ecr-public", upstreamRegistryUrl="public.ecr.aws")
     ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="k8s", upstreamRegistryUrl="registry.k8s.io")
-    ecr.create_repository_creation_template(prefix="ROOT", appliedFor=["PULL_THROUGH_CACHE"],
-                                            resourceTags=[{"Key": "from", "Value": "root"}])
-    ecr.create_repository_creation_template(prefix="ecr-public/docker", appliedFor=["PULL_THROUGH_CACHE"],
-                                            resourceTags=[{"Key": "from", "Value": "docker"}])
-    ecr.create_repository_creation_template(prefix="k8s", appliedFor=["REPLICATION"],  # not for pulls
-                                            resourceTags=[{"Key": "from", "Value": "replication"}])
+    ecr.create_repository_creation_template(
+        prefix="ROOT", appliedFor=["PULL_THROUGH_CACHE"], resourceTags=[{"Key": "from", "Value": "root"}]
+    )
+    ecr.create_repository_creation_template(
+        prefix="ecr-public/docker", appliedFor=["PULL_THROUGH_CACHE"], resourceTags=[{"Key": "from", "Value": "docker"}]
+    )
+    ecr.create_repository_creation_template(
+        prefix="k8s",
+        appliedFor=["REPLICATION"],  # not for pulls
+        resourceTags=[{"Key": "from", "Value": "replication"}],
+    )
     ecr.batch_get_image(repositoryName=PYTHON_REPOSITORY, imageIds=[{"imageTag": "3.12-slim"}])
     ecr.batch_get_image(repositoryName="k8s/pause", imageIds=[{"imageTag": "3.9"}])
-    tags = {repository["repositoryName"]: ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"])["tags"]
-            for repository in ecr.describe_repositories()["repositories"]}
-    assert tags == {PYTHON_REPOSITORY: [{"Key": "from", "Value": "docker"}],
-                    "k8s/pause": [{"Key": "from", "Value": "root"}]}
+    tags = {
+        repository["repositoryName"]: ecr.list_tags_for_resource(resourceArn=repository["repositoryArn"])["tags"]
+        for repository in ecr.describe_repositories()["repositories"]
+    }
+    assert tags == {
+        PYTHON_REPOSITORY: [{"Key": "from", "Value": "docker"}],
+        "k8s/pause": [{"Key": "from", "Value": "root"}],
+    }
 
 
 def test_other_repositories_stay_with_moto(ecr):
@@ -363,8 +427,9 @@ def test_constraint_violations_are_invalid_parameter(ecr, emulator):
     assert error_code(raised) == "InvalidParameterException"
     assert "appliedFor.1.member" in str(raised.value)
 
-    unchecked = SESSION.client("ecr", endpoint_url=emulator.url,
-                               config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    unchecked = SESSION.client(
+        "ecr", endpoint_url=emulator.url, config=Config(parameter_validation=False, retries={"total_max_attempts": 1})
+    )
     with pytest.raises(ClientError) as raised:
         unchecked.create_pull_through_cache_rule(ecrRepositoryPrefix="ecr-public")
     assert error_code(raised) == "InvalidParameterException"
@@ -380,18 +445,22 @@ def test_constraint_violations_are_invalid_parameter(ecr, emulator):
     assert raised.value.response["Error"] == {
         "Code": "InvalidParameterException",
         "Message": "Invalid parameter at 'imageIds' failed to satisfy constraint: "
-                   "'Member must have length greater than or equal to 1'"}
+        "'Member must have length greater than or equal to 1'",
+    }
 
 
 def test_unknown_members_and_wrong_types_are_serialization_errors(emulator):
-    status, headers, body = raw_ecr(emulator.url, "CreatePullThroughCacheRule",
-                                    {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws",
-                                     "upstreamRegistryUrlTypo": "x"})
+    status, headers, body = raw_ecr(
+        emulator.url,
+        "CreatePullThroughCacheRule",
+        {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws", "upstreamRegistryUrlTypo": "x"},
+    )
     assert status == 400
     assert headers["Content-Type"] == "application/x-amz-json-1.1"
     assert body["__type"] == "SerializationException" and "upstreamRegistryUrlTypo" in body["message"]
-    status, _headers, body = raw_ecr(emulator.url, "CreateRepositoryCreationTemplate",
-                                     {"prefix": "ecr-public", "appliedFor": "PULL_THROUGH_CACHE"})
+    status, _headers, body = raw_ecr(
+        emulator.url, "CreateRepositoryCreationTemplate", {"prefix": "ecr-public", "appliedFor": "PULL_THROUGH_CACHE"}
+    )
     assert (status, body["__type"]) == (400, "SerializationException")
     status, _headers, body = raw_ecr(emulator.url, "GetRegistryPolicy", ["not", "an", "object"])
     assert (status, body["__type"]) == (400, "SerializationException")
@@ -405,6 +474,9 @@ def test_errors_use_the_awsjson_wire_format(emulator):
     assert headers["x-amzn-RequestId"]
     status, _headers, body = raw_ecr(emulator.url, "DescribePullThroughCacheRules", {})
     assert (status, body) == (200, {"pullThroughCacheRules": []})
-    status, _headers, body = raw_ecr(emulator.url, "CreatePullThroughCacheRule",
-                                     {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws"})
+    status, _headers, body = raw_ecr(
+        emulator.url,
+        "CreatePullThroughCacheRule",
+        {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws"},
+    )
     assert status == 200 and isinstance(body["createdAt"], float)  # awsJson timestamps: epoch seconds

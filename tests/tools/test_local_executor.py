@@ -27,13 +27,15 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tools.moto_server import empty_moto_server
+from tools.customer_vpc import build_customer_vpc
 from tools.healthomics_emulator import OmicsEmulator
-from tools.healthomics_emulator.egress import NetworkSettings, decide, vpc_policy
+from tools.healthomics_emulator.egress import NetworkSettings
+from tools.healthomics_emulator.egress import decide
+from tools.healthomics_emulator.egress import vpc_policy
 from tools.healthomics_emulator.local_executor import LocalWdlExecutor
 from tools.healthomics_emulator.network import ResolvedVpc
 from tools.healthomics_emulator.task_sitecustomize import POLICY_ENV
-from tools.customer_vpc import build_customer_vpc
+from tools.moto_server import empty_moto_server
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -289,15 +291,32 @@ def build_vpc(ec2, second_octet: int, allowed_port: int | None = None) -> Vpc:
     """Private subnets in 2 AZs routed to an available NAT gateway in a public subnet (IGW route), one security
     group whose only egress rule is ``tcp <allowed_port> 127.0.0.1/32`` (moto's allow-all rule removed)."""
     vpc = build_customer_vpc(ec2, f"10.{second_octet}", azs=2, nat_gateways=1)
-    group = ec2.create_security_group(VpcId=vpc["vpc_id"], GroupName=f"omics-run-{second_octet}",
-                                      Description="omics runs")["GroupId"]
-    ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    group = ec2.create_security_group(
+        VpcId=vpc["vpc_id"], GroupName=f"omics-run-{second_octet}", Description="omics runs"
+    )["GroupId"]
+    ec2.revoke_security_group_egress(
+        GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
     if allowed_port is not None:
-        ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[{
-            "IpProtocol": "tcp", "FromPort": allowed_port, "ToPort": allowed_port,
-            "IpRanges": [{"CidrIp": "127.0.0.1/32", "Description": "license server"}]}])
-    return Vpc(vpc["vpc_id"], tuple(vpc["private_subnets"]), vpc["public_subnets"][0], group, vpc["private_route_tables"][0],
-               vpc["nat_gateways"][0])
+        ec2.authorize_security_group_egress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": allowed_port,
+                    "ToPort": allowed_port,
+                    "IpRanges": [{"CidrIp": "127.0.0.1/32", "Description": "license server"}],
+                }
+            ],
+        )
+    return Vpc(
+        vpc["vpc_id"],
+        tuple(vpc["private_subnets"]),
+        vpc["public_subnets"][0],
+        group,
+        vpc["private_route_tables"][0],
+        vpc["nat_gateways"][0],
+    )
 
 
 _octets = iter(range(100, 250))
@@ -334,16 +353,23 @@ def create_workflow(omics, wdl: str, name: str) -> str:
 
 
 def create_configuration(omics, name: str, vpc: Vpc) -> str:
-    omics.create_configuration(name=name, runConfigurations={"vpcConfig": {
-        "subnetIds": list(vpc.private_subnets), "securityGroupIds": [vpc.security_group]}})
+    omics.create_configuration(
+        name=name,
+        runConfigurations={
+            "vpcConfig": {"subnetIds": list(vpc.private_subnets), "securityGroupIds": [vpc.security_group]}
+        },
+    )
     wait_until(lambda: omics.get_configuration(name=name)["status"], lambda status: status == "ACTIVE")
     return name
 
 
 def run_to_end(omics, workflow_id: str, prefix: str, **start) -> dict:
-    run_id = omics.start_run(workflowId=workflow_id, roleArn=ROLE_ARN, outputUri=f"s3://{BUCKET}/{prefix}", **start)["id"]
-    return wait_until(lambda: omics.get_run(id=run_id),
-                      lambda run: run["status"] in ("COMPLETED", "FAILED", "CANCELLED"))
+    run_id = omics.start_run(workflowId=workflow_id, roleArn=ROLE_ARN, outputUri=f"s3://{BUCKET}/{prefix}", **start)[
+        "id"
+    ]
+    return wait_until(
+        lambda: omics.get_run(id=run_id), lambda run: run["status"] in ("COMPLETED", "FAILED", "CANCELLED")
+    )
 
 
 def s3_text(moto_url: str, key: str) -> str:
@@ -364,8 +390,13 @@ def probe(moto_url, omics, servers, prefix: str, **start) -> tuple[dict, dict]:
     """Run the probe workflow against both servers; returns the run and its report."""
     workflow_id = create_workflow(omics, PROBE_WDL, f"probe-{prefix}")
     allowed, blocked = servers
-    run = run_to_end(omics, workflow_id, prefix, parameters={
-        "destinations": [allowed.destination, blocked.destination], "connect_timeout": CONNECT_TIMEOUT}, **start)
+    run = run_to_end(
+        omics,
+        workflow_id,
+        prefix,
+        parameters={"destinations": [allowed.destination, blocked.destination], "connect_timeout": CONNECT_TIMEOUT},
+        **start,
+    )
     assert run["status"] == "COMPLETED", run.get("statusMessage")
     report = json.loads(s3_text(moto_url, f"{run_key(run)}/out/report/result.json"))
     return run, {target: result["outcome"] for target, result in report.items()}
@@ -410,7 +441,10 @@ def test_vpc_run_without_default_route_times_out_everywhere(start_emulator, moto
     assert outcomes == {allowed.destination: "timeout", blocked.destination: "timeout"}
     assert allowed.connections == 0 and blocked.connections == 0
     reasons = {record["port"]: record["reason"] for record in flow_records(moto_url, run)}
-    assert reasons[allowed.port] == f"route: subnet {vpc.private_subnets[0]} (route table {vpc.private_route_table}) has no route to 127.0.0.1"
+    assert (
+        reasons[allowed.port]
+        == f"route: subnet {vpc.private_subnets[0]} (route table {vpc.private_route_table}) has no route to 127.0.0.1"
+    )
 
 
 def test_restricted_run_reaches_nothing(start_emulator, moto_url, servers):
@@ -423,14 +457,20 @@ def test_restricted_run_reaches_nothing(start_emulator, moto_url, servers):
     assert outcomes == {allowed.destination: "timeout", blocked.destination: "timeout"}
     assert allowed.connections == 0 and blocked.connections == 0
     assert {record["reason"] for record in flow_records(moto_url, run)} == {
-        "RESTRICTED networking mode: no outbound network access"}
+        "RESTRICTED networking mode: no outbound network access"
+    }
 
 
 def test_probe_workflow_passes_miniwdl_check(tmp_path):
     for name, wdl in (("probe.wdl", PROBE_WDL), ("pipeline.wdl", PIPELINE_WDL)):
         (tmp_path / name).write_text(wdl)
-        completed = subprocess.run([str(VENV_BIN / "miniwdl"), "check", str(tmp_path / name)],
-                                   check=False, capture_output=True, text=True, timeout=60)
+        completed = subprocess.run(
+            [str(VENV_BIN / "miniwdl"), "check", str(tmp_path / name)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
@@ -443,8 +483,12 @@ def test_parameters_and_call_outputs_flow_through_the_workflow(start_emulator, m
     omics = omics_client(start_emulator())
     workflow_id = create_workflow(omics, PIPELINE_WDL, "pipeline")
 
-    run = run_to_end(omics, workflow_id, "pipeline",
-                     parameters={"greeting": "Hello", "repeat": 2, "pipeline.names": ["ada", "grace"], "banner": BANNER})
+    run = run_to_end(
+        omics,
+        workflow_id,
+        "pipeline",
+        parameters={"greeting": "Hello", "repeat": 2, "pipeline.names": ["ada", "grace"], "banner": BANNER},
+    )
 
     assert run["status"] == "COMPLETED", run.get("statusMessage")
     base = run["runOutputUri"]
@@ -467,8 +511,10 @@ def test_failing_task_fails_the_run_naming_the_task_and_its_stderr(start_emulato
 
     assert run["status"] == "FAILED"
     assert run["failureReason"] == "WORKFLOW_RUN_FAILED"
-    assert run["statusMessage"] == ("Task align failed: its command exited with status 3. stderr tail: "
-                                    "loading the reference | fatal: reference genome index missing")
+    assert run["statusMessage"] == (
+        "Task align failed: its command exited with status 3. stderr tail: "
+        "loading the reference | fatal: reference genome index missing"
+    )
     assert "fatal: reference genome index missing" in s3_text(moto_url, f"{run_key(run)}/logs/tasks/align/stderr.txt")
 
 
@@ -477,8 +523,10 @@ def test_unsupported_construct_fails_the_run_clearly(start_emulator):
     run = run_to_end(omics, create_workflow(omics, SCATTER_WDL, "fan-out"), "scatter")
 
     assert (run["status"], run["failureReason"]) == ("FAILED", "WORKFLOW_RUN_FAILED")
-    assert run["statusMessage"] == ("The omics emulator's local executor does not support scatter (line 4) "
-                                    "(it runs workflows made of declarations and task calls)")
+    assert run["statusMessage"] == (
+        "The omics emulator's local executor does not support scatter (line 4) "
+        "(it runs workflows made of declarations and task calls)"
+    )
 
 
 def test_run_time_limit_kills_the_task(start_emulator, moto_url):
@@ -488,8 +536,9 @@ def test_run_time_limit_kills_the_task(start_emulator, moto_url):
 
     assert time.monotonic() - started < 10
     assert (run["status"], run["failureReason"]) == ("FAILED", "RUN_TIMED_OUT")
-    assert run["statusMessage"] == ("The run timed out after 1.5 s (the local executor's run time limit) "
-                                    "while task wait was running")
+    assert run["statusMessage"] == (
+        "The run timed out after 1.5 s (the local executor's run time limit) while task wait was running"
+    )
     assert s3_text(moto_url, f"{run_key(run)}/logs/tasks/wait/stdout.txt") == ""
 
 
@@ -512,12 +561,14 @@ def test_bad_parameters_fail_the_run(start_emulator):
 
     run = run_to_end(omics, workflow_id, "missing", parameters={"greeting": "Hi", "repeat": 1, "banner": BANNER})
     assert (run["status"], run["failureReason"]) == ("FAILED", "WORKFLOW_RUN_FAILED")
-    assert run["statusMessage"] == ("The run parameters do not fit the workflow inputs: "
-                                    "missing required inputs/outputs: names")
+    assert run["statusMessage"] == (
+        "The run parameters do not fit the workflow inputs: missing required inputs/outputs: names"
+    )
 
     missing = f"s3://{BUCKET}/inputs/no-such-banner.txt"
-    run = run_to_end(omics, workflow_id, "no-input", parameters={"greeting": "Hi", "repeat": 1, "names": ["a"],
-                                                                 "banner": missing})
+    run = run_to_end(
+        omics, workflow_id, "no-input", parameters={"greeting": "Hi", "repeat": 1, "names": ["a"], "banner": missing}
+    )
     assert (run["status"], run["failureReason"]) == ("FAILED", "INPUT_URI_NOT_FOUND")
     assert run["statusMessage"].startswith(f"The provided URI does not exist: {missing}.")
 
@@ -547,7 +598,8 @@ sock.settimeout(0.1)
 print("connect_ex", errno.errorcode[sock.connect_ex(("127.0.0.1", blocked))])
 sock = socket.socket()
 sock.setblocking(False)
-print("non-blocking", errno.errorcode[sock.connect_ex(("127.0.0.1", blocked))], select.select([], [sock], [], 0.3)[1] == [])
+code = errno.errorcode[sock.connect_ex(("127.0.0.1", blocked))]
+print("non-blocking", code, select.select([], [sock], [], 0.3)[1] == [])
 own = socket.socket()
 own.bind(("127.0.0.1", 0))
 own.listen()
@@ -566,15 +618,32 @@ def test_policy_drops_like_the_network_and_chains_sitecustomize(tmp_path):
     source = REPO / "tools" / "healthomics_emulator" / "task_sitecustomize.py"
     (policy_dir / "sitecustomize.py").write_text(source.read_text())
     (other_dir / "sitecustomize.py").write_text("import os\nos.environ['CHAINED_SITECUSTOMIZE'] = 'yes'\n")
-    (policy_dir / "policy.json").write_text(json.dumps({
-        "mode": "RESTRICTED", "drop_timeout": 1, "flow_log": str(tmp_path / "flow.jsonl"),
-        "listeners_path": str(tmp_path / "listeners")}))
+    (policy_dir / "policy.json").write_text(
+        json.dumps(
+            {
+                "mode": "RESTRICTED",
+                "drop_timeout": 1,
+                "flow_log": str(tmp_path / "flow.jsonl"),
+                "listeners_path": str(tmp_path / "listeners"),
+            }
+        )
+    )
     server = CountingServer()
     try:
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(policy_dir), str(other_dir)]),
-                       POLICY_ENV: str(policy_dir / "policy.json")}
-        completed = subprocess.run(["python3", "-c", POLICY_CHECK, str(server.port)], check=False, env=environment,
-                                   capture_output=True, text=True, timeout=30, cwd=tmp_path)
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(policy_dir), str(other_dir)]),
+            POLICY_ENV: str(policy_dir / "policy.json"),
+        }
+        completed = subprocess.run(
+            ["python3", "-c", POLICY_CHECK, str(server.port)],
+            check=False,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=tmp_path,
+        )
     finally:
         server.close()
     assert completed.returncode == 0, completed.stderr
@@ -589,8 +658,12 @@ def test_policy_drops_like_the_network_and_chains_sitecustomize(tmp_path):
     assert server.connections == 0
     records = [json.loads(line) for line in (tmp_path / "flow.jsonl").read_text().splitlines()]
     assert [(record["action"], record["host"]) for record in records] == [
-        ("REJECT", "127.0.0.1"), ("REJECT", "localhost"), ("REJECT", "127.0.0.1"), ("REJECT", "127.0.0.1"),
-        ("ACCEPT", "127.0.0.1")]
+        ("REJECT", "127.0.0.1"),
+        ("REJECT", "localhost"),
+        ("REJECT", "127.0.0.1"),
+        ("REJECT", "127.0.0.1"),
+        ("ACCEPT", "127.0.0.1"),
+    ]
     assert {record["destination"] for record in records} == {"127.0.0.1"}
     assert socket.socket.connect is original_connect
 
@@ -606,22 +679,31 @@ def test_policy_follows_security_groups_and_routes(moto_url):
     policy = _policy_for(ec2, vpc)
     assert decide(policy, "127.0.0.1", 443)[0]
     assert decide(policy, "127.0.0.1", 22) == (
-        False, f"security group: no egress rule of {vpc.security_group} allows tcp/22 to 127.0.0.1")
+        False,
+        f"security group: no egress rule of {vpc.security_group} allows tcp/22 to 127.0.0.1",
+    )
 
     # All traffic to anywhere; inside the VPC the local route always delivers.
-    ec2.authorize_security_group_egress(GroupId=vpc.security_group, IpPermissions=[
-        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_egress(
+        GroupId=vpc.security_group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
     policy = _policy_for(ec2, vpc)
     assert decide(policy, "127.0.0.2", 22)[0]
     inside = policy["vpc_cidrs"][0].replace("0.0/16", "9.9")
-    assert decide(policy, inside, 5432) == (True, f"{vpc.security_group} allows all traffic; "
-                                            + ", ".join(f"{subnet} via local" for subnet in vpc.private_subnets))
+    assert decide(policy, inside, 5432) == (
+        True,
+        f"{vpc.security_group} allows all traffic; "
+        + ", ".join(f"{subnet} via local" for subnet in vpc.private_subnets),
+    )
 
     # A more specific route wins: 127.0.0.0/8 to a peering connection (not emulated) drops loopback.
     peer_vpc = ec2.create_vpc(CidrBlock="10.250.0.0/16")["Vpc"]["VpcId"]
     peering = ec2.create_vpc_peering_connection(VpcId=vpc.vpc_id, PeerVpcId=peer_vpc)["VpcPeeringConnection"]
-    ec2.create_route(RouteTableId=vpc.private_route_table, DestinationCidrBlock="127.0.0.0/8",
-                     VpcPeeringConnectionId=peering["VpcPeeringConnectionId"])
+    ec2.create_route(
+        RouteTableId=vpc.private_route_table,
+        DestinationCidrBlock="127.0.0.0/8",
+        VpcPeeringConnectionId=peering["VpcPeeringConnectionId"],
+    )
     allowed, reason = decide(_policy_for(ec2, vpc), "127.0.0.1", 443)
     assert not allowed and "127.0.0.0/8 via pcx-" in reason and "a VPC peering connection: not emulated" in reason
     ec2.delete_route(RouteTableId=vpc.private_route_table, DestinationCidrBlock="127.0.0.0/8")
@@ -646,14 +728,21 @@ def test_policy_refuses_public_subnets_and_honours_placement(moto_url):
 
 
 def _table_of(ec2, subnet_id: str) -> str:
-    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])["RouteTables"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])[
+        "RouteTables"
+    ]
     return tables[0]["RouteTableId"]
 
 
 def _association_of(ec2, subnet_id: str) -> str:
-    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])["RouteTables"]
-    return next(association["RouteTableAssociationId"] for association in tables[0]["Associations"]
-                if association.get("SubnetId") == subnet_id)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])[
+        "RouteTables"
+    ]
+    return next(
+        association["RouteTableAssociationId"]
+        for association in tables[0]["Associations"]
+        if association.get("SubnetId") == subnet_id
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -664,15 +753,41 @@ def _association_of(ec2, subnet_id: str) -> str:
 def test_cli_executor_local_runs_workflows(moto_url, tmp_path):
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.healthomics_emulator", "--port", "0", "--delay", "0", "--ec2-endpoint", moto_url,
-         "--executor", "local", "--run-timeout", "30", "--connect-drop-timeout", "1", "--work-dir", str(tmp_path)],
-        cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tools.healthomics_emulator",
+            "--port",
+            "0",
+            "--delay",
+            "0",
+            "--ec2-endpoint",
+            moto_url,
+            "--executor",
+            "local",
+            "--run-timeout",
+            "30",
+            "--connect-drop-timeout",
+            "1",
+            "--work-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in line, process.stderr.read()
         omics = omics_client(line.rsplit(" ", 1)[-1].strip())
-        run = run_to_end(omics, create_workflow(omics, PIPELINE_WDL, "cli-pipeline"), "cli",
-                         parameters={"greeting": "Hi", "repeat": 1, "names": ["linus"], "banner": BANNER})
+        run = run_to_end(
+            omics,
+            create_workflow(omics, PIPELINE_WDL, "cli-pipeline"),
+            "cli",
+            parameters={"greeting": "Hi", "repeat": 1, "names": ["linus"], "banner": BANNER},
+        )
         assert run["status"] == "COMPLETED", run.get("statusMessage")
         assert s3_text(moto_url, f"{run_key(run)}/out/greetings/lines.txt") == "Hi, linus (1)\n"
     finally:

@@ -23,16 +23,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tools.healthomics_emulator import ExecutionResult
+from tools.healthomics_emulator import FailingExecutor
+from tools.healthomics_emulator import OmicsEmulator
+from tools.healthomics_emulator import OmicsProtocol
+from tools.healthomics_emulator import compile_model_pattern
+from tools.healthomics_emulator import inspect_definition
+from tools.healthomics_emulator.backend import Run
+from tools.healthomics_emulator.backend import Workflow
 from tools.moto_server import empty_moto_server
-from tools.healthomics_emulator import (
-    ExecutionResult,
-    FailingExecutor,
-    OmicsEmulator,
-    OmicsProtocol,
-    compile_model_pattern,
-    inspect_definition,
-)
-from tools.healthomics_emulator.backend import Run, Workflow
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -72,11 +71,14 @@ def network(moto_url) -> Network:
         vpc_id = ec2.create_vpc(CidrBlock=f"{cidr_prefix}.0.0/16")["Vpc"]["VpcId"]
         subnets = tuple(
             ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{cidr_prefix}.{index}.0/24")["Subnet"]["SubnetId"]
-            for index in range(subnet_count))
+            for index in range(subnet_count)
+        )
         groups = tuple(
-            ec2.create_security_group(VpcId=vpc_id, GroupName=f"omics-{cidr_prefix}-{index}",
-                                      Description="omics emulator test")["GroupId"]
-            for index in range(group_count))
+            ec2.create_security_group(
+                VpcId=vpc_id, GroupName=f"omics-{cidr_prefix}-{index}", Description="omics emulator test"
+            )["GroupId"]
+            for index in range(group_count)
+        )
         return vpc_id, subnets, groups
 
     vpc_a, subnets_a, groups_a = build_vpc("10.1", 2, 6)
@@ -148,7 +150,9 @@ def error_of(excinfo) -> tuple[str, str, int]:
 
 
 def create_active_configuration(omics, network, name="vpc-config") -> dict:
-    created = omics.create_configuration(name=name, runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1]))
+    created = omics.create_configuration(
+        name=name, runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1])
+    )
     wait_for(lambda: omics.get_configuration(name=name)["status"], "ACTIVE")
     return created
 
@@ -160,8 +164,14 @@ def create_active_workflow(omics, **extra) -> str:
 
 
 def start_vpc_run(omics, workflow_id, configuration_name="vpc-config", **extra) -> dict:
-    return omics.start_run(workflowId=workflow_id, roleArn=ROLE_ARN, outputUri="s3://results/runs",
-                           networkingMode="VPC", configurationName=configuration_name, **extra)
+    return omics.start_run(
+        workflowId=workflow_id,
+        roleArn=ROLE_ARN,
+        outputUri="s3://results/runs",
+        networkingMode="VPC",
+        configurationName=configuration_name,
+        **extra,
+    )
 
 
 class BlockingExecutor:
@@ -187,8 +197,10 @@ class BlockingExecutor:
 def test_configuration_lifecycle(start_emulator, network):
     omics = omics_client(start_emulator(delay=0.3))
     created = omics.create_configuration(
-        name="genomics-vpc", description="runs with internet access",
-        runConfigurations=vpc_config(network.subnets_a, network.groups_a[:2]))
+        name="genomics-vpc",
+        description="runs with internet access",
+        runConfigurations=vpc_config(network.subnets_a, network.groups_a[:2]),
+    )
 
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert created["status"] == "CREATING"
@@ -229,8 +241,11 @@ def test_duplicate_configuration_name_conflicts(omics, network):
 
 
 def test_configuration_request_id_is_idempotent(omics, network):
-    arguments = {"name": "idempotent", "requestId": "token-1",
-                 "runConfigurations": vpc_config(network.subnets_a[:1], network.groups_a[:1])}
+    arguments = {
+        "name": "idempotent",
+        "requestId": "token-1",
+        "runConfigurations": vpc_config(network.subnets_a[:1], network.groups_a[:1]),
+    }
     first = omics.create_configuration(**arguments)
     again = omics.create_configuration(**arguments)
     assert again["uuid"] == first["uuid"]
@@ -241,8 +256,9 @@ def test_configuration_request_id_is_idempotent(omics, network):
 
 def test_configuration_list_paginates(omics, network):
     for index in range(3):
-        omics.create_configuration(name=f"page-{index}",
-                                   runConfigurations=vpc_config(network.subnets_a[:1], network.groups_a[:1]))
+        omics.create_configuration(
+            name=f"page-{index}", runConfigurations=vpc_config(network.subnets_a[:1], network.groups_a[:1])
+        )
     first_page = omics.list_configurations(maxResults=2)
     assert [item["name"] for item in first_page["items"]] == ["page-0", "page-1"]
     second_page = omics.list_configurations(maxResults=2, startingToken=first_page["nextToken"])
@@ -264,7 +280,9 @@ def test_seventeen_subnets_rejected(omics, network):
 
 def test_six_security_groups_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
-        omics.create_configuration(name="too-many-groups", runConfigurations=vpc_config(network.subnets_a, network.groups_a))
+        omics.create_configuration(
+            name="too-many-groups", runConfigurations=vpc_config(network.subnets_a, network.groups_a)
+        )
     code, message, _status = error_of(excinfo)
     assert code == "ValidationException"
     assert "runConfigurations.vpcConfig.securityGroupIds" in message
@@ -273,8 +291,9 @@ def test_six_security_groups_rejected(omics, network):
 
 def test_bad_configuration_name_rejected_by_pattern(omics, network):
     with pytest.raises(ClientError) as excinfo:
-        omics.create_configuration(name="-starts with a dash",
-                                   runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1]))
+        omics.create_configuration(
+            name="-starts with a dash", runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1])
+        )
     code, message, _status = error_of(excinfo)
     assert code == "ValidationException"
     assert "at 'name'" in message and "regular expression pattern" in message
@@ -282,14 +301,16 @@ def test_bad_configuration_name_rejected_by_pattern(omics, network):
 
 def test_unknown_subnet_and_security_group_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
-        omics.create_configuration(name="ghost-subnet",
-                                   runConfigurations=vpc_config(["subnet-0123456789abcdef0"], network.groups_a[:1]))
+        omics.create_configuration(
+            name="ghost-subnet", runConfigurations=vpc_config(["subnet-0123456789abcdef0"], network.groups_a[:1])
+        )
     code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and "subnet-0123456789abcdef0" in message
 
     with pytest.raises(ClientError) as excinfo:
-        omics.create_configuration(name="ghost-group",
-                                   runConfigurations=vpc_config(network.subnets_a, ["sg-0123456789abcdef0"]))
+        omics.create_configuration(
+            name="ghost-group", runConfigurations=vpc_config(network.subnets_a, ["sg-0123456789abcdef0"])
+        )
     code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and "sg-0123456789abcdef0" in message
     assert omics.list_configurations()["items"] == []
@@ -297,8 +318,10 @@ def test_unknown_subnet_and_security_group_rejected(omics, network):
 
 def test_subnets_of_two_vpcs_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
-        omics.create_configuration(name="two-vpcs", runConfigurations=vpc_config(
-            [network.subnets_a[0], network.subnet_b], network.groups_a[:1]))
+        omics.create_configuration(
+            name="two-vpcs",
+            runConfigurations=vpc_config([network.subnets_a[0], network.subnet_b], network.groups_a[:1]),
+        )
     code, message, _status = error_of(excinfo)
     assert code == "ValidationException"
     assert network.vpc_a in message and network.vpc_b in message
@@ -306,7 +329,9 @@ def test_subnets_of_two_vpcs_rejected(omics, network):
 
 def test_security_group_of_another_vpc_rejected(omics, network):
     with pytest.raises(ClientError) as excinfo:
-        omics.create_configuration(name="foreign-group", runConfigurations=vpc_config(network.subnets_a, [network.group_b]))
+        omics.create_configuration(
+            name="foreign-group", runConfigurations=vpc_config(network.subnets_a, [network.group_b])
+        )
     code, message, _status = error_of(excinfo)
     assert code == "ValidationException" and network.group_b in message
 
@@ -316,8 +341,9 @@ def test_concurrent_creates_of_one_name_make_one_configuration(omics, network):
 
     def create():
         try:
-            omics.create_configuration(name="contended",
-                                       runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1]))
+            omics.create_configuration(
+                name="contended", runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1])
+            )
             outcomes.append("created")
         except ClientError as error:
             outcomes.append(error.response["Error"]["Code"])
@@ -343,8 +369,12 @@ def test_configurations_are_regional(omics, emulator, network):
 
 def test_workflow_from_zip_becomes_active(omics):
     definition = workflow_zip({"wf/main.wdl": "version 1.0\nworkflow hello {}\n", "wf/tasks.wdl": "version 1.0\n"})
-    created = omics.create_workflow(name="hello", definitionZip=definition, parameterTemplate={
-        "sample": {"description": "sample name", "optional": False}}, tags={"team": "genomics"})
+    created = omics.create_workflow(
+        name="hello",
+        definitionZip=definition,
+        parameterTemplate={"sample": {"description": "sample name", "optional": False}},
+        tags={"team": "genomics"},
+    )
     assert created["status"] == "CREATING"
     assert len(created["id"]) == 7 and created["id"].isdigit()
     assert created["arn"] == f"arn:aws:omics:us-east-1:123456789012:workflow/{created['id']}"
@@ -432,7 +462,9 @@ def test_run_needs_active_workflow_and_configuration(start_emulator, network):
     with pytest.raises(ClientError) as excinfo:
         omics.start_run(workflowId="7654321", roleArn=ROLE_ARN, outputUri="s3://results/runs")
     assert error_of(excinfo)[0] == "ResourceNotFoundException"
-    omics.create_configuration(name="young-config", runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1]))
+    omics.create_configuration(
+        name="young-config", runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1])
+    )
     wait_for(lambda: omics.get_workflow(id=workflow_id)["status"], "ACTIVE")
     omics.delete_configuration(name="young-config")
     with pytest.raises(ClientError) as excinfo:
@@ -464,12 +496,22 @@ def test_vpc_run_progresses_to_completed(start_emulator, network):
     configuration = create_active_configuration(omics, network)
     workflow_id = create_active_workflow(omics)
 
-    started = start_vpc_run(omics, workflow_id, name="connectivity", parameters={"targets": ["https://example.org"]},
-                            cacheBehavior="CACHE_ON_FAILURE", tags={"purpose": "test"})
+    started = start_vpc_run(
+        omics,
+        workflow_id,
+        name="connectivity",
+        parameters={"targets": ["https://example.org"]},
+        cacheBehavior="CACHE_ON_FAILURE",
+        tags={"purpose": "test"},
+    )
     assert started["status"] == "PENDING"
     assert started["networkingMode"] == "VPC"
     assert started["runOutputUri"] == f"s3://results/runs/{started['id']}"
-    assert started["configuration"] == {"name": "vpc-config", "arn": configuration["arn"], "uuid": configuration["uuid"]}
+    assert started["configuration"] == {
+        "name": "vpc-config",
+        "arn": configuration["arn"],
+        "uuid": configuration["uuid"],
+    }
 
     statuses = wait_for(lambda: omics.get_run(id=started["id"])["status"], "COMPLETED")
     assert statuses == ["PENDING", "STARTING", "RUNNING", "COMPLETED"]
@@ -483,13 +525,15 @@ def test_vpc_run_progresses_to_completed(start_emulator, network):
     assert omics.list_runs(status="COMPLETED")["items"][0]["workflowName"] == "hello"
 
     # The executor got the run's network and the workflow's definition.
-    (seen_run, seen_workflow), = executor.seen
+    ((seen_run, seen_workflow),) = executor.seen
     assert seen_run.vpc.vpc_id == network.vpc_a and seen_run.vpc.subnet_ids == network.subnets_a
     assert zipfile.ZipFile(io.BytesIO(seen_workflow.definition_zip)).namelist() == ["main.wdl"]
 
 
 def test_run_completed_waiter_sees_failure(start_emulator):
-    omics = omics_client(start_emulator(delay=0, executor=FailingExecutor("CONNECTIVITY_CHECK_FAILED", "2 of 5 unreachable")))
+    omics = omics_client(
+        start_emulator(delay=0, executor=FailingExecutor("CONNECTIVITY_CHECK_FAILED", "2 of 5 unreachable"))
+    )
     workflow_id = create_active_workflow(omics)
     run_id = omics.start_run(workflowId=workflow_id, roleArn=ROLE_ARN, outputUri="s3://results/runs")["id"]
     with pytest.raises(Exception, match="FAILED"):
@@ -507,7 +551,9 @@ def test_executor_exception_fails_the_run(start_emulator):
             raise RuntimeError("task container crashed")
 
     omics = omics_client(start_emulator(delay=0, executor=ExplodingExecutor()))
-    run_id = omics.start_run(workflowId=create_active_workflow(omics), roleArn=ROLE_ARN, outputUri="s3://results/runs")["id"]
+    run_id = omics.start_run(workflowId=create_active_workflow(omics), roleArn=ROLE_ARN, outputUri="s3://results/runs")[
+        "id"
+    ]
     wait_for(lambda: omics.get_run(id=run_id)["status"], "FAILED")
     assert "task container crashed" in omics.get_run(id=run_id)["statusMessage"]
 
@@ -533,7 +579,9 @@ def test_configuration_in_use_cannot_be_deleted(start_emulator, network):
 def test_cancel_run(start_emulator):
     executor = BlockingExecutor()
     omics = omics_client(start_emulator(delay=0.02, executor=executor))
-    run_id = omics.start_run(workflowId=create_active_workflow(omics), roleArn=ROLE_ARN, outputUri="s3://results/runs")["id"]
+    run_id = omics.start_run(workflowId=create_active_workflow(omics), roleArn=ROLE_ARN, outputUri="s3://results/runs")[
+        "id"
+    ]
     wait_for(lambda: omics.get_run(id=run_id)["status"], "RUNNING")
     assert omics.cancel_run(id=run_id)["ResponseMetadata"]["HTTPStatusCode"] == 202
     statuses = wait_for(lambda: omics.get_run(id=run_id)["status"], "CANCELLED")
@@ -550,8 +598,9 @@ def test_cancel_run(start_emulator):
 
 
 def test_tags_round_trip_on_every_resource_type(omics, network):
-    configuration = omics.create_configuration(name="tagged", tags={"owner": "lab"},
-                                               runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1]))
+    configuration = omics.create_configuration(
+        name="tagged", tags={"owner": "lab"}, runConfigurations=vpc_config(network.subnets_a, network.groups_a[:1])
+    )
     wait_for(lambda: omics.get_configuration(name="tagged")["status"], "ACTIVE")
     workflow_id = create_active_workflow(omics, tags={"owner": "lab"})
     run = start_vpc_run(omics, workflow_id, configuration_name="tagged", tags={"owner": "lab"})
@@ -559,7 +608,9 @@ def test_tags_round_trip_on_every_resource_type(omics, network):
 
     for arn in arns:
         assert omics.list_tags_for_resource(resourceArn=arn)["tags"] == {"owner": "lab"}
-        assert omics.tag_resource(resourceArn=arn, tags={"cost-center": "42"})["ResponseMetadata"]["HTTPStatusCode"] == 204
+        assert (
+            omics.tag_resource(resourceArn=arn, tags={"cost-center": "42"})["ResponseMetadata"]["HTTPStatusCode"] == 204
+        )
         omics.untag_resource(resourceArn=arn, tagKeys=["owner"])
         assert omics.list_tags_for_resource(resourceArn=arn)["tags"] == {"cost-center": "42"}
     assert omics.get_configuration(name="tagged")["tags"] == {"cost-center": "42"}
@@ -581,11 +632,13 @@ def test_tags_round_trip_on_every_resource_type(omics, network):
 
 def test_server_rejects_invalid_enum(omics):
     # With client-side validation off, only the server can refuse these values.
-    unchecked = SESSION.client("omics", endpoint_url=omics.meta.endpoint_url,
-                               config=OMICS_CONFIG.merge(Config(parameter_validation=False)))
+    unchecked = SESSION.client(
+        "omics", endpoint_url=omics.meta.endpoint_url, config=OMICS_CONFIG.merge(Config(parameter_validation=False))
+    )
     with pytest.raises(ClientError) as excinfo:
-        unchecked.start_run(workflowId="1234567", roleArn=ROLE_ARN, outputUri="s3://results/runs",
-                            networkingMode="BOGUS", priority=-1)
+        unchecked.start_run(
+            workflowId="1234567", roleArn=ROLE_ARN, outputUri="s3://results/runs", networkingMode="BOGUS", priority=-1
+        )
     code, message, status = error_of(excinfo)
     assert (code, status) == ("ValidationException", 400)
     assert "2 validation errors" in message
@@ -599,9 +652,19 @@ def test_server_rejects_invalid_enum(omics):
 
 def test_raw_http_error_shape(emulator):
     request = urllib.request.Request(
-        f"{emulator.url}/run", method="POST", headers={"Content-Type": "application/json"},
-        data=json.dumps({"roleArn": ROLE_ARN, "outputUri": "s3://results/runs", "requestId": "raw",
-                         "workflowId": "not-numeric", "networkingMode": "BOGUS"}).encode())
+        f"{emulator.url}/run",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps(
+            {
+                "roleArn": ROLE_ARN,
+                "outputUri": "s3://results/runs",
+                "requestId": "raw",
+                "workflowId": "not-numeric",
+                "networkingMode": "BOGUS",
+            }
+        ).encode(),
+    )
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         urllib.request.urlopen(request, timeout=5)
     assert excinfo.value.code == 400
@@ -671,9 +734,11 @@ def test_backend_answers_only_use_modelled_members(emulator, omics, network):
     start_vpc_run(omics, create_active_workflow(omics))
     resources = emulator.backend.resources(REGION)
     now = time.time()
-    allowed = {"configurations": output_members("GetConfiguration", "ListConfigurations"),
-               "workflows": output_members("GetWorkflow", "ListWorkflows"),
-               "runs": output_members("GetRun", "ListRuns")}
+    allowed = {
+        "configurations": output_members("GetConfiguration", "ListConfigurations"),
+        "workflows": output_members("GetWorkflow", "ListWorkflows"),
+        "runs": output_members("GetRun", "ListRuns"),
+    }
     for kind, records in resources.items():
         assert len(records) == 1
         assert set(records[0].describe(now)) <= allowed[kind], kind
@@ -699,9 +764,25 @@ def emulator_process(moto_url, tmp_path_factory):
     (plugin_dir / "omics_test_executor.py").write_text(EXECUTOR_PLUGIN)
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(plugin_dir)])}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.healthomics_emulator", "--port", "0", "--delay", "0",
-         "--ec2-endpoint", moto_url, "--executor", "omics_test_executor:make"],
-        cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tools.healthomics_emulator",
+            "--port",
+            "0",
+            "--delay",
+            "0",
+            "--ec2-endpoint",
+            moto_url,
+            "--executor",
+            "omics_test_executor:make",
+        ],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     assert "listening on http://127.0.0.1:" in line, process.stderr.read()
     yield line.rsplit(" ", 1)[-1].strip()
@@ -723,15 +804,27 @@ def aws_cli(endpoint_url: str, *arguments: str) -> dict:
     }
     completed = subprocess.run(
         [str(VENV_BIN / "aws"), "omics", *arguments, "--endpoint-url", endpoint_url, "--output", "json"],
-        check=False, env=environment, capture_output=True, text=True, timeout=60)
+        check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout) if completed.stdout.strip() else {}
 
 
 def test_aws_cli_configuration_and_vpc_run(emulator_process, network, tmp_path):
-    created = aws_cli(emulator_process, "create-configuration", "--name", "cli-config",
-                      "--run-configurations", json.dumps(vpc_config(network.subnets_a, network.groups_a[:1])),
-                      "--tags", "team=genomics")
+    created = aws_cli(
+        emulator_process,
+        "create-configuration",
+        "--name",
+        "cli-config",
+        "--run-configurations",
+        json.dumps(vpc_config(network.subnets_a, network.groups_a[:1])),
+        "--tags",
+        "team=genomics",
+    )
     assert created["status"] == "ACTIVE"  # --delay 0
     fetched = aws_cli(emulator_process, "get-configuration", "--name", "cli-config")
     assert fetched["runConfigurations"]["vpcConfig"]["vpcId"] == network.vpc_a
@@ -739,11 +832,23 @@ def test_aws_cli_configuration_and_vpc_run(emulator_process, network, tmp_path):
 
     definition = tmp_path / "workflow.zip"
     definition.write_bytes(workflow_zip())
-    workflow = aws_cli(emulator_process, "create-workflow", "--name", "cli-workflow",
-                       "--definition-zip", f"fileb://{definition}")
-    run = aws_cli(emulator_process, "start-run", "--workflow-id", workflow["id"], "--role-arn", ROLE_ARN,
-                  "--output-uri", "s3://results/cli", "--networking-mode", "VPC",
-                  "--configuration-name", "cli-config")
+    workflow = aws_cli(
+        emulator_process, "create-workflow", "--name", "cli-workflow", "--definition-zip", f"fileb://{definition}"
+    )
+    run = aws_cli(
+        emulator_process,
+        "start-run",
+        "--workflow-id",
+        workflow["id"],
+        "--role-arn",
+        ROLE_ARN,
+        "--output-uri",
+        "s3://results/cli",
+        "--networking-mode",
+        "VPC",
+        "--configuration-name",
+        "cli-config",
+    )
     assert run["networkingMode"] == "VPC"
     assert run["configuration"]["name"] == "cli-config"
     assert run["runOutputUri"] == f"s3://results/cli/{run['id']}"

@@ -13,8 +13,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tools.moto_server import empty_moto_server
 from tools.healthomics_emulator import OmicsEmulator
+from tools.moto_server import empty_moto_server
 
 SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
@@ -53,8 +53,11 @@ def test_omics_is_still_answered_by_the_emulator(emulator, moto_url):
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(VpcId=vpc_id, GroupName="fwd", Description="fwd")["GroupId"]
     omics = SESSION.client("omics", endpoint_url=emulator.url, config=Config(inject_host_prefix=False))
-    omics.create_configuration(name="through", requestId="r",
-                               runConfigurations={"vpcConfig": {"subnetIds": [subnet], "securityGroupIds": [group]}})
+    omics.create_configuration(
+        name="through",
+        requestId="r",
+        runConfigurations={"vpcConfig": {"subnetIds": [subnet], "securityGroupIds": [group]}},
+    )
     assert [c.name for c in emulator.backend.resources()["configurations"]] == ["through"]
 
 

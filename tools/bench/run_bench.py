@@ -18,7 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.local_aws import free_port, put_collection_on_path, use_fake_aws_environment  # noqa: E402
+from tools.local_aws import free_port  # noqa: E402
+from tools.local_aws import put_collection_on_path  # noqa: E402
+from tools.local_aws import use_fake_aws_environment  # noqa: E402
 
 # The collection importable as ansible_collections.genomics.aws, and fake credentials that never reach real AWS.
 put_collection_on_path()
@@ -62,7 +64,9 @@ def module_process(endpoint, args):
         ".replace('VmHWM:', 'MAXRSS=').replace('kB', '').replace(' ', '').replace('\\t', ''))\n"
     )
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-c", code, handle.name], check=False, env=env, capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-c", code, handle.name], check=False, env=env, capture_output=True, text=True, timeout=600
+    )
     seconds = time.perf_counter() - started
     os.unlink(handle.name)
     result = json.loads(completed.stdout)
@@ -97,13 +101,18 @@ def main():
     print("agc_account, default managed core (moto in-process)")
     first_writes = sum(v for k, v in first.items() if not k.startswith(('Describe', 'Get', 'List', 'Head')))
     print(f"  first activation   {sum(first.values()):3d} API calls ({first_writes} writes), {first_seconds:.2f} s")
-    print(f"  no-change re-run   {sum(rerun.values()):3d} API calls ({sum(writes.values())} writes), "
-          f"median {statistics.median(reruns) * 1000:.0f} ms over {len(reruns)} runs")
+    print(
+        f"  no-change re-run   {sum(rerun.values()):3d} API calls ({sum(writes.values())} writes), "
+        f"median {statistics.median(reruns) * 1000:.0f} ms over {len(reruns)} runs"
+    )
     print("  re-run calls       " + ", ".join(f"{name} x{count}" for name, count in sorted(rerun.items())))
     first_seconds, first_rss, runs, rss = out_of_process()
     print("agc_account as a module process against moto_server on 127.0.0.1")
     print(f"  first activation   {first_seconds:.2f} s, peak RSS {first_rss / 1024:.0f} MiB")
-    print(f"  no-change re-run   median {statistics.median(runs):.2f} s over {len(runs)} runs, peak RSS {rss / 1024:.0f} MiB")
+    print(
+        f"  no-change re-run   median {statistics.median(runs):.2f} s over {len(runs)} runs, peak RSS {rss / 1024:.0f} "
+        "MiB"
+    )
     print(f"  (Python start-up and imports alone: {startup_seconds():.2f} s)")
 
 
@@ -111,7 +120,10 @@ def startup_seconds():
     env = dict(os.environ, PYTHONPATH=str(ROOT / ".build" / "collections"))
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", "import ansible_collections.genomics.aws.plugins.modules.agc_account"], env=env, check=True, timeout=120
+        [sys.executable, "-c", "import ansible_collections.genomics.aws.plugins.modules.agc_account"],
+        env=env,
+        check=True,
+        timeout=120,
     )
     return time.perf_counter() - started
 

@@ -85,9 +85,26 @@ def start_omics_emulator(moto_url, env, work_dir):
     """The HealthOmics emulator, as its own process: the one endpoint of the HealthOmics playbooks. It answers
     omics itself, forwards EC2, S3 and IAM to moto, and runs the workflows' WDL tasks here (--executor local)."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tools.healthomics_emulator", "--executor", "local", "--ec2-endpoint", moto_url,
-         "--delay", "0.2", "--connect-drop-timeout", "2", "--work-dir", str(work_dir)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tools.healthomics_emulator",
+            "--executor",
+            "local",
+            "--ec2-endpoint",
+            moto_url,
+            "--delay",
+            "0.2",
+            "--connect-drop-timeout",
+            "2",
+            "--work-dir",
+            str(work_dir),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     line = server.stdout.readline()  # "omics emulator listening on http://127.0.0.1:<port>"
     if "listening on " not in line:
@@ -103,8 +120,15 @@ def banner(text):
 def playbook(name, endpoint, env, *extra, report=None):
     """Run one of the collection's playbooks; returns what it wrote to ``report`` (its report_file), if asked."""
     command = [
-        str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / name),
-        "-e", f"aws_endpoint_url={endpoint}", "-e", f"aws_region={REGION}", "-e", "poll_interval=1", *extra,
+        str(BIN / "ansible-playbook"),
+        str(ROOT / "playbooks" / name),
+        "-e",
+        f"aws_endpoint_url={endpoint}",
+        "-e",
+        f"aws_region={REGION}",
+        "-e",
+        "poll_interval=1",
+        *extra,
     ]
     if report:
         command += ["-e", f"report_file={report}"]
@@ -133,15 +157,23 @@ def summary(first, second, third, audit, reports):
     print("\nWhat activation built (moto, account {account_id}, {region}):".format(**core))
     print(f"  VPC            {core['vpc']['id']} {core['vpc']['cidr_block']} (managed)")
     print(f"  subnets        {len(core['subnets']['public'])} public, {len(core['subnets']['private'])} private")
-    print(f"  NAT gateways   {len(core['nat_gateways'])} ({', '.join(n['availability_zone'] for n in core['nat_gateways'])})")
+    print(
+        f"  NAT gateways   {len(core['nat_gateways'])} "
+        f"({', '.join(n['availability_zone'] for n in core['nat_gateways'])})"
+    )
     print(f"  VPC endpoints  {', '.join(e['service'] for e in core['vpc_endpoints'])}")
     print(f"  bucket         {core['bucket']['url']}")
     print(f"  compute AMI    {core['compute_image']}")
-    print(f"  changes        {len(first['changes'])} on the first run, {len(second['changes'])} on the second (changed={second['changed']})")
+    print(
+        f"  changes        {len(first['changes'])} on the first run, {len(second['changes'])} on the second "
+        f"(changed={second['changed']})"
+    )
     print(f"  report         {reports / 'activation-report.md'}")
     retained = third["retained"]
     print("\nWhat deactivation did:")
-    print(f"  deleted        {len(third['changes'])} steps, ending with: {third['changes'][-2]}; {third['changes'][-1]}")
+    print(
+        f"  deleted        {len(third['changes'])} steps, ending with: {third['changes'][-2]}; {third['changes'][-1]}"
+    )
     print(f"  retained       bucket {retained['bucket']['name']}; {retained['log_groups']}")
     print(f"\nEndpoint audit of a customer VPC ({audit['vpc_id']}, nothing changed):")
     print(f"  present        {', '.join(audit['audit']['present']) or 'none'}")
@@ -153,15 +185,22 @@ def agc_part(endpoint, env, scratch, reports):
     """Activate, re-activate, deactivate; then audit a customer VPC's endpoints."""
     activation_report = reports / "activation-report.md"
     banner(f"moto_server on {endpoint}: activate the region (agc account activate)")
-    first = playbook("activate.yml", endpoint, env, "-e", f"activation_report={activation_report}", report=f"{scratch}/first.json")
+    first = playbook(
+        "activate.yml", endpoint, env, "-e", f"activation_report={activation_report}", report=f"{scratch}/first.json"
+    )
     show_report(activation_report)
     banner("Activate again with the same options: nothing to change")
-    second = playbook("activate.yml", endpoint, env, "-e", f"activation_report={activation_report}", report=f"{scratch}/second.json")
+    second = playbook(
+        "activate.yml", endpoint, env, "-e", f"activation_report={activation_report}", report=f"{scratch}/second.json"
+    )
     banner("Deactivate (agc account deactivate): delete the core, keep the data")
     third = playbook("deactivate.yml", endpoint, env, report=f"{scratch}/third.json")
     banner("Bring your own VPC: a customer VPC (public subnets to an IGW, private subnets), audited for endpoints")
     vpc = create_customer_vpc(endpoint, REGION, **CREDENTIALS)
-    print(f"created with boto3: {vpc['vpc_id']}, public {', '.join(vpc['public_subnets'])}, private {', '.join(vpc['private_subnets'])}")
+    print(
+        f"created with boto3: {vpc['vpc_id']}, public {', '.join(vpc['public_subnets'])}, private "
+        f"{', '.join(vpc['private_subnets'])}"
+    )
     audit = playbook("endpoints_audit.yml", endpoint, env, "-e", f"vpc={vpc['vpc_id']}", report=f"{scratch}/audit.json")
     summary(first, second, third, audit, reports)
     if second["changed"] or not first["changed"]:
@@ -177,34 +216,62 @@ def omics_part(moto_url, env, scratch, reports):
     site = DestinationSite(Path(scratch) / "pki")
     emulator, omics_url = start_omics_emulator(moto_url, env, Path(scratch))
     try:
-        banner(f"HealthOmics emulator on {omics_url} (forwarding EC2, S3 and IAM to moto): the outside world on 127.0.0.1")
+        banner(
+            f"HealthOmics emulator on {omics_url} (forwarding EC2, S3 and IAM to moto): the outside world on 127.0.0.1"
+        )
         destinations = site.destinations()
         for destination in destinations:
             where = destination.get("url") or f"{destination['host']}:{destination['port']}"
-            extra = " (passive ports {}-{})".format(*destination["passive_ports"]) if "passive_ports" in destination else ""
+            extra = (
+                " (passive ports {}-{})".format(*destination["passive_ports"]) if "passive_ports" in destination else ""
+            )
             print(f"  {destination['name']:17} {destination['kind']:6} {where}{extra}  {destination['description']}")
         vpc = create_customer_vpc(moto_url, REGION, cidr_prefix="10.40", azs=2, nat_gateways="per_az", **CREDENTIALS)
-        print(f"A VPC for the runs, built with boto3: {vpc['vpc_id']}, private subnets {', '.join(vpc['private_subnets'])}, "
-              f"each routed to a NAT gateway ({', '.join(vpc['nat_gateways'])}) in a public subnet")
+        print(
+            f"A VPC for the runs, built with boto3: {vpc['vpc_id']}, private subnets "
+            f"{', '.join(vpc['private_subnets'])}, "
+            f"each routed to a NAT gateway ({', '.join(vpc['nat_gateways'])}) in a public subnet"
+        )
         boto3_client("s3", moto_url).create_bucket(Bucket=RESULTS_BUCKET)
 
         banner("Open the network for these destinations (playbooks/omics_vpc_networking_example.yml)")
-        networking = playbook("omics_vpc_networking_example.yml", omics_url, env,
-                              *vars_file(scratch, "networking-vars.json", {
-                                  "omics_vpc_networking_name": "demo-vpc-runs",
-                                  "omics_vpc_networking_subnets": vpc["private_subnets"],
-                                  "omics_vpc_networking_destinations": destinations,
-                                  "omics_vpc_networking_poll_interval": 1,
-                              }), report=f"{scratch}/networking.json")
+        networking = playbook(
+            "omics_vpc_networking_example.yml",
+            omics_url,
+            env,
+            *vars_file(
+                scratch,
+                "networking-vars.json",
+                {
+                    "omics_vpc_networking_name": "demo-vpc-runs",
+                    "omics_vpc_networking_subnets": vpc["private_subnets"],
+                    "omics_vpc_networking_destinations": destinations,
+                    "omics_vpc_networking_poll_interval": 1,
+                },
+            ),
+            report=f"{scratch}/networking.json",
+        )
 
         banner("Prove it from inside the VPC: the connectivity test (playbooks/connectivity_test.yml)")
-        playbook("connectivity_test.yml", omics_url, env,
-                 *vars_file(scratch, "connectivity-vars.json", {
-                     "destinations": destinations, "configuration": "demo-vpc-runs",
-                     "output_uri": f"s3://{RESULTS_BUCKET}/connectivity-test/", "ca_bundle": str(site.pki.ca_pem),
-                     "timeout_seconds": 3, "wait_timeout": 300, "report_dir": str(connectivity_reports),
-                     "probe_from_controller": True,
-                 }))
+        playbook(
+            "connectivity_test.yml",
+            omics_url,
+            env,
+            *vars_file(
+                scratch,
+                "connectivity-vars.json",
+                {
+                    "destinations": destinations,
+                    "configuration": "demo-vpc-runs",
+                    "output_uri": f"s3://{RESULTS_BUCKET}/connectivity-test/",
+                    "ca_bundle": str(site.pki.ca_pem),
+                    "timeout_seconds": 3,
+                    "wait_timeout": 300,
+                    "report_dir": str(connectivity_reports),
+                    "probe_from_controller": True,
+                },
+            ),
+        )
         report = json.loads((connectivity_reports / "connectivity-report.json").read_text())
         run = omics_client(omics_url).get_run(id=report["run"]["id"])
     finally:
@@ -213,14 +280,25 @@ def omics_part(moto_url, env, scratch, reports):
         site.stop()
     group = networking["security_group"]
     print("\nHealthOmics VPC-connected runs:")
-    print(f"  configuration  {networking['vpc_configuration']['name']} ({networking['vpc_configuration']['status']}) over "
-          f"{len(vpc['private_subnets'])} private subnets; security group {group['id']}: "
-          f"{len(group['ip_permissions_egress'])} egress rules, {len(group['ip_permissions'])} ingress")
-    print(f"  test run       {run['id']} {run['status']}, networking mode {run['networkingMode']} in {run['configuration']['name']}, "
-          f"run cache: {run.get('cacheId', 'none')}")
-    print(f"  probe image    {run['parameters']['probe_image']} (the ECR pull-through cache's copy of "
-          f"public.ecr.aws/docker/library/python:3.12-slim, which HealthOmics may pull)")
-    print(f"  verdict        {report['summary']['ok']} of {report['summary']['total']} destinations reachable from inside the VPC")
+    print(
+        f"  configuration  {networking['vpc_configuration']['name']} ({networking['vpc_configuration']['status']}) "
+        "over "
+        f"{len(vpc['private_subnets'])} private subnets; security group {group['id']}: "
+        f"{len(group['ip_permissions_egress'])} egress rules, {len(group['ip_permissions'])} ingress"
+    )
+    print(
+        f"  test run       {run['id']} {run['status']}, networking mode {run['networkingMode']} in "
+        f"{run['configuration']['name']}, "
+        f"run cache: {run.get('cacheId', 'none')}"
+    )
+    print(
+        f"  probe image    {run['parameters']['probe_image']} (the ECR pull-through cache's copy of "
+        f"public.ecr.aws/docker/library/python:3.12-slim, which HealthOmics may pull)"
+    )
+    print(
+        f"  verdict        {report['summary']['ok']} of {report['summary']['total']} destinations reachable from "
+        "inside the VPC"
+    )
     print(f"  reports        {', '.join(sorted(str(path) for path in connectivity_reports.iterdir()))}")
     if report["summary"]["ok"] != report["summary"]["total"] or report["summary"]["total"] != len(destinations):
         raise SystemExit("demo failed: every destination should be reachable from the VPC")
@@ -241,7 +319,9 @@ def omics_client(endpoint):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("all", "agc", "omics"), default="all", help="which half to run (default: both)")
+    parser.add_argument(
+        "--part", choices=("all", "agc", "omics"), default="all", help="which half to run (default: both)"
+    )
     parser.add_argument("--reports", type=Path, default=REPORTS, help=f"where the reports go (default: {REPORTS})")
     options = parser.parse_args()
     part, reports = options.part, options.reports.resolve()

@@ -42,18 +42,25 @@ The emulator listens on 127.0.0.1 only and refuses endpoints that are not loopba
 so nothing it does can reach real AWS.
 """
 
-from .backend import OmicsBackend, RequestContext, Run, Workflow, Configuration, inspect_definition
-from .errors import (
-    AccessDeniedException,
-    ConflictException,
-    OmicsError,
-    ResourceNotFoundException,
-    ServiceQuotaExceededException,
-    ThrottlingException,
-    ValidationException,
-)
-from .executor import ExecutionResult, FailingExecutor, RunExecutor, SucceedingExecutor
-from .model import OmicsProtocol, compile_model_pattern
+from .backend import Configuration
+from .backend import OmicsBackend
+from .backend import RequestContext
+from .backend import Run
+from .backend import Workflow
+from .backend import inspect_definition
+from .errors import AccessDeniedException
+from .errors import ConflictException
+from .errors import OmicsError
+from .errors import ResourceNotFoundException
+from .errors import ServiceQuotaExceededException
+from .errors import ThrottlingException
+from .errors import ValidationException
+from .executor import ExecutionResult
+from .executor import FailingExecutor
+from .executor import RunExecutor
+from .executor import SucceedingExecutor
+from .model import OmicsProtocol
+from .model import compile_model_pattern
 from .network import ResolvedVpc
 from .server import OmicsEmulator
 

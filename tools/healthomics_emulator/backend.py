@@ -20,19 +20,22 @@ import threading
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Callable
 
 from botocore.model import ServiceModel
 
-from .errors import (
-    ConflictException,
-    OmicsError,
-    ResourceNotFoundException,
-    ValidationException,
-)
-from .executor import ExecutionResult, RunExecutor, SucceedingExecutor
-from .network import Ec2Network, ResolvedVpc, S3Objects
+from .errors import ConflictException
+from .errors import OmicsError
+from .errors import ResourceNotFoundException
+from .errors import ValidationException
+from .executor import ExecutionResult
+from .executor import RunExecutor
+from .executor import SucceedingExecutor
+from .network import Ec2Network
+from .network import ResolvedVpc
+from .network import S3Objects
 
 LOG = logging.getLogger(__name__)
 
@@ -213,12 +216,19 @@ class Run:
         started = self.cancelled_at is None or self.cancelled_at >= self.running_at
         configuration = None
         if self.configuration_name:
-            configuration = {"name": self.configuration_name, "arn": self.configuration_arn,
-                             "uuid": self.configuration_uuid}
+            configuration = {
+                "name": self.configuration_name,
+                "arn": self.configuration_arn,
+                "uuid": self.configuration_uuid,
+            }
         vpc_config = None
         if self.vpc:
-            vpc_config = {"subnetIds": list(self.vpc.subnet_ids), "securityGroupIds": list(self.vpc.security_group_ids),
-                          "vpcId": self.vpc.vpc_id, "vpcOwnerAccountId": self.vpc.owner_account_id}
+            vpc_config = {
+                "subnetIds": list(self.vpc.subnet_ids),
+                "securityGroupIds": list(self.vpc.security_group_ids),
+                "vpcId": self.vpc.vpc_id,
+                "vpcOwnerAccountId": self.vpc.owner_account_id,
+            }
         result = self.result if status in ("COMPLETED", "FAILED") else None
         return {
             **self.settings,
@@ -275,12 +285,17 @@ class _InjectedError:
 def _fingerprint(params: dict) -> str:
     """What makes two requests with one requestId 'the same request'."""
     significant = {key: value for key, value in params.items() if key != "requestId"}
-    encoded = json.dumps(significant, sort_keys=True,
-                         default=lambda value: hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else str(value))
+    encoded = json.dumps(
+        significant,
+        sort_keys=True,
+        default=lambda value: hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else str(value),
+    )
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def inspect_definition(definition: bytes, main: str | None, engine: str | None) -> tuple[str | None, str | None, str | None]:
+def inspect_definition(
+    definition: bytes, main: str | None, engine: str | None
+) -> tuple[str | None, str | None, str | None]:
     """Check a workflow definition zip as HealthOmics does after CreateWorkflow returns.
 
     Returns (main file, engine, failure message or None).
@@ -304,8 +319,14 @@ def inspect_definition(definition: bytes, main: str | None, engine: str | None) 
         elif len(definitions) == 1:
             main = definitions[0]
         else:
-            return None, engine, ("Specify main: the workflow definition zip holds "
-                                  f"{len(definitions)} workflow definition files and none is named main")
+            return (
+                None,
+                engine,
+                (
+                    "Specify main: the workflow definition zip holds "
+                    f"{len(definitions)} workflow definition files and none is named main"
+                ),
+            )
     detected = ENGINE_BY_EXTENSION.get(_extension(main))
     if engine is None:
         if detected is None:
@@ -336,9 +357,16 @@ def _decode_token(token: str) -> str:
 
 
 class OmicsBackend:
-    def __init__(self, *, ec2_endpoint: str | None = None, s3_endpoint: str | None = None,
-                 delay: float = DEFAULT_DELAY, executor: RunExecutor | None = None,
-                 account_id: str = DEFAULT_ACCOUNT_ID, service_model: ServiceModel | None = None):
+    def __init__(
+        self,
+        *,
+        ec2_endpoint: str | None = None,
+        s3_endpoint: str | None = None,
+        delay: float = DEFAULT_DELAY,
+        executor: RunExecutor | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        service_model: ServiceModel | None = None,
+    ):
         if delay < 0:
             raise ValueError("delay must be >= 0")
         self.delay = delay
@@ -396,7 +424,8 @@ class OmicsBackend:
                 raise ValueError(f"{operation_name} cannot raise {code}; its errors are {sorted(error_codes)}")
         with self._lock:
             self._injected.setdefault(operation_name, []).append(
-                _InjectedError(code, message or f"Injected {code} for {operation_name}", count))
+                _InjectedError(code, message or f"Injected {code} for {operation_name}", count)
+            )
 
     def _raise_injected_error(self, operation_name: str) -> None:
         with self._lock:
@@ -413,9 +442,11 @@ class OmicsBackend:
         """The live records of a region, for tests and executors to inspect (do not modify)."""
         with self._lock:
             state = self._state(RequestContext(region, self.account_id))
-            return {"configurations": list(state.configurations.values()),
-                    "workflows": list(state.workflows.values()),
-                    "runs": list(state.runs.values())}
+            return {
+                "configurations": list(state.configurations.values()),
+                "workflows": list(state.workflows.values()),
+                "runs": list(state.runs.values()),
+            }
 
     def shutdown(self) -> None:
         """Tell running executors to stop and give their threads a moment to finish."""
@@ -453,7 +484,8 @@ class OmicsBackend:
         fingerprint, resource_key = record
         if fingerprint != _fingerprint(params):
             raise ConflictException(
-                f"requestId {params['requestId']} was already used for a different {operation} request")
+                f"requestId {params['requestId']} was already used for a different {operation} request"
+            )
         return lookup(resource_key)
 
     def _remember(self, state: _RegionState, operation: str, params: dict, resource_key: str) -> None:
@@ -469,8 +501,8 @@ class OmicsBackend:
             if key not in keys:
                 raise ValidationException(f"Invalid pagination token: {params['startingToken']}")
             start = keys.index(key)
-        page = keyed_items[start:start + page_size]
-        following = keyed_items[start + page_size:start + page_size + 1]
+        page = keyed_items[start : start + page_size]
+        following = keyed_items[start + page_size : start + page_size + 1]
         return {
             "items": [item for _key, item in page],
             "nextToken": _encode_token(following[0][0]) if following else None,
@@ -493,7 +525,8 @@ class OmicsBackend:
         merged = {**existing, **new_tags}
         if len(merged) > MAX_TAGS_PER_RESOURCE:
             raise ValidationException(
-                f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags; this would give it {len(merged)}")
+                f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags; this would give it {len(merged)}"
+            )
         return merged
 
     # -- configurations ------------------------------------------------------------------------
@@ -516,8 +549,12 @@ class OmicsBackend:
             raise ValidationException("runConfigurations.vpcConfig is required")
         tags = self._check_tags({}, params.get("tags"))
         # EC2 is asked outside the lock; the name is checked again before storing.
-        vpc = self.network.resolve(context.region, vpc_config.get("subnetIds", []),
-                                   vpc_config.get("securityGroupIds", []), vpc_config.get("vpcOwnerAccountId"))
+        vpc = self.network.resolve(
+            context.region,
+            vpc_config.get("subnetIds", []),
+            vpc_config.get("securityGroupIds", []),
+            vpc_config.get("vpcOwnerAccountId"),
+        )
         with self._lock:
             state = self._state(context)
             replayed = self._replayed(state, "CreateConfiguration", params, state.configurations.get)
@@ -526,9 +563,16 @@ class OmicsBackend:
             self._refuse_duplicate_configuration(state, params["name"])
             now = time.time()
             configuration = Configuration(
-                name=params["name"], arn=_arn(context, "configuration", params["name"]), uuid=str(uuid.uuid4()),
-                region=context.region, description=params.get("description"), vpc=vpc, tags=tags,
-                created_at=now, active_at=now + self.delay)
+                name=params["name"],
+                arn=_arn(context, "configuration", params["name"]),
+                uuid=str(uuid.uuid4()),
+                region=context.region,
+                description=params.get("description"),
+                vpc=vpc,
+                tags=tags,
+                created_at=now,
+                active_at=now + self.delay,
+            )
             state.configurations[configuration.name] = configuration
             self._remember(state, "CreateConfiguration", params, configuration.name)
             return configuration.describe(now)
@@ -549,16 +593,23 @@ class OmicsBackend:
             now = time.time()
             if configuration.deleting_at is not None:
                 return None  # already on its way out
-            users = sorted(run.id for run in state.runs.values()
-                           if run.configuration_uuid == configuration.uuid and run.status(now) in RUN_ACTIVE_STATUSES)
+            users = sorted(
+                run.id
+                for run in state.runs.values()
+                if run.configuration_uuid == configuration.uuid and run.status(now) in RUN_ACTIVE_STATUSES
+            )
             if users:
                 raise ConflictException(
-                    f"Configuration {configuration.name} is in use by active runs: {', '.join(users)}")
+                    f"Configuration {configuration.name} is in use by active runs: {', '.join(users)}"
+                )
             configuration.deleting_at = now
             configuration.gone_at = now + self.delay
             # A new CreateConfiguration reusing the requestId makes a new configuration.
-            state.idempotency = {key: record for key, record in state.idempotency.items()
-                                 if not (key[0] == "CreateConfiguration" and record[1] == configuration.name)}
+            state.idempotency = {
+                key: record
+                for key, record in state.idempotency.items()
+                if not (key[0] == "CreateConfiguration" and record[1] == configuration.name)
+            }
             return None
 
     def list_configurations(self, context: RequestContext, params: dict) -> dict:
@@ -585,7 +636,8 @@ class OmicsBackend:
         if len(sources) != 1:
             raise ValidationException(
                 "Specify exactly one of definitionZip, definitionUri or definitionRepository"
-                + (f" (got {', '.join(sources)})" if sources else ""))
+                + (f" (got {', '.join(sources)})" if sources else "")
+            )
         if sources[0] == "definitionRepository":
             raise ValidationException("The omics emulator does not support definitionRepository")
         tags = self._check_tags({}, params.get("tags"))
@@ -600,8 +652,11 @@ class OmicsBackend:
         main, engine = params.get("main"), params.get("engine")
         if definition is not None:
             main, engine, failure = inspect_definition(definition, main, engine)
-        settings = {key: params[key] for key in ("storageType", "storageCapacity", "accelerators",
-                                                 "containerRegistryMap") if key in params}
+        settings = {
+            key: params[key]
+            for key in ("storageType", "storageCapacity", "accelerators", "containerRegistryMap")
+            if key in params
+        }
         with self._lock:
             state = self._state(context)
             replayed = self._replayed(state, "CreateWorkflow", params, state.workflows.get)
@@ -610,12 +665,24 @@ class OmicsBackend:
             now = time.time()
             workflow_id = self._new_numeric_id()
             workflow = Workflow(
-                id=workflow_id, arn=_arn(context, "workflow", workflow_id), uuid=str(uuid.uuid4()),
-                region=context.region, name=params.get("name"), description=params.get("description"),
-                engine=engine, main=main, definition_zip=definition, definition_uri=params.get("definitionUri"),
+                id=workflow_id,
+                arn=_arn(context, "workflow", workflow_id),
+                uuid=str(uuid.uuid4()),
+                region=context.region,
+                name=params.get("name"),
+                description=params.get("description"),
+                engine=engine,
+                main=main,
+                definition_zip=definition,
+                definition_uri=params.get("definitionUri"),
                 digest=hashlib.sha256(definition).hexdigest() if definition is not None else None,
-                parameter_template=params.get("parameterTemplate"), settings=settings, tags=tags,
-                created_at=now, ready_at=now + self.delay, failure_message=failure)
+                parameter_template=params.get("parameterTemplate"),
+                settings=settings,
+                tags=tags,
+                created_at=now,
+                ready_at=now + self.delay,
+                failure_message=failure,
+            )
             state.workflows[workflow_id] = workflow
             self._remember(state, "CreateWorkflow", params, workflow_id)
             return workflow.describe(now)
@@ -640,8 +707,7 @@ class OmicsBackend:
             workflows = self._state(context).workflows.values()
             if params.get("type", "PRIVATE") != "PRIVATE":
                 workflows = []
-            items = [(item.id, item.describe(now)) for item in workflows
-                     if params.get("name") in (None, item.name)]
+            items = [(item.id, item.describe(now)) for item in workflows if params.get("name") in (None, item.name)]
             return self._page("ListWorkflows", items, params)
 
     def update_workflow(self, context: RequestContext, params: dict) -> None:
@@ -695,10 +761,18 @@ class OmicsBackend:
             tags = self._check_tags({}, params.get("tags"))
             run_id = self._new_numeric_id()
             run = Run(
-                id=run_id, arn=_arn(context, "run", run_id), uuid=str(uuid.uuid4()), region=context.region,
-                request_id=params["requestId"], workflow_id=workflow.id, workflow_uuid=workflow.uuid,
-                workflow_name=workflow.name, workflow_digest=workflow.digest, name=params.get("name"),
-                role_arn=params["roleArn"], output_uri=params["outputUri"],
+                id=run_id,
+                arn=_arn(context, "run", run_id),
+                uuid=str(uuid.uuid4()),
+                region=context.region,
+                request_id=params["requestId"],
+                workflow_id=workflow.id,
+                workflow_uuid=workflow.uuid,
+                workflow_name=workflow.name,
+                workflow_digest=workflow.digest,
+                name=params.get("name"),
+                role_arn=params["roleArn"],
+                output_uri=params["outputUri"],
                 run_output_uri=f"{params['outputUri'].rstrip('/')}/{run_id}",
                 parameters=params.get("parameters", source_run.parameters if source_run else None),
                 networking_mode=networking_mode,
@@ -706,13 +780,18 @@ class OmicsBackend:
                 configuration_arn=configuration.arn if configuration else None,
                 configuration_uuid=configuration.uuid if configuration else None,
                 vpc=configuration.vpc if configuration else None,
-                cache_id=params.get("cacheId"), cache_behavior=params.get("cacheBehavior"),
-                settings=self._run_settings(params, workflow), tags=tags,
-                stage_delay=self.delay, created_at=now)
+                cache_id=params.get("cacheId"),
+                cache_behavior=params.get("cacheBehavior"),
+                settings=self._run_settings(params, workflow),
+                tags=tags,
+                stage_delay=self.delay,
+                created_at=now,
+            )
             state.runs[run_id] = run
             self._remember(state, "StartRun", params, run_id)
-            worker = threading.Thread(target=self._drive_run, args=(run, workflow), daemon=True,
-                                      name=f"omics-run-{run_id}")
+            worker = threading.Thread(
+                target=self._drive_run, args=(run, workflow), daemon=True, name=f"omics-run-{run_id}"
+            )
             self._run_threads = [thread for thread in self._run_threads if thread.is_alive()] + [worker]
             worker.start()
             return run.describe(now)
@@ -724,15 +803,17 @@ class OmicsBackend:
         self._refuse_foreign_workflow(params)
         if "workflowVersionName" in params:
             raise ResourceNotFoundException(
-                f"Workflow {workflow_id} has no version {params['workflowVersionName']} (versions are not emulated)")
+                f"Workflow {workflow_id} has no version {params['workflowVersionName']} (versions are not emulated)"
+            )
         workflow = self._workflow(state, workflow_id)
         status = workflow.status(now)
         if status != "ACTIVE":
             raise ConflictException(f"Workflow {workflow_id} is {status}; runs need an ACTIVE workflow")
         return workflow
 
-    def _run_configuration(self, state: _RegionState, networking_mode: str, name: str | None,
-                           now: float) -> Configuration | None:
+    def _run_configuration(
+        self, state: _RegionState, networking_mode: str, name: str | None, now: float
+    ) -> Configuration | None:
         if networking_mode != "VPC":
             if name is not None:
                 raise ValidationException("configurationName can only be used with networkingMode VPC")
@@ -748,8 +829,11 @@ class OmicsBackend:
     @staticmethod
     def _run_settings(params: dict, workflow: Workflow) -> dict:
         """Optional run settings GetRun echoes back; storage defaults come from the workflow."""
-        settings = {key: params[key] for key in ("priority", "storageCapacity", "storageType", "logLevel",
-                                                 "retentionMode", "workflowOwnerId") if key in params}
+        settings = {
+            key: params[key]
+            for key in ("priority", "storageCapacity", "storageType", "logLevel", "retentionMode", "workflowOwnerId")
+            if key in params
+        }
         for key in ("storageType", "storageCapacity"):
             if key not in settings and key in workflow.settings:
                 settings[key] = workflow.settings[key]
@@ -783,8 +867,11 @@ class OmicsBackend:
             runs = self._state(context).runs.values()
             if "runGroupId" in params or "batchId" in params:
                 runs = []  # run groups and batches are not emulated, so nothing belongs to one
-            items = [(run.id, run.describe(now)) for run in runs
-                     if params.get("name") in (None, run.name) and params.get("status") in (None, run.status(now))]
+            items = [
+                (run.id, run.describe(now))
+                for run in runs
+                if params.get("name") in (None, run.name) and params.get("status") in (None, run.status(now))
+            ]
             return self._page("ListRuns", items, params)
 
     def cancel_run(self, context: RequestContext, params: dict) -> None:

@@ -29,14 +29,21 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import OperationModel
+from botocore.model import ServiceModel
+from botocore.model import Shape
 
-from .backend import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from .backend import DEFAULT_ACCOUNT_ID
+from .backend import DEFAULT_REGION
 from .errors import OmicsError
-from .model import HttpAnswer, _RequestChecker, _serialize_value, _Violations
+from .model import HttpAnswer
+from .model import _RequestChecker
+from .model import _serialize_value
+from .model import _Violations
 
 LOG = logging.getLogger(__name__)
 
@@ -109,8 +116,14 @@ class _EcrViolations(_Violations):
 
     def add(self, path: str, value: object, constraint: str) -> None:
         self.paths.add(path)
-        if constraint.startswith(("Member must be of type", "Member must be a structure", "Member must be a timestamp",
-                                  "Member must be base64")):
+        if constraint.startswith(
+            (
+                "Member must be of type",
+                "Member must be a structure",
+                "Member must be a timestamp",
+                "Member must be base64",
+            )
+        ):
             self.wrong_types.append(f"Unexpected value type at '{path}': {constraint}")
         else:
             self.lines.append(f"Invalid parameter at '{path}' failed to satisfy constraint: '{constraint}'")
@@ -134,8 +147,11 @@ def _unknown_members(shape: Shape, value: object, path: str) -> list[str]:
                 found.append(member_path)
         return found
     if shape.type_name == "list" and isinstance(value, list):
-        return [problem for position, item in enumerate(value, start=1)
-                for problem in _unknown_members(shape.member, item, f"{path}.{position}.member")]
+        return [
+            problem
+            for position, item in enumerate(value, start=1)
+            for problem in _unknown_members(shape.member, item, f"{path}.{position}.member")
+        ]
     return []
 
 
@@ -168,18 +184,32 @@ def upstream_image(reference: str) -> tuple[str, str]:
     """
     seed = hashlib.sha256(reference.encode()).hexdigest()
     layer_digest = "sha256:" + hashlib.sha256(f"layer:{reference}".encode()).hexdigest()
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + seed]}},
-                        sort_keys=True, separators=(",", ":"))
-    manifest = json.dumps({
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": "sha256:" + hashlib.sha256(config.encode()).hexdigest(), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest,
-                    "size": 20_000_000 + int(seed[:6], 16)}],
-        "annotations": {"org.opencontainers.image.base.name": reference},
-    }, sort_keys=True, separators=(",", ":"))
+    config = json.dumps(
+        {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + seed]}},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": "sha256:" + hashlib.sha256(config.encode()).hexdigest(),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": layer_digest,
+                    "size": 20_000_000 + int(seed[:6], 16),
+                }
+            ],
+            "annotations": {"org.opencontainers.image.base.name": reference},
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return manifest, "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
 
 
@@ -232,9 +262,11 @@ class EcrPullThroughCache:
         """Copies of a region's rules, templates and registry policy."""
         with self._lock:
             registry = self._registry(region)
-            return {"rules": [dict(rule) for rule in registry.rules.values()],
-                    "templates": [json.loads(json.dumps(item)) for item in registry.templates.values()],
-                    "policy": registry.policy}
+            return {
+                "rules": [dict(rule) for rule in registry.rules.values()],
+                "templates": [json.loads(json.dumps(item)) for item in registry.templates.values()],
+                "policy": registry.policy,
+            }
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -255,14 +287,18 @@ class EcrPullThroughCache:
                 with self._lock:
                     self._check_registry_id(params)
                     result = self.operations[operation_name](self._registry(region), params)
-                answer = HttpAnswer(200, {"Content-Type": CONTENT_TYPE},
-                                    json.dumps(_serialize_value(operation.output_shape, result or {})).encode())
+                answer = HttpAnswer(
+                    200,
+                    {"Content-Type": CONTENT_TYPE},
+                    json.dumps(_serialize_value(operation.output_shape, result or {})).encode(),
+                )
         except EcrError as error:
             answer = self._error_answer(error)
         except Exception:  # a bug must answer 500, not drop the connection
             LOG.error("ECR emulation failed on %s\n%s", operation_name, traceback.format_exc())
-            answer = self._error_answer(EcrError(f"The ECR emulation failed: {traceback.format_exc(limit=1).strip()}",
-                                                 code="ServerException"))
+            answer = self._error_answer(
+                EcrError(f"The ECR emulation failed: {traceback.format_exc(limit=1).strip()}", code="ServerException")
+            )
         if not any(key.lower() == "x-amzn-requestid" for key in answer.headers):
             answer.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         return answer
@@ -272,7 +308,7 @@ class EcrPullThroughCache:
         amz_target = next((value for key, value in headers.items() if key.lower() == "x-amz-target"), "")
         if method != "POST" or target.partition("?")[0] != "/" or not amz_target.startswith(TARGET_PREFIX):
             return None
-        return amz_target[len(TARGET_PREFIX):]
+        return amz_target[len(TARGET_PREFIX) :]
 
     def _parse(self, operation: OperationModel, body: bytes) -> dict:
         try:
@@ -286,8 +322,10 @@ class EcrPullThroughCache:
             return {}
         unknown = _unknown_members(shape, document, "")
         if unknown:
-            raise EcrError(f"Unrecognized field(s) in the {operation.name} request: {', '.join(unknown)}",
-                           code="SerializationException")
+            raise EcrError(
+                f"Unrecognized field(s) in the {operation.name} request: {', '.join(unknown)}",
+                code="SerializationException",
+            )
         checker = _RequestChecker()
         checker.violations = _EcrViolations()
         return checker.check_request(shape, document)
@@ -309,8 +347,10 @@ class EcrPullThroughCache:
     def _check_registry_id(self, params: dict) -> None:
         registry_id = params.get("registryId")
         if registry_id is not None and registry_id != self.account_id:
-            raise _invalid(f"Invalid parameter at 'registryId' failed to satisfy constraint: "
-                           f"'the emulator serves the registry of account {self.account_id} only'")
+            raise _invalid(
+                f"Invalid parameter at 'registryId' failed to satisfy constraint: "
+                f"'the emulator serves the registry of account {self.account_id} only'"
+            )
 
     def _page(self, items: list[dict], params: dict) -> tuple[list[dict], str | None]:
         start = 0
@@ -318,8 +358,9 @@ class EcrPullThroughCache:
             try:
                 start = int(base64.b64decode(params["nextToken"], validate=True))
             except (binascii.Error, ValueError):
-                raise _invalid("Invalid parameter at 'nextToken' failed to satisfy constraint: "
-                               "'Invalid pagination token'") from None
+                raise _invalid(
+                    "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'"
+                ) from None
         end = start + (params.get("maxResults") or DEFAULT_PAGE_SIZE)
         token = base64.b64encode(str(end).encode()).decode() if end < len(items) else None
         return items[start:end], token
@@ -330,33 +371,52 @@ class EcrPullThroughCache:
         prefix, url = params["ecrRepositoryPrefix"], params["upstreamRegistryUrl"]
         upstream = upstream_for(url)
         if upstream is None:
-            raise EcrError(f"The upstream registry URL '{url}' is not supported for pull through cache rules",
-                           code="UnsupportedUpstreamRegistryException")
+            raise EcrError(
+                f"The upstream registry URL '{url}' is not supported for pull through cache rules",
+                code="UnsupportedUpstreamRegistryException",
+            )
         declared = params.get("upstreamRegistry")
         if declared is not None and declared != upstream.name:
-            raise _invalid(f"Invalid parameter at 'upstreamRegistry' failed to satisfy constraint: "
-                           f"'{declared}' does not match the upstream registry URL '{url}' ({upstream.name})")
+            raise _invalid(
+                f"Invalid parameter at 'upstreamRegistry' failed to satisfy constraint: "
+                f"'{declared}' does not match the upstream registry URL '{url}' ({upstream.name})"
+            )
         if upstream.needs_credentials and not params.get("credentialArn"):
-            raise EcrError(f"The upstream registry {upstream.name} ({url}) is supported only with a credentialArn: "
-                           f"a Secrets Manager secret holding the upstream credentials",
-                           code="UnsupportedUpstreamRegistryException")
+            raise EcrError(
+                f"The upstream registry {upstream.name} ({url}) is supported only with a credentialArn: "
+                f"a Secrets Manager secret holding the upstream credentials",
+                code="UnsupportedUpstreamRegistryException",
+            )
         key = _normalized(prefix)
         if key in registry.rules:
-            raise EcrError(f"A pull through cache rule with prefix '{prefix}' already exists in the registry "
-                           f"with id '{self.account_id}'", code="PullThroughCacheRuleAlreadyExistsException")
+            raise EcrError(
+                f"A pull through cache rule with prefix '{prefix}' already exists in the registry "
+                f"with id '{self.account_id}'",
+                code="PullThroughCacheRuleAlreadyExistsException",
+            )
         now = time.time()
-        rule = {"ecrRepositoryPrefix": prefix, "upstreamRegistryUrl": url, "createdAt": now, "updatedAt": now,
-                "registryId": self.account_id, "upstreamRegistry": upstream.name,
-                "credentialArn": params.get("credentialArn"), "customRoleArn": params.get("customRoleArn"),
-                "upstreamRepositoryPrefix": params.get("upstreamRepositoryPrefix")}
+        rule = {
+            "ecrRepositoryPrefix": prefix,
+            "upstreamRegistryUrl": url,
+            "createdAt": now,
+            "updatedAt": now,
+            "registryId": self.account_id,
+            "upstreamRegistry": upstream.name,
+            "credentialArn": params.get("credentialArn"),
+            "customRoleArn": params.get("customRoleArn"),
+            "upstreamRepositoryPrefix": params.get("upstreamRepositoryPrefix"),
+        }
         registry.rules[key] = rule
         return dict(rule)
 
     def _rule(self, registry: _Registry, prefix: str) -> dict:
         rule = registry.rules.get(_normalized(prefix))
         if rule is None:
-            raise EcrError(f"The pull through cache rule with prefix '{prefix}' does not exist in the registry "
-                           f"with id '{self.account_id}'", code="PullThroughCacheRuleNotFoundException")
+            raise EcrError(
+                f"The pull through cache rule with prefix '{prefix}' does not exist in the registry "
+                f"with id '{self.account_id}'",
+                code="PullThroughCacheRuleNotFoundException",
+            )
         return rule
 
     def describe_pull_through_cache_rules(self, registry: _Registry, params: dict) -> dict:
@@ -388,22 +448,34 @@ class EcrPullThroughCache:
 
     # -- repository creation templates -----------------------------------------------------------
 
-    _TEMPLATE_SETTINGS = ("description", "encryptionConfiguration", "resourceTags", "imageTagMutability",
-                          "imageTagMutabilityExclusionFilters", "repositoryPolicy", "lifecyclePolicy", "appliedFor",
-                          "customRoleArn")
+    _TEMPLATE_SETTINGS = (
+        "description",
+        "encryptionConfiguration",
+        "resourceTags",
+        "imageTagMutability",
+        "imageTagMutabilityExclusionFilters",
+        "repositoryPolicy",
+        "lifecyclePolicy",
+        "appliedFor",
+        "customRoleArn",
+    )
 
     @staticmethod
     def _check_template_policies(params: dict) -> None:
         for name, kind in (("repositoryPolicy", "repository"), ("lifecyclePolicy", "lifecycle")):
             if params.get(name) and _json_object_or_none(params[name]) is None:
-                raise _invalid(f"Invalid parameter at '{name}' failed to satisfy constraint: "
-                               f"'Invalid {kind} policy provided'")
+                raise _invalid(
+                    f"Invalid parameter at '{name}' failed to satisfy constraint: 'Invalid {kind} policy provided'"
+                )
 
     def _template(self, registry: _Registry, prefix: str) -> dict:
         template = registry.templates.get(_normalized(prefix))
         if template is None:
-            raise EcrError(f"The repository creation template with prefix '{prefix}' does not exist in the "
-                           f"registry with id '{self.account_id}'", code="TemplateNotFoundException")
+            raise EcrError(
+                f"The repository creation template with prefix '{prefix}' does not exist in the "
+                f"registry with id '{self.account_id}'",
+                code="TemplateNotFoundException",
+            )
         return template
 
     def _template_answer(self, template: dict) -> dict:
@@ -413,13 +485,22 @@ class EcrPullThroughCache:
         prefix = params["prefix"]
         key = _normalized(prefix)
         if key in registry.templates:
-            raise EcrError(f"The repository creation template with prefix '{prefix}' already exists in the "
-                           f"registry with id '{self.account_id}'", code="TemplateAlreadyExistsException")
+            raise EcrError(
+                f"The repository creation template with prefix '{prefix}' already exists in the "
+                f"registry with id '{self.account_id}'",
+                code="TemplateAlreadyExistsException",
+            )
         self._check_template_policies(params)
         now = time.time()
         # ECR's defaults for what the request leaves out, as CreateRepository has them.
-        template = {"prefix": prefix, "imageTagMutability": "MUTABLE", "encryptionConfiguration": {"encryptionType": "AES256"},
-                    "resourceTags": [], "createdAt": now, "updatedAt": now}
+        template = {
+            "prefix": prefix,
+            "imageTagMutability": "MUTABLE",
+            "encryptionConfiguration": {"encryptionType": "AES256"},
+            "resourceTags": [],
+            "createdAt": now,
+            "updatedAt": now,
+        }
         template.update({name: params[name] for name in self._TEMPLATE_SETTINGS if params.get(name) is not None})
         registry.templates[key] = template
         return self._template_answer(template)
@@ -450,8 +531,9 @@ class EcrPullThroughCache:
     def put_registry_policy(self, registry: _Registry, params: dict) -> dict:
         text = params["policyText"]
         if not self._valid_registry_policy(text):
-            raise _invalid("Invalid parameter at 'PolicyText' failed to satisfy constraint: "
-                           "'Invalid registry policy provided'")
+            raise _invalid(
+                "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'"
+            )
         registry.policy = text
         return {"registryId": self.account_id, "policyText": text}
 
@@ -477,8 +559,10 @@ class EcrPullThroughCache:
 
     def _policy(self, registry: _Registry) -> str:
         if registry.policy is None:
-            raise EcrError(f"Registry policy does not exist in the registry with id '{self.account_id}'",
-                           code="RegistryPolicyNotFoundException")
+            raise EcrError(
+                f"Registry policy does not exist in the registry with id '{self.account_id}'",
+                code="RegistryPolicyNotFoundException",
+            )
         return registry.policy
 
     def get_registry_policy(self, registry: _Registry, params: dict) -> dict:
@@ -516,7 +600,8 @@ class EcrPullThroughCache:
             rule = dict(registry.rules[rule_key])
             template_key = _longest_prefix_match(
                 {key for key, item in registry.templates.items() if "PULL_THROUGH_CACHE" in item.get("appliedFor", [])},
-                repository_name)
+                repository_name,
+            )
             template = json.loads(json.dumps(registry.templates[template_key])) if template_key else None
             try:
                 self._ensure_repository(repository_name, template, headers)
@@ -525,8 +610,11 @@ class EcrPullThroughCache:
                 for tag in sorted(tags - {image.get("imageTag") for image in cached}):
                     if not tag.startswith(MISSING_UPSTREAM_TAG_PREFIX):
                         self._import(rule, repository_name, headers, tag=tag)
-                digests = {image_id["imageDigest"] for image_id in params["imageIds"]
-                           if not image_id.get("imageTag") and _DIGEST.fullmatch(image_id.get("imageDigest") or "")}
+                digests = {
+                    image_id["imageDigest"]
+                    for image_id in params["imageIds"]
+                    if not image_id.get("imageTag") and _DIGEST.fullmatch(image_id.get("imageDigest") or "")
+                }
                 for digest in sorted(digests - {image.get("imageDigest") for image in cached}):
                     self._import(rule, repository_name, headers, digest=digest)
             except _MotoError as error:
@@ -535,7 +623,7 @@ class EcrPullThroughCache:
 
     def _upstream_reference(self, rule: dict, repository_name: str, tag: str | None, digest: str | None) -> str:
         prefix = _normalized(rule["ecrRepositoryPrefix"])
-        path = repository_name if prefix == ROOT else repository_name[len(prefix) + 1:]
+        path = repository_name if prefix == ROOT else repository_name[len(prefix) + 1 :]
         upstream_prefix = rule.get("upstreamRepositoryPrefix")
         if upstream_prefix and _normalized(upstream_prefix) != ROOT:
             path = f"{_normalized(upstream_prefix)}/{path}"
@@ -551,7 +639,8 @@ class EcrPullThroughCache:
             if template.get("encryptionConfiguration"):
                 # An empty kmsKey means the AWS managed key, which CreateRepository says by leaving it out.
                 request["encryptionConfiguration"] = {
-                    key: value for key, value in template["encryptionConfiguration"].items() if value}
+                    key: value for key, value in template["encryptionConfiguration"].items() if value
+                }
             if template.get("resourceTags"):
                 request["tags"] = template["resourceTags"]
         try:
@@ -561,22 +650,38 @@ class EcrPullThroughCache:
                 return
             raise
         if template and template.get("repositoryPolicy"):
-            self._moto("SetRepositoryPolicy",
-                       {"repositoryName": repository_name, "policyText": template["repositoryPolicy"]}, headers)
+            self._moto(
+                "SetRepositoryPolicy",
+                {"repositoryName": repository_name, "policyText": template["repositoryPolicy"]},
+                headers,
+            )
         if template and template.get("lifecyclePolicy"):
-            self._moto("PutLifecyclePolicy",
-                       {"repositoryName": repository_name, "lifecyclePolicyText": template["lifecyclePolicy"]}, headers)
+            self._moto(
+                "PutLifecyclePolicy",
+                {"repositoryName": repository_name, "lifecyclePolicyText": template["lifecyclePolicy"]},
+                headers,
+            )
 
-    def _import(self, rule: dict, repository_name: str, headers: dict[str, str], tag: str | None = None,
-                digest: str | None = None) -> None:
+    def _import(
+        self,
+        rule: dict,
+        repository_name: str,
+        headers: dict[str, str],
+        tag: str | None = None,
+        digest: str | None = None,
+    ) -> None:
         """Push the upstream image of a tag, or of a digest (any well-formed one is found upstream).
 
         An image pulled by digest keeps that digest although its made-up manifest hashes to
         another: nothing here checks the content, and the digest is what callers compare.
         """
         manifest, content_digest = upstream_image(self._upstream_reference(rule, repository_name, tag, digest))
-        request = {"repositoryName": repository_name, "imageManifest": manifest, "imageManifestMediaType": OCI_MANIFEST,
-                   "imageDigest": digest or content_digest}
+        request = {
+            "repositoryName": repository_name,
+            "imageManifest": manifest,
+            "imageManifestMediaType": OCI_MANIFEST,
+            "imageDigest": digest or content_digest,
+        }
         if tag:
             request["imageTag"] = tag
         try:

@@ -35,12 +35,15 @@ not evaluated (all traffic passes them), and neither are the destination's own i
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
 from .network import ResolvedVpc
-from .task_sitecustomize import DEFAULT_DROP_TIMEOUT, decide
+from .task_sitecustomize import DEFAULT_DROP_TIMEOUT
+from .task_sitecustomize import decide
 
 __all__ = ["NetworkSettings", "NetworkReadError", "decide", "restricted_policy", "vpc_policy"]
 
@@ -78,8 +81,12 @@ class NetworkSettings:
 
 
 def restricted_policy(settings: NetworkSettings) -> dict:
-    return {"version": 1, "mode": "RESTRICTED", "drop_timeout": settings.drop_timeout,
-            "restricted_allowed": [list(endpoint) for endpoint in settings.restricted_allowed]}
+    return {
+        "version": 1,
+        "mode": "RESTRICTED",
+        "drop_timeout": settings.drop_timeout,
+        "restricted_allowed": [list(endpoint) for endpoint in settings.restricted_allowed],
+    }
 
 
 def vpc_policy(ec2, vpc: ResolvedVpc, settings: NetworkSettings) -> dict:
@@ -91,14 +98,20 @@ def vpc_policy(ec2, vpc: ResolvedVpc, settings: NetworkSettings) -> dict:
         tables = ec2.describe_route_tables(Filters=vpc_filter)["RouteTables"]
         nat_gateways = ec2.describe_nat_gateways(Filters=vpc_filter)["NatGateways"]
         internet_gateways = ec2.describe_internet_gateways(
-            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc.vpc_id]}])["InternetGateways"]
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc.vpc_id]}]
+        )["InternetGateways"]
     except (BotoCoreError, ClientError) as error:
         raise NetworkReadError(f"could not read the network of {vpc.vpc_id} from EC2: {error}") from None
 
     cidrs = _vpc_cidrs(vpcs[0] if vpcs else {})
-    attached_igws = {gateway["InternetGatewayId"] for gateway in internet_gateways
-                     if any(attachment.get("VpcId") == vpc.vpc_id and attachment.get("State") in _ATTACHED
-                            for attachment in gateway.get("Attachments", []))}
+    attached_igws = {
+        gateway["InternetGatewayId"]
+        for gateway in internet_gateways
+        if any(
+            attachment.get("VpcId") == vpc.vpc_id and attachment.get("State") in _ATTACHED
+            for attachment in gateway.get("Attachments", [])
+        )
+    }
     router = _Router(tables, cidrs, {nat["NatGatewayId"]: nat for nat in nat_gateways}, attached_igws)
     placed = list(vpc.subnet_ids) if settings.placement == "all" else list(vpc.subnet_ids[:1])
     return {
@@ -115,12 +128,18 @@ def vpc_policy(ec2, vpc: ResolvedVpc, settings: NetworkSettings) -> dict:
 
 
 def _vpc_cidrs(vpc: dict) -> list[str]:
-    cidrs = [association["CidrBlock"] for association in vpc.get("CidrBlockAssociationSet", [])
-             if association.get("CidrBlockState", {}).get("State", "associated") == "associated"]
+    cidrs = [
+        association["CidrBlock"]
+        for association in vpc.get("CidrBlockAssociationSet", [])
+        if association.get("CidrBlockState", {}).get("State", "associated") == "associated"
+    ]
     if not cidrs and vpc.get("CidrBlock"):
         cidrs = [vpc["CidrBlock"]]
-    cidrs += [association["Ipv6CidrBlock"] for association in vpc.get("Ipv6CidrBlockAssociationSet", [])
-              if association.get("Ipv6CidrBlockState", {}).get("State", "associated") == "associated"]
+    cidrs += [
+        association["Ipv6CidrBlock"]
+        for association in vpc.get("Ipv6CidrBlockAssociationSet", [])
+        if association.get("Ipv6CidrBlockState", {}).get("State", "associated") == "associated"
+    ]
     return cidrs
 
 
@@ -131,19 +150,23 @@ def _egress_rules(group: dict) -> list[dict]:
         protocol = {"6": "tcp", "17": "udp", "all": "-1"}.get(protocol, protocol)
         ipv4 = [entry["CidrIp"] for entry in permission.get("IpRanges", []) if "CidrIp" in entry]
         ipv6 = [entry["CidrIpv6"] for entry in permission.get("Ipv6Ranges", []) if "CidrIpv6" in entry]
-        descriptions = [entry.get("Description") for entry in permission.get("IpRanges", []) + permission.get("Ipv6Ranges", [])]
-        rules.append({
-            "group": group["GroupId"],
-            "protocol": protocol,
-            "from_port": _port(permission.get("FromPort"), 0),
-            "to_port": _port(permission.get("ToPort"), 65535),
-            "ipv4": ipv4,
-            "ipv6": ipv6,
-            "description": next((text for text in descriptions if text), None),
-            # Kept for the record; they never match a test address (see the module docstring).
-            "prefix_lists": [entry.get("PrefixListId") for entry in permission.get("PrefixListIds", [])],
-            "groups": [entry.get("GroupId") for entry in permission.get("UserIdGroupPairs", [])],
-        })
+        descriptions = [
+            entry.get("Description") for entry in permission.get("IpRanges", []) + permission.get("Ipv6Ranges", [])
+        ]
+        rules.append(
+            {
+                "group": group["GroupId"],
+                "protocol": protocol,
+                "from_port": _port(permission.get("FromPort"), 0),
+                "to_port": _port(permission.get("ToPort"), 65535),
+                "ipv4": ipv4,
+                "ipv6": ipv6,
+                "description": next((text for text in descriptions if text), None),
+                # Kept for the record; they never match a test address (see the module docstring).
+                "prefix_lists": [entry.get("PrefixListId") for entry in permission.get("PrefixListIds", [])],
+                "groups": [entry.get("GroupId") for entry in permission.get("UserIdGroupPairs", [])],
+            }
+        )
     return rules
 
 
@@ -155,7 +178,9 @@ def _port(value, default: int) -> int:
 class _Router:
     """Route tables of one VPC, judged the way traffic from a run's network interface would fare."""
 
-    def __init__(self, tables: list[dict], vpc_cidrs: list[str], nat_gateways: dict[str, dict], attached_igws: set[str]):
+    def __init__(
+        self, tables: list[dict], vpc_cidrs: list[str], nat_gateways: dict[str, dict], attached_igws: set[str]
+    ):
         self.tables = tables
         self.vpc_cidrs = vpc_cidrs
         self.nat_gateways = nat_gateways
@@ -199,13 +224,26 @@ class _Router:
             return (route["NatGatewayId"],) + self._nat(route["NatGatewayId"])
         if route.get("EgressOnlyInternetGatewayId"):
             ipv6 = ipaddress.ip_network(destination, strict=False).version == 6
-            return (route["EgressOnlyInternetGatewayId"], ipv6,
-                    "egress-only internet gateway" if ipv6 else "an egress-only internet gateway carries IPv6 only")
+            return (
+                route["EgressOnlyInternetGatewayId"],
+                ipv6,
+                "egress-only internet gateway" if ipv6 else "an egress-only internet gateway carries IPv6 only",
+            )
         if gateway and gateway.startswith("igw-"):
-            return gateway, False, ("an internet gateway: a run's network interface has no public IP, so a public "
-                                    "subnet gives it no internet access (use a private subnet routed to a NAT gateway)")
+            return (
+                gateway,
+                False,
+                (
+                    "an internet gateway: a run's network interface has no public IP, so a public "
+                    "subnet gives it no internet access (use a private subnet routed to a NAT gateway)"
+                ),
+            )
         if gateway and gateway.startswith("vgw-"):
-            return gateway, False, "a virtual private gateway (VPN): not emulated, only NAT gateways reach beyond the VPC"
+            return (
+                gateway,
+                False,
+                "a virtual private gateway (VPN): not emulated, only NAT gateways reach beyond the VPC",
+            )
         if gateway and gateway.startswith("vpce-"):
             return gateway, False, "a VPC endpoint route: not emulated"
         for key, kind in _OTHER_TARGETS:
@@ -226,8 +264,13 @@ class _Router:
         table = self.table_of(nat_subnet)
         for route in (table or {}).get("Routes", []):
             gateway = route.get("GatewayId") or ""
-            if (route.get("DestinationCidrBlock") == "0.0.0.0/0" and gateway in self.attached_igws
-                    and route.get("State", "active") == "active"):
+            if (
+                route.get("DestinationCidrBlock") == "0.0.0.0/0"
+                and gateway in self.attached_igws
+                and route.get("State", "active") == "active"
+            ):
                 return True, f"NAT gateway {nat_id} in public subnet {nat_subnet} (via {gateway})"
-        return False, (f"NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table has no default route "
-                       "to an internet gateway attached to the VPC")
+        return False, (
+            f"NAT gateway {nat_id} sits in subnet {nat_subnet}, whose route table has no default route "
+            "to an internet gateway attached to the VPC"
+        )

@@ -23,10 +23,12 @@ An executor that raises is reported as a FAILED run whose statusMessage is the e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+from typing import Protocol
 
 if TYPE_CHECKING:
-    from .backend import Run, Workflow
+    from .backend import Run
+    from .backend import Workflow
 
 TERMINAL_EXECUTION_STATUSES = ("COMPLETED", "FAILED")
 

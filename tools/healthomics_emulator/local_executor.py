@@ -62,22 +62,26 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from botocore.exceptions import BotoCoreError, ClientError
-from WDL import Env, Value
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
+from WDL import Env
+from WDL import Value
 
-from .egress import NetworkReadError, NetworkSettings, restricted_policy, vpc_policy
+from .egress import NetworkReadError
+from .egress import NetworkSettings
+from .egress import restricted_policy
+from .egress import vpc_policy
 from .executor import ExecutionResult
 from .network import LocalAws
-from .task_sitecustomize import DEFAULT_DROP_TIMEOUT, POLICY_ENV
-from .wdl_runner import (
-    WORKFLOW_RUN_FAILED,
-    TaskLaunch,
-    WorkflowFailure,
-    WorkflowRun,
-    bind_inputs,
-    extract_definition,
-    load_workflow,
-)
+from .task_sitecustomize import DEFAULT_DROP_TIMEOUT
+from .task_sitecustomize import POLICY_ENV
+from .wdl_runner import WORKFLOW_RUN_FAILED
+from .wdl_runner import TaskLaunch
+from .wdl_runner import WorkflowFailure
+from .wdl_runner import WorkflowRun
+from .wdl_runner import bind_inputs
+from .wdl_runner import extract_definition
+from .wdl_runner import load_workflow
 
 LOG = logging.getLogger(__name__)
 
@@ -109,11 +113,19 @@ class LocalWdlExecutor:
     (default: the system temp dir); ``keep_work``: keep them after the run.
     """
 
-    def __init__(self, endpoint_url: str | None = None, *, ec2_endpoint: str | None = None,
-                 s3_endpoint: str | None = None, run_timeout: float = DEFAULT_RUN_TIMEOUT,
-                 drop_timeout: float = DEFAULT_DROP_TIMEOUT, subnet_placement: str = "all",
-                 restricted_allowed: list[tuple[str, int]] | None = None,
-                 work_dir: str | os.PathLike | None = None, keep_work: bool = False):
+    def __init__(
+        self,
+        endpoint_url: str | None = None,
+        *,
+        ec2_endpoint: str | None = None,
+        s3_endpoint: str | None = None,
+        run_timeout: float = DEFAULT_RUN_TIMEOUT,
+        drop_timeout: float = DEFAULT_DROP_TIMEOUT,
+        subnet_placement: str = "all",
+        restricted_allowed: list[tuple[str, int]] | None = None,
+        work_dir: str | os.PathLike | None = None,
+        keep_work: bool = False,
+    ):
         if run_timeout <= 0:
             raise ValueError("run_timeout must be > 0")
         if not (s3_endpoint or endpoint_url):
@@ -122,8 +134,11 @@ class LocalWdlExecutor:
         self.s3 = LocalAws(s3_endpoint or endpoint_url)
         if restricted_allowed is None:
             restricted_allowed = [_host_port(self.s3.endpoint_url)] if self.s3.endpoint_url else []
-        self.network = NetworkSettings(drop_timeout=drop_timeout, placement=subnet_placement,
-                                       restricted_allowed=tuple((host, int(port)) for host, port in restricted_allowed))
+        self.network = NetworkSettings(
+            drop_timeout=drop_timeout,
+            placement=subnet_placement,
+            restricted_allowed=tuple((host, int(port)) for host, port in restricted_allowed),
+        )
         self.run_timeout = run_timeout
         self.work_dir = Path(work_dir) if work_dir else None
         self.keep_work = keep_work
@@ -170,8 +185,10 @@ class _RunSession:
             log.write(f"{stamp}Z {message}\n")
 
     def execute(self) -> ExecutionResult:
-        self.log(f"run {self.run.id}: workflow {self.workflow.id} ({self.workflow.engine}, main {self.workflow.main}), "
-                 f"networking mode {self.run.networking_mode}, output {self.run.run_output_uri}")
+        self.log(
+            f"run {self.run.id}: workflow {self.workflow.id} ({self.workflow.engine}, main {self.workflow.main}), "
+            f"networking mode {self.run.networking_mode}, output {self.run.run_output_uri}"
+        )
         if self.run.cache_id:
             self.log(f"run cache {self.run.cache_id} ignored: the local executor never caches")
         exports: dict = {}
@@ -204,14 +221,18 @@ class _RunSession:
 
     def _run_workflow(self) -> Env.Bindings:
         if self.workflow.engine != "WDL":
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED,
-                                  f"The omics emulator's local executor runs WDL workflows, not {self.workflow.engine}")
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED,
+                f"The omics emulator's local executor runs WDL workflows, not {self.workflow.engine}",
+            )
         source = self.scratch / "definition"
         source.mkdir()
         extract_definition(self.workflow.definition_zip, source)
         definition = load_workflow(source, self.workflow.main)
-        self.log(f"workflow {definition.name}: WDL {definition.effective_wdl_version}, "
-                 f"calls {', '.join(node.name for node in definition.body if hasattr(node, 'callee')) or '(none)'}")
+        self.log(
+            f"workflow {definition.name}: WDL {definition.effective_wdl_version}, "
+            f"calls {', '.join(node.name for node in definition.body if hasattr(node, 'callee')) or '(none)'}"
+        )
         self._check()
         inputs = bind_inputs(definition, self.run.parameters, self._stage_input)
         self._write_policy()
@@ -224,8 +245,11 @@ class _RunSession:
             raise _Stopped()
         if time.monotonic() > self.deadline:
             during = f" while task {self._current_call} was running" if self._current_call else ""
-            raise WorkflowFailure(RUN_TIMED_OUT, f"The run timed out after {_seconds(self.executor.run_timeout)} "
-                                  f"(the local executor's run time limit){during}")
+            raise WorkflowFailure(
+                RUN_TIMED_OUT,
+                f"The run timed out after {_seconds(self.executor.run_timeout)} "
+                f"(the local executor's run time limit){during}",
+            )
 
     def _stage_input(self, uri: str) -> str:
         """Download an ``s3://`` File input into the run's scratch directory."""
@@ -241,9 +265,18 @@ class _RunSession:
         try:
             self._s3().download_file(bucket, key, str(path))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchBucket", "403", "AccessDenied"):
-                raise WorkflowFailure(INPUT_URI_NOT_FOUND, f"The provided URI does not exist: {uri}. Check that the URI path "
-                                      "exists and that the role can access the object.") from None
+            if error.response.get("Error", {}).get("Code") in (
+                "404",
+                "NoSuchKey",
+                "NoSuchBucket",
+                "403",
+                "AccessDenied",
+            ):
+                raise WorkflowFailure(
+                    INPUT_URI_NOT_FOUND,
+                    f"The provided URI does not exist: {uri}. Check that the URI path "
+                    "exists and that the role can access the object.",
+                ) from None
             raise WorkflowFailure(SERVICE_ERROR, f"Cannot read {uri}: {error}") from None
         except BotoCoreError as error:
             raise WorkflowFailure(SERVICE_ERROR, f"Cannot read {uri}: {error}") from None
@@ -271,22 +304,32 @@ class _RunSession:
         self.policy_path.write_text(json.dumps(policy, indent=2))
         (self.network_dir / "sitecustomize.py").write_text(SITECUSTOMIZE_SOURCE.read_text())
         for subnet in policy.get("subnets", []):
-            routes = "; ".join(f"{route['destination']} -> {route['target']}"
-                               f"{'' if route['usable'] else ' (drops: ' + route['note'] + ')'}" for route in subnet["routes"])
+            routes = "; ".join(
+                f"{route['destination']} -> {route['target']}"
+                f"{'' if route['usable'] else ' (drops: ' + route['note'] + ')'}"
+                for route in subnet["routes"]
+            )
             self.log(f"network: {subnet['subnet']} (route table {subnet['route_table']}): {routes}")
-        self.log(f"network: {policy['mode']} mode; {len(policy.get('egress_rules', []))} security group egress rules; "
-                 f"blocked connects fail after at most {_seconds(settings.drop_timeout)}")
+        self.log(
+            f"network: {policy['mode']} mode; {len(policy.get('egress_rules', []))} security group egress rules; "
+            f"blocked connects fail after at most {_seconds(settings.drop_timeout)}"
+        )
 
     def _task_environment(self, launch: TaskLaunch) -> dict[str, str]:
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith("AWS_") and key not in (POLICY_ENV, "PYTHONPATH", "PYTHONSTARTUP")}
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("AWS_") and key not in (POLICY_ENV, "PYTHONPATH", "PYTHONSTARTUP")
+        }
         python_path = [str(self.network_dir)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
-        environment.update({
-            "PYTHONPATH": os.pathsep.join(python_path),
-            POLICY_ENV: str(self.policy_path),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "TMPDIR": str(launch.directory / "tmp"),
-        })
+        environment.update(
+            {
+                "PYTHONPATH": os.pathsep.join(python_path),
+                POLICY_ENV: str(self.policy_path),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "TMPDIR": str(launch.directory / "tmp"),
+            }
+        )
         return environment
 
     # -- tasks ---------------------------------------------------------------------------------
@@ -294,9 +337,15 @@ class _RunSession:
     def _launch(self, launch: TaskLaunch) -> int:
         self._current_call = launch.call
         with open(launch.stdout, "ab") as stdout, open(launch.stderr, "ab") as stderr:
-            process = subprocess.Popen(["bash", str(launch.command)], cwd=launch.work_dir, stdin=subprocess.DEVNULL,
-                                       stdout=stdout, stderr=stderr, env=self._task_environment(launch),
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                ["bash", str(launch.command)],
+                cwd=launch.work_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                env=self._task_environment(launch),
+                start_new_session=True,
+            )
         try:
             while True:
                 try:
@@ -315,8 +364,11 @@ class _RunSession:
         try:
             self._s3().upload_file(str(path), self.bucket, self.prefix + key)
         except (BotoCoreError, ClientError) as error:
-            raise WorkflowFailure(EXPORT_FAILED, f"The export failed: cannot write s3://{self.bucket}/{self.prefix}{key} "
-                                  f"({error}). Check that the output bucket exists and accepts writes.") from None
+            raise WorkflowFailure(
+                EXPORT_FAILED,
+                f"The export failed: cannot write s3://{self.bucket}/{self.prefix}{key} "
+                f"({error}). Check that the output bucket exists and accepts writes.",
+            ) from None
         return f"s3://{self.bucket}/{self.prefix}{key}"
 
     def _export_outputs(self, outputs: Env.Bindings) -> dict:
@@ -338,8 +390,10 @@ class _RunSession:
         if isinstance(value, Value.Array):
             return [self._export_value(item, parts + [str(index)]) for index, item in enumerate(value.value)]
         if isinstance(value, Value.Pair):
-            return {"left": self._export_value(value.value[0], parts + ["left"]),
-                    "right": self._export_value(value.value[1], parts + ["right"])}
+            return {
+                "left": self._export_value(value.value[0], parts + ["left"]),
+                "right": self._export_value(value.value[1], parts + ["right"]),
+            }
         if isinstance(value, Value.Map):
             return {str(key.value): self._export_value(item, parts + [str(key.value)]) for key, item in value.value}
         if isinstance(value, Value.Struct):
@@ -351,8 +405,12 @@ class _RunSession:
         if summary:
             (self.scratch / "outputs.json").write_text(json.dumps(summary, indent=2))
             self._upload(self.scratch / "outputs.json", "logs/outputs.json")
-        for launch in (self.runner.calls if self.runner else []):
-            for path, name in ((launch.command, "command.sh"), (launch.stdout, "stdout.txt"), (launch.stderr, "stderr.txt")):
+        for launch in self.runner.calls if self.runner else []:
+            for path, name in (
+                (launch.command, "command.sh"),
+                (launch.stdout, "stdout.txt"),
+                (launch.stderr, "stderr.txt"),
+            ):
                 if path.exists():
                     self._upload(path, f"logs/tasks/{launch.call}/{name}")
         if self.policy_path.exists():
@@ -371,7 +429,7 @@ def _failed(reason: str, message: str) -> ExecutionResult:
     """A FAILED result whose statusMessage fits the model: one line (no control characters), bounded."""
     text = " ".join("".join(char if char.isprintable() else " " for char in message).split())
     if len(text) > STATUS_MESSAGE_CHARS:
-        text = text[:STATUS_MESSAGE_CHARS - 3] + "..."
+        text = text[: STATUS_MESSAGE_CHARS - 3] + "..."
     return ExecutionResult.failed(reason, text)
 
 

@@ -19,13 +19,17 @@ import json
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from urllib.parse import unquote
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import OperationModel
+from botocore.model import ServiceModel
+from botocore.model import Shape
 
-from .errors import OmicsError, ValidationException
+from .errors import OmicsError
+from .errors import ValidationException
 
 SERVICE_NAME = "omics"
 # Coral-style services list at most this many problems in one ValidationException message.
@@ -68,9 +72,7 @@ def _class_body_for_category(category: str) -> str:
     ranges = _unicode_category_ranges().get(category)
     if not ranges:
         raise ValueError(f"unknown Unicode category \\p{{{category}}}")
-    return "".join(
-        f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges
-    )
+    return "".join(f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
 
 
 @functools.lru_cache(maxsize=None)
@@ -449,8 +451,10 @@ class OmicsProtocol:
 
     def __init__(self, service_model: ServiceModel | None = None):
         self.service_model = service_model or load_service_model()
-        routes = [_Route.from_operation(self.service_model.operation_model(name))
-                  for name in self.service_model.operation_names]
+        routes = [
+            _Route.from_operation(self.service_model.operation_model(name))
+            for name in self.service_model.operation_names
+        ]
         # Most specific first, so "/run/{id}/cancel" wins over any looser template.
         self._routes = sorted(routes, key=lambda route: route.specificity, reverse=True)
 
@@ -464,11 +468,18 @@ class OmicsProtocol:
             labels = route.match(raw_parts, query)
             if labels is not None:
                 return route.operation, labels
-        raise OmicsError(f"No omics operation matches {method} {raw_path}",
-                         code="UnknownOperationException", http_status=404)
+        raise OmicsError(
+            f"No omics operation matches {method} {raw_path}", code="UnknownOperationException", http_status=404
+        )
 
-    def parse_request(self, operation: OperationModel, labels: dict[str, str],
-                      query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> dict:
+    def parse_request(
+        self,
+        operation: OperationModel,
+        labels: dict[str, str],
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+    ) -> dict:
         """The operation's input as Python values; raises ValidationException on any violation."""
         shape = operation.input_shape
         if shape is None:
@@ -476,8 +487,11 @@ class OmicsProtocol:
         payload_name = shape.serialization.get("payload")
         lowered_headers = {key.lower(): value for key, value in headers.items()}
         wire: dict[str, object] = {}
-        bound_query_names = {member.serialization.get("name", name) for name, member in shape.members.items()
-                             if member.serialization.get("location") == "querystring" and member.type_name != "map"}
+        bound_query_names = {
+            member.serialization.get("name", name)
+            for name, member in shape.members.items()
+            if member.serialization.get("location") == "querystring" and member.type_name != "map"
+        }
         json_body = None
         if payload_name is None or shape.members[payload_name].type_name == "structure":
             json_body = self._decode_json_body(body)
@@ -498,8 +512,9 @@ class OmicsProtocol:
                         wire[name] = _text_to_wire_value(member, text, in_header=True)
             elif location == "headers":
                 prefix = wire_name.lower()
-                wire[name] = {key[len(prefix):]: value for key, value in lowered_headers.items()
-                              if key.startswith(prefix)} or None
+                wire[name] = {
+                    key[len(prefix) :]: value for key, value in lowered_headers.items() if key.startswith(prefix)
+                } or None
             elif name == payload_name:
                 wire[name] = json_body if member.type_name == "structure" else (body or None)
             elif json_body is not None and wire_name in json_body:

@@ -14,9 +14,11 @@ from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
-from .errors import InternalServerException, ValidationException
+from .errors import InternalServerException
+from .errors import ValidationException
 
 # Not a service error the real API would give; a ValidationException so that clients report it at
 # once instead of retrying as they would a 500.
@@ -86,19 +88,22 @@ class Ec2Network:
     def __init__(self, endpoint_url: str | None):
         self._aws = LocalAws(endpoint_url)
 
-    def resolve(self, region: str, subnet_ids: list[str], security_group_ids: list[str],
-                vpc_owner_account_id: str | None) -> ResolvedVpc:
+    def resolve(
+        self, region: str, subnet_ids: list[str], security_group_ids: list[str], vpc_owner_account_id: str | None
+    ) -> ResolvedVpc:
         """Check a VPC config as HealthOmics does; raises ValidationException naming the culprit."""
         if not subnet_ids:
             raise ValidationException("runConfigurations.vpcConfig.subnetIds must name at least one subnet")
         if not security_group_ids:
             raise ValidationException(
-                "runConfigurations.vpcConfig.securityGroupIds must name at least one security group")
+                "runConfigurations.vpcConfig.securityGroupIds must name at least one security group"
+            )
         ec2 = self._aws.client("ec2", region)
         try:
             subnets = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": subnet_ids}])["Subnets"]
-            groups = ec2.describe_security_groups(
-                Filters=[{"Name": "group-id", "Values": security_group_ids}])["SecurityGroups"]
+            groups = ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": security_group_ids}])[
+                "SecurityGroups"
+            ]
         except (BotoCoreError, ClientError) as error:
             raise InternalServerException(f"could not read the network from EC2: {error}") from None
 
@@ -120,14 +125,16 @@ class Ec2Network:
         for group_id in security_group_ids:
             if vpc_of_group[group_id] != vpc_id:
                 raise ValidationException(
-                    f"Security group {group_id} belongs to {vpc_of_group[group_id]}, not to the subnets' VPC {vpc_id}")
+                    f"Security group {group_id} belongs to {vpc_of_group[group_id]}, not to the subnets' VPC {vpc_id}"
+                )
 
         if vpc_owner_account_id is not None:
             for subnet_id in subnet_ids:
                 if owner_of_subnet[subnet_id] not in (None, vpc_owner_account_id):
                     raise ValidationException(
                         f"Subnet {subnet_id} is owned by account {owner_of_subnet[subnet_id]}, "
-                        f"not by vpcOwnerAccountId {vpc_owner_account_id}")
+                        f"not by vpcOwnerAccountId {vpc_owner_account_id}"
+                    )
         return ResolvedVpc(vpc_id, tuple(subnet_ids), tuple(security_group_ids), vpc_owner_account_id)
 
 

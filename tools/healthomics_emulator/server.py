@@ -9,15 +9,24 @@ import re
 import threading
 import traceback
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
 
-from .backend import DEFAULT_ACCOUNT_ID, DEFAULT_DELAY, DEFAULT_REGION, OmicsBackend, RequestContext
+from .backend import DEFAULT_ACCOUNT_ID
+from .backend import DEFAULT_DELAY
+from .backend import DEFAULT_REGION
+from .backend import OmicsBackend
+from .backend import RequestContext
 from .ecr import SIGNING_NAME as ECR_SIGNING_NAME
 from .ecr import EcrPullThroughCache
-from .errors import InternalServerException, OmicsError, ValidationException
+from .errors import InternalServerException
+from .errors import OmicsError
+from .errors import ValidationException
 from .executor import RunExecutor
-from .model import HttpAnswer, OmicsProtocol
+from .model import HttpAnswer
+from .model import OmicsProtocol
 from .network import require_loopback
 
 LOG = logging.getLogger(__name__)
@@ -26,8 +35,17 @@ ADMIN_PREFIX = "/_emulator/"  # emulator controls; no omics requestUri starts wi
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 OMICS_SIGNING_NAME = "omics"
 # Not forwarded either way: they describe one hop, and the forwarder sets its own framing.
-_HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
-                "host", "content-length"}
+_HOP_HEADERS = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+}
 
 
 class Forwarder:
@@ -57,8 +75,11 @@ class Forwarder:
             response = connection.getresponse()
             payload = response.read()
             # The emulator's HTTP server sets its own Server and Date headers.
-            answer_headers = {key: value for key, value in response.getheaders()
-                              if key.lower() not in _HOP_HEADERS and key.lower() not in ("server", "date")}
+            answer_headers = {
+                key: value
+                for key, value in response.getheaders()
+                if key.lower() not in _HOP_HEADERS and key.lower() not in ("server", "date")
+            }
             if method == "HEAD" and response.getheader("Content-Length") is not None:
                 answer_headers["Content-Length"] = response.getheader("Content-Length")
             return HttpAnswer(response.status, answer_headers, payload)
@@ -69,8 +90,14 @@ class Forwarder:
 class OmicsService:
     """Turns one HTTP request into one HTTP answer: route, validate, call the backend, serialize."""
 
-    def __init__(self, backend: OmicsBackend, protocol: OmicsProtocol, default_region: str = DEFAULT_REGION,
-                 forwarder: Forwarder | None = None, ecr: EcrPullThroughCache | None = None):
+    def __init__(
+        self,
+        backend: OmicsBackend,
+        protocol: OmicsProtocol,
+        default_region: str = DEFAULT_REGION,
+        forwarder: Forwarder | None = None,
+        ecr: EcrPullThroughCache | None = None,
+    ):
         self.backend = backend
         self.protocol = protocol
         self.default_region = default_region
@@ -88,13 +115,16 @@ class OmicsService:
             try:
                 return self.forwarder.forward(method, target, headers, body)
             except OSError as error:
-                return HttpAnswer(502, {"Content-Type": "text/plain"},
-                                  f"omics emulator: cannot forward the {service} request: {error}".encode())
+                return HttpAnswer(
+                    502,
+                    {"Content-Type": "text/plain"},
+                    f"omics emulator: cannot forward the {service} request: {error}".encode(),
+                )
         path, _question_mark, query_string = target.partition("?")
         query = parse_qs(query_string, keep_blank_values=True)
         try:
             if path.startswith(ADMIN_PREFIX):
-                answer = self._admin(method, path[len(ADMIN_PREFIX):], body)
+                answer = self._admin(method, path[len(ADMIN_PREFIX) :], body)
             else:
                 answer = self._operation(method, path, query, headers, body)
         except OmicsError as error:
@@ -102,15 +132,17 @@ class OmicsService:
         except Exception:  # a bug must answer 500, not drop the connection
             LOG.error("omics emulator failed on %s %s\n%s", method, target, traceback.format_exc())
             answer = self.protocol.serialize_error(
-                InternalServerException(f"The omics emulator failed: {traceback.format_exc(limit=1).strip()}"))
+                InternalServerException(f"The omics emulator failed: {traceback.format_exc(limit=1).strip()}")
+            )
         answer.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
         return answer
 
     def _operation(self, method, path, query, headers, body) -> HttpAnswer:
         operation, labels = self.protocol.match(method, path, query)
         if not self.backend.implements(operation.name):
-            raise ValidationException(f"The omics emulator does not implement the {operation.name} operation",
-                                      http_status=501)
+            raise ValidationException(
+                f"The omics emulator does not implement the {operation.name} operation", http_status=501
+            )
         params = self.protocol.parse_request(operation, labels, query, headers, body)
         context = RequestContext(region=self._region(headers), account_id=self.backend.account_id)
         result = self.backend.call(operation.name, context, params)
@@ -138,13 +170,17 @@ class OmicsService:
         if method == "POST" and action == "errors":
             try:
                 request = json.loads(body or b"{}")
-                self.backend.inject_error(request["operation"], request["code"], request.get("message"),
-                                          int(request.get("count", 1)))
+                self.backend.inject_error(
+                    request["operation"], request["code"], request.get("message"), int(request.get("count", 1))
+                )
             except (ValueError, KeyError, TypeError) as error:
                 raise ValidationException(f"Bad error injection request: {error!r}") from None
             return HttpAnswer(204, {}, b"")
-        raise OmicsError(f"Unknown emulator control {method} {ADMIN_PREFIX}{action}",
-                         code="UnknownOperationException", http_status=404)
+        raise OmicsError(
+            f"Unknown emulator control {method} {ADMIN_PREFIX}{action}",
+            code="UnknownOperationException",
+            http_status=404,
+        )
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -196,14 +232,28 @@ class OmicsEmulator:
     through cache operations moto lacks are answered on the way (``ecr``, see ``ecr.py``).
     """
 
-    def __init__(self, ec2_endpoint: str | None = None, *, s3_endpoint: str | None = None,
-                 delay: float = DEFAULT_DELAY, executor: RunExecutor | None = None, port: int = 0,
-                 account_id: str = DEFAULT_ACCOUNT_ID, default_region: str = DEFAULT_REGION,
-                 verbose: bool = False, forward_endpoint: str | None = None):
+    def __init__(
+        self,
+        ec2_endpoint: str | None = None,
+        *,
+        s3_endpoint: str | None = None,
+        delay: float = DEFAULT_DELAY,
+        executor: RunExecutor | None = None,
+        port: int = 0,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        default_region: str = DEFAULT_REGION,
+        verbose: bool = False,
+        forward_endpoint: str | None = None,
+    ):
         self.protocol = OmicsProtocol()
-        self.backend = OmicsBackend(ec2_endpoint=ec2_endpoint, s3_endpoint=s3_endpoint, delay=delay,
-                                    executor=executor, account_id=account_id,
-                                    service_model=self.protocol.service_model)
+        self.backend = OmicsBackend(
+            ec2_endpoint=ec2_endpoint,
+            s3_endpoint=s3_endpoint,
+            delay=delay,
+            executor=executor,
+            account_id=account_id,
+            service_model=self.protocol.service_model,
+        )
         forward_to = forward_endpoint or ec2_endpoint
         self.forward_endpoint = forward_to
         forwarder = Forwarder(forward_to) if forward_to else None
@@ -232,8 +282,9 @@ class OmicsEmulator:
         handler = type("OmicsRequestHandler", (_RequestHandler,), {"service": self.service, "verbose": self._verbose})
         self._server = _Server((HOST, self._port), handler)
         # A short poll interval makes stop() quick; idle polling costs next to nothing.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="omics-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="omics-emulator", daemon=True
+        )
         self._thread.start()
         return self.url
 

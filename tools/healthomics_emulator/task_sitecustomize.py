@@ -112,11 +112,20 @@ def decide(policy, ip, port, local_ports=()):
         if route is None:
             return False, "route: %s has no route to %s" % (where, address)
         if not route["usable"]:
-            return False, "route: %s sends %s via %s: %s" % (where, route["destination"], route["target"], route["note"])
+            return False, "route: %s sends %s via %s: %s" % (
+                where,
+                route["destination"],
+                route["target"],
+                route["note"],
+            )
         hops.append("%s via %s" % (subnet["subnet"], route["target"]))
     if not hops:
         return False, "route: the configuration has no subnet"
-    ports = "all traffic" if rule["protocol"] == "-1" else "%s/%d-%d" % (rule["protocol"], rule["from_port"], rule["to_port"])
+    ports = (
+        "all traffic"
+        if rule["protocol"] == "-1"
+        else "%s/%d-%d" % (rule["protocol"], rule["from_port"], rule["to_port"])
+    )
     label = " (%s)" % rule["description"] if rule.get("description") else ""
     return True, "%s allows %s%s; %s" % (rule["group"], ports, label, ", ".join(hops))
 
@@ -141,8 +150,16 @@ def _log(action, host, ip, port, reason):
     path = _policy.get("flow_log")
     if not path:
         return
-    record = {"time": round(time.time(), 3), "pid": os.getpid(), "action": action, "protocol": "tcp",
-              "host": host, "destination": str(ip), "port": port, "reason": reason}
+    record = {
+        "time": round(time.time(), 3),
+        "pid": os.getpid(),
+        "action": action,
+        "protocol": "tcp",
+        "host": host,
+        "destination": str(ip),
+        "port": port,
+        "reason": reason,
+    }
     try:
         with open(path, "a") as log:  # O_APPEND: one short line per write, safe across processes
             log.write(json.dumps(record) + "\n")
@@ -260,7 +277,9 @@ def _load_policy(path):
         with open(path) as source:
             return json.load(source)
     except (OSError, ValueError) as error:
-        sys.stderr.write("omics emulator: cannot read the network policy %s (%s); blocking all traffic\n" % (path, error))
+        sys.stderr.write(
+            "omics emulator: cannot read the network policy %s (%s); blocking all traffic\n" % (path, error)
+        )
         return {"mode": "RESTRICTED", "drop_timeout": DEFAULT_DROP_TIMEOUT}
 
 

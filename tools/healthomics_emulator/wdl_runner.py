@@ -31,7 +31,12 @@ from pathlib import Path
 from typing import Callable
 
 import WDL
-from WDL import Env, Error, StdLib, Tree, Type, Value
+from WDL import Env
+from WDL import Error
+from WDL import StdLib
+from WDL import Tree
+from WDL import Type
+from WDL import Value
 
 WORKFLOW_RUN_FAILED = "WORKFLOW_RUN_FAILED"
 STDERR_TAIL_LINES = 8
@@ -78,8 +83,10 @@ def extract_definition(definition_zip: bytes, destination: Path) -> None:
         for member in archive.infolist():
             target = (root / member.filename).resolve()
             if not _within(target, root):
-                raise WorkflowFailure(WORKFLOW_RUN_FAILED,
-                                      f"The workflow definition zip member {member.filename!r} points outside the archive")
+                raise WorkflowFailure(
+                    WORKFLOW_RUN_FAILED,
+                    f"The workflow definition zip member {member.filename!r} points outside the archive",
+                )
         archive.extractall(root)
 
 
@@ -96,10 +103,14 @@ def load_workflow(source_dir: Path, main: str) -> Tree.Workflow:
     try:
         document = WDL.load(str(root / main), path=[str(root)], read_source=read_confined)
     except Error.MultipleValidationErrors as errors:
-        raise WorkflowFailure(WORKFLOW_RUN_FAILED, "The workflow definition is invalid: "
-                              + "; ".join(_describe(error, root) for error in errors.exceptions)) from None
+        raise WorkflowFailure(
+            WORKFLOW_RUN_FAILED,
+            "The workflow definition is invalid: " + "; ".join(_describe(error, root) for error in errors.exceptions),
+        ) from None
     except (Error.SyntaxError, Error.ValidationError, Error.ImportError) as error:
-        raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"The workflow definition is invalid: {_describe(error, root)}") from None
+        raise WorkflowFailure(
+            WORKFLOW_RUN_FAILED, f"The workflow definition is invalid: {_describe(error, root)}"
+        ) from None
     if document.workflow is None:
         raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"{main} defines no workflow (only tasks)")
     check_supported(document.workflow)
@@ -139,9 +150,12 @@ def check_supported(workflow: Tree.Workflow) -> None:
         if _mentions_directory(decl.type):
             problems.append(f"the Directory type of {decl.name} (line {decl.pos.line})")
     if problems:
-        raise WorkflowFailure(WORKFLOW_RUN_FAILED, "The omics emulator's local executor does not support "
-                              + "; ".join(dict.fromkeys(problems))
-                              + " (it runs workflows made of declarations and task calls)")
+        raise WorkflowFailure(
+            WORKFLOW_RUN_FAILED,
+            "The omics emulator's local executor does not support "
+            + "; ".join(dict.fromkeys(problems))
+            + " (it runs workflows made of declarations and task calls)",
+        )
 
 
 def _mentions_directory(ty: Type.Base) -> bool:
@@ -162,10 +176,13 @@ def bind_inputs(workflow: Tree.Workflow, parameters: dict | None, stage_file: Ca
     """The run's parameters as workflow inputs (``name`` or ``Workflow.name``; ``call.input`` too),
     with every File staged onto this machine by ``stage_file`` (which gets the URI, returns a path)."""
     try:
-        inputs = WDL.values_from_json(parameters or {}, workflow.available_inputs, workflow.required_inputs,
-                                      namespace=workflow.name)
+        inputs = WDL.values_from_json(
+            parameters or {}, workflow.available_inputs, workflow.required_inputs, namespace=workflow.name
+        )
     except Error.InputError as error:
-        raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"The run parameters do not fit the workflow inputs: {error}") from None
+        raise WorkflowFailure(
+            WORKFLOW_RUN_FAILED, f"The run parameters do not fit the workflow inputs: {error}"
+        ) from None
     return Value.rewrite_env_paths(inputs, lambda value: stage_file(value.value))
 
 
@@ -182,8 +199,14 @@ class LocalStdLib(StdLib.Base):
     available, as in a task's output section.
     """
 
-    def __init__(self, wdl_version: str, write_dir: Path, root: Path, base_dir: Path | None = None,
-                 outputs: tuple[Path, Path] | None = None):
+    def __init__(
+        self,
+        wdl_version: str,
+        write_dir: Path,
+        root: Path,
+        base_dir: Path | None = None,
+        outputs: tuple[Path, Path] | None = None,
+    ):
         super().__init__(wdl_version, write_dir=str(write_dir))
         self._root = root.resolve()
         self._base = base_dir
@@ -242,8 +265,15 @@ def _within(path: Path, root: Path) -> bool:
 class WorkflowRun:
     """One run of a loaded workflow. ``run()`` returns the workflow outputs (File values are paths)."""
 
-    def __init__(self, workflow: Tree.Workflow, inputs: Env.Bindings, run_dir: Path, launcher: Launcher,
-                 log: Log, check: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        workflow: Tree.Workflow,
+        inputs: Env.Bindings,
+        run_dir: Path,
+        launcher: Launcher,
+        log: Log,
+        check: Callable[[], None] = lambda: None,
+    ):
         self.workflow = workflow
         self.inputs = inputs
         self.run_dir = run_dir.resolve()
@@ -268,12 +298,16 @@ class WorkflowRun:
 
     def _declaration(self, decl: Tree.Decl, values: Env.Bindings) -> Value.Base:
         supplied = self.inputs.get(decl.name) if self.inputs.has_binding(decl.name) else None
-        if supplied is not None and not (isinstance(supplied, Value.Null) and decl.expr is not None and not decl.type.optional):
+        if supplied is not None and not (
+            isinstance(supplied, Value.Null) and decl.expr is not None and not decl.type.optional
+        ):
             return self._coerce(supplied, decl, "workflow input")
         if decl.expr is None:
             if decl.type.optional:
                 return Value.Null()
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Missing required workflow input {self.workflow.name}.{decl.name}")
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED, f"Missing required workflow input {self.workflow.name}.{decl.name}"
+            )
         return self._evaluate(decl, values, self.stdlib, f"workflow declaration {decl.name}")
 
     def _outputs(self, values: Env.Bindings) -> Env.Bindings:
@@ -296,7 +330,9 @@ class WorkflowRun:
         task: Tree.Task = call.callee
         supplied: Env.Bindings = Env.Bindings()
         for name, expr in call.inputs.items():
-            supplied = supplied.bind(name, self._eval_expr(expr, values, self.stdlib, f"input {name} of call {call.name}"))
+            supplied = supplied.bind(
+                name, self._eval_expr(expr, values, self.stdlib, f"input {name} of call {call.name}")
+            )
         for binding in self.inputs.enter_namespace(call.name):
             if not binding.name.startswith(("runtime.", "requirements.")):
                 supplied = supplied.bind(binding.name, binding.value)
@@ -311,29 +347,49 @@ class WorkflowRun:
         try:
             command = task.command.eval(env, stdlib=input_lib).value
         except Exception as error:
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Task {call.name}: cannot evaluate its command: {error}") from None
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED, f"Task {call.name}: cannot evaluate its command: {error}"
+            ) from None
         launch = TaskLaunch(
-            call=call.name, task=task.name, directory=directory, work_dir=work_dir, command=directory / "command",
-            stdout=directory / "stdout.txt", stderr=directory / "stderr.txt",
+            call=call.name,
+            task=task.name,
+            directory=directory,
+            work_dir=work_dir,
+            command=directory / "command",
+            stdout=directory / "stdout.txt",
+            stderr=directory / "stderr.txt",
             container=_text(runtime.get("docker") or runtime.get("container")),
-            volatile=_truthy(_meta_value(task.meta.get("volatile"))) or _truthy(_text(runtime.get("volatile"))))
+            volatile=_truthy(_meta_value(task.meta.get("volatile"))) or _truthy(_text(runtime.get("volatile"))),
+        )
         launch.command.write_text(command)
         launch.stdout.touch()
         launch.stderr.touch()
         self.calls.append(launch)
-        self.log(f"call {call.name} (task {task.name}): starting; container {launch.container or '(none)'} ignored, "
-                 f"runs on this machine{'; volatile: never cached' if launch.volatile else ''}")
+        self.log(
+            f"call {call.name} (task {task.name}): starting; container {launch.container or '(none)'} ignored, "
+            f"runs on this machine{'; volatile: never cached' if launch.volatile else ''}"
+        )
         status = self.launcher(launch)
         self.log(f"call {call.name}: exit status {status}")
         if not _accepted(status, runtime):
             named = call.name if call.name == task.name else f"{call.name} (task {task.name})"
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Task {named} failed: its command exited with status {status}. "
-                                  f"stderr tail: {stderr_tail(launch.stderr)}")
-        output_lib = LocalStdLib(task.effective_wdl_version, directory / "write_", self.run_dir, work_dir,
-                                 outputs=(launch.stdout, launch.stderr))
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED,
+                f"Task {named} failed: its command exited with status {status}. "
+                f"stderr tail: {stderr_tail(launch.stderr)}",
+            )
+        output_lib = LocalStdLib(
+            task.effective_wdl_version,
+            directory / "write_",
+            self.run_dir,
+            work_dir,
+            outputs=(launch.stdout, launch.stderr),
+        )
         return self._task_outputs(call, task, env, output_lib)
 
-    def _task_inputs(self, call: Tree.Call, task: Tree.Task, supplied: Env.Bindings, stdlib: LocalStdLib) -> Env.Bindings:
+    def _task_inputs(
+        self, call: Tree.Call, task: Tree.Task, supplied: Env.Bindings, stdlib: LocalStdLib
+    ) -> Env.Bindings:
         available = task.available_inputs
         env: Env.Bindings = Env.Bindings()
         for binding in supplied:
@@ -341,7 +397,9 @@ class WorkflowRun:
                 continue
             decl = available.get(binding.name)
             if decl is None:
-                raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Task {task.name} has no input {binding.name} (call {call.name})")
+                raise WorkflowFailure(
+                    WORKFLOW_RUN_FAILED, f"Task {task.name} has no input {binding.name} (call {call.name})"
+                )
             if isinstance(binding.value, Value.Null) and decl.expr is not None and not decl.type.optional:
                 continue  # None given for an input with a default: the default applies
             env = env.bind(binding.name, self._coerce(binding.value, decl, f"input {binding.name} of call {call.name}"))
@@ -349,14 +407,18 @@ class WorkflowRun:
         for decl in _in_dependency_order(pending):
             if decl.expr is None:
                 if not decl.type.optional:
-                    raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Missing required input {decl.name} of call {call.name}")
+                    raise WorkflowFailure(
+                        WORKFLOW_RUN_FAILED, f"Missing required input {decl.name} of call {call.name}"
+                    )
                 value = Value.Null()
             else:
                 value = self._evaluate(decl, env, stdlib, f"{decl.name} of call {call.name}")
             env = env.bind(decl.name, value)
         return env
 
-    def _runtime(self, call: Tree.Call, task: Tree.Task, env: Env.Bindings, stdlib: LocalStdLib) -> dict[str, Value.Base]:
+    def _runtime(
+        self, call: Tree.Call, task: Tree.Task, env: Env.Bindings, stdlib: LocalStdLib
+    ) -> dict[str, Value.Base]:
         runtime = {}
         for key, expr in task.runtime.items():
             try:
@@ -386,8 +448,11 @@ class WorkflowRun:
             try:
                 value = value.coerce(decl.type)
             except Exception:
-                raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Task {call.name}: output {decl.name}: the command did not "
-                                      f"create {', '.join(missing) or 'a required value'}") from None
+                raise WorkflowFailure(
+                    WORKFLOW_RUN_FAILED,
+                    f"Task {call.name}: output {decl.name}: the command did not "
+                    f"create {', '.join(missing) or 'a required value'}",
+                ) from None
             env = env.bind(decl.name, value)
             outputs = outputs.bind(decl.name, value)
         return outputs
@@ -404,14 +469,18 @@ class WorkflowRun:
         except WorkflowFailure:
             raise
         except Exception as error:
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"Cannot evaluate {where} (line {expr.pos.line}): {error}") from None
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED, f"Cannot evaluate {where} (line {expr.pos.line}): {error}"
+            ) from None
 
     @staticmethod
     def _coerce(value: Value.Base, decl: Tree.Decl, where: str) -> Value.Base:
         try:
             return value.coerce(decl.type)
         except Exception as error:
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED, f"{where}: {value.json!r} is not a {decl.type}: {error}") from None
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED, f"{where}: {value.json!r} is not a {decl.type}: {error}"
+            ) from None
 
 
 def _in_dependency_order(nodes: list) -> list:
@@ -422,8 +491,10 @@ def _in_dependency_order(nodes: list) -> list:
     while pending:
         ready = [node for node in pending if {dep for dep in node.workflow_node_dependencies if dep in ids} <= done]
         if not ready:
-            raise WorkflowFailure(WORKFLOW_RUN_FAILED, "Circular references between "
-                                  + ", ".join(node.workflow_node_id for node in pending))
+            raise WorkflowFailure(
+                WORKFLOW_RUN_FAILED,
+                "Circular references between " + ", ".join(node.workflow_node_id for node in pending),
+            )
         for node in ready:
             ordered.append(node)
             done.add(node.workflow_node_id)
@@ -466,7 +537,7 @@ def _truthy(value) -> bool:
 def stderr_tail(path: Path) -> str:
     """The last lines of a task's stderr on one line (statusMessage allows no control characters)."""
     try:
-        data = path.read_bytes()[-8 * STDERR_TAIL_CHARS:]
+        data = path.read_bytes()[-8 * STDERR_TAIL_CHARS :]
     except OSError:
         return "(no stderr)"
     lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]

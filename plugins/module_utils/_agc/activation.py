@@ -95,12 +95,14 @@ class ActivationRequest:
         # and the argument spec counts an option as given whatever its value.
         if self.use_public_subnets and self.vpc_id:
             raise AnsibleGenomicsError(
-                message=f"use_public_subnets cannot be combined with vpc_id ({self.vpc_id}): public-only mode builds its "
+                message=f"use_public_subnets cannot be combined with vpc_id ({self.vpc_id}): public-only mode builds "
+                "its "
                 "own VPC. Drop one of them."
             )
         if self.subnets and not self.vpc_id:
             raise AnsibleGenomicsError(
-                message=f"subnets ({', '.join(self.subnets)}) need their VPC: give vpc_id as well (subnets select among "
+                message=f"subnets ({', '.join(self.subnets)}) need their VPC: give vpc_id as well (subnets select "
+                "among "
                 "a customer VPC's subnets)."
             )
         check_ec2_id("vpc_id", self.vpc_id, "vpc")
@@ -110,7 +112,9 @@ class ActivationRequest:
             self.bucket = storage.normalize_bucket_name(self.bucket)
         self.vpc_cidr = validate_vpc_cidr(self.vpc_cidr)
         if self.wait_timeout is None or self.wait_timeout <= 0:
-            raise AnsibleGenomicsError(message=f"wait_timeout {self.wait_timeout} must be a positive number of seconds.")
+            raise AnsibleGenomicsError(
+                message=f"wait_timeout {self.wait_timeout} must be a positive number of seconds."
+            )
         check_user_tags(self.tags, RESERVED_TAG_KEYS)
 
 
@@ -138,7 +142,9 @@ def plan_then_apply(converge, clients, request, check_mode):
     finally:
         lock.release()
     if waited:
-        outcome.warnings.insert(0, f"{waited}; then found: {'; '.join(outcome.changes.entries) or 'nothing left to change'}.")
+        outcome.warnings.insert(
+            0, f"{waited}; then found: {'; '.join(outcome.changes.entries) or 'nothing left to change'}."
+        )
     return outcome
 
 
@@ -186,7 +192,9 @@ class _Activation(CoreRun):
             self._refuse_cli_core()
         choice = self._choose_vpc(record, managed_vpcs)
         if record and record.vpc_managed and any(v["VpcId"] == record.vpc_id for v in choice.leftovers):
-            self._refuse_while_contexts(f"switching from the managed VPC {record.vpc_id} to {self.request.vpc_id} destroys it")
+            self._refuse_while_contexts(
+                f"switching from the managed VPC {record.vpc_id} to {self.request.vpc_id} destroys it"
+            )
 
         if choice.customer:
             infra_subnets = self._use_customer_vpc(choice.customer)
@@ -275,7 +283,9 @@ class _Activation(CoreRun):
             )
 
     def _use_customer_vpc(self, customer):
-        infra_subnets, warnings = customer.validate(self.ec2, self.request.subnets, DEFAULT_ENDPOINT_SERVICES, self.region)
+        infra_subnets, warnings = customer.validate(
+            self.ec2, self.request.subnets, DEFAULT_ENDPOINT_SERVICES, self.region
+        )
         self.warnings += warnings
         return infra_subnets
 
@@ -287,7 +297,8 @@ class _Activation(CoreRun):
         chosen = existing + [z for z in zones if z not in existing]
         if len(chosen) < REQUIRED_AZ_COUNT:
             raise AnsibleGenomicsError(
-                message=f"region {self.region} has {len(zones)} available AZ(s) ({', '.join(zones) or 'none'}); AGC's core "
+                message=f"region {self.region} has {len(zones)} available AZ(s) ({', '.join(zones) or 'none'}); AGC's "
+                "core "
                 f"needs {REQUIRED_AZ_COUNT}. Activate another region."
             )
         return sorted(chosen[:REQUIRED_AZ_COUNT])
@@ -305,20 +316,29 @@ class _Activation(CoreRun):
         in_use = len(describe_addresses(self.ec2))
         if quota is not None and in_use + needed > quota:
             raise AnsibleGenomicsError(
-                message=f"activation needs {needed} more Elastic IP(s) for its NAT gateways, but {in_use} of the region's "
-                f"quota of {quota} are allocated. Release unused Elastic IPs, request a quota increase (Service Quotas: "
+                message=f"activation needs {needed} more Elastic IP(s) for its NAT gateways, but {in_use} of the "
+                "region's "
+                f"quota of {quota} are allocated. Release unused Elastic IPs, request a quota increase (Service "
+                "Quotas: "
                 "'EC2-VPC Elastic IPs'), or use use_public_subnets: true (no NAT gateways). Nothing was created."
             )
 
     def _converge_managed_network(self, network, azs, record):
         builder = NetworkBuilder(
-            self.ec2, self.region, self.request.tags, self.changes, self.deadline, self.request.wait,
+            self.ec2,
+            self.region,
+            self.request.tags,
+            self.changes,
+            self.deadline,
+            self.request.wait,
             previous_user_tags=record.custom_tags if record else {},
         )
         network = builder.ensure(network, self.request.vpc_cidr, azs, self.request.use_public_subnets)
         self.warnings += builder.deferred
         kind = PUBLIC if self.request.use_public_subnets else PRIVATE
-        infra_subnets = [s.get("SubnetId") or f"(new {kind} subnet in {s['AvailabilityZone']})" for s in network.subnets_of(kind)]
+        infra_subnets = [
+            s.get("SubnetId") or f"(new {kind} subnet in {s['AvailabilityZone']})" for s in network.subnets_of(kind)
+        ]
         return network, infra_subnets
 
     def _ensure_bucket(self, store, record):
@@ -332,14 +352,19 @@ class _Activation(CoreRun):
         if bucket.status == "missing" or resuming:
             if not (name == default or resuming or (record and record.bucket == name and record.bucket_managed)):
                 raise AnsibleGenomicsError(
-                    message=f"bucket {name!r} does not exist. Create it first, or omit 'bucket' to have activation create "
+                    message=f"bucket {name!r} does not exist. Create it first, or omit 'bucket' to have activation "
+                    "create "
                     f"and harden {default}."
                 )
             verb = "finish creating" if resuming else "create"
-            self.changes.add(f"{verb} S3 bucket {name} (encrypted, TLS-only policy, public access blocked, owner-enforced)")
+            self.changes.add(
+                f"{verb} S3 bucket {name} (encrypted, TLS-only policy, public access blocked, owner-enforced)"
+            )
             if not self.check_mode:
                 store.journal_bucket_creation(name)
-                storage.create_managed_bucket(self.clients.s3, name, self.region, self.request.tags, exists=bucket.status == "owned")
+                storage.create_managed_bucket(
+                    self.clients.s3, name, self.region, self.request.tags, exists=bucket.status == "owned"
+                )
             return name, True
         if adopting:
             self.changes.add(f"use existing S3 bucket {name} as it is, after proving write access")

@@ -128,7 +128,7 @@ def _put_parameter_no_overwrite(client, **params):
 def delete_parameters(client, names):
     deleted = []
     for start in range(0, len(names), 10):  # DeleteParameters takes at most 10 names
-        deleted += client.delete_parameters(Names=names[start:start + 10]).get("DeletedParameters", [])
+        deleted += client.delete_parameters(Names=names[start : start + 10]).get("DeletedParameters", [])
     return deleted
 
 
@@ -142,9 +142,7 @@ def delete_parameter(client, name):
 @AGCErrorHandler.common_error_handler("tag an SSM parameter")
 @AWSRetry.jittered_backoff()
 def tag_parameter(client, name, tags):
-    client.add_tags_to_resource(
-        ResourceType="Parameter", ResourceId=name, Tags=ansible_dict_to_boto3_tag_list(tags)
-    )
+    client.add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @AGCErrorHandler.common_error_handler("untag an SSM parameter")

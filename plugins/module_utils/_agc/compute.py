@@ -25,11 +25,14 @@ def resolve_compute_image(ec2, ssm, ami, account_id):
     # A filter (not ImageIds) so that a missing AMI is an empty answer rather than an API error.
     images = describe_images(ec2, Filters=[{"Name": "image-id", "Values": [ami]}])
     if not images:
-        raise AnsibleGenomicsError(message=f"ami {ami!r} does not exist in this region or is not visible to account {account_id}.")
+        raise AnsibleGenomicsError(
+            message=f"ami {ami!r} does not exist in this region or is not visible to account {account_id}."
+        )
     image = images[0]
     if image.get("Public"):
         raise AnsibleGenomicsError(
-            message=f"ami {ami!r} is public; AGC requires a private AMI owned by account {account_id} (copy it into the "
+            message=f"ami {ami!r} is public; AGC requires a private AMI owned by account {account_id} (copy it into "
+            "the "
             "account, or omit 'ami' to use the latest ECS-optimised Amazon Linux 2 AMI)."
         )
     if image.get("OwnerId") != account_id:
@@ -38,5 +41,7 @@ def resolve_compute_image(ec2, ssm, ami, account_id):
             "owned by the activated account. Copy it with 'aws ec2 copy-image'."
         )
     if image.get("State") != "available":
-        raise AnsibleGenomicsError(message=f"ami {ami!r} is {image.get('State')}, not available; wait for it or choose another.")
+        raise AnsibleGenomicsError(
+            message=f"ami {ami!r} is {image.get('State')}, not available; wait for it or choose another."
+        )
     return ami

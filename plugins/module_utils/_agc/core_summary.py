@@ -64,22 +64,28 @@ def describe_network(network, customer, kinds):
     for subnet in found.subnets:
         subnet_id = subnet.get("SubnetId")
         route = default_route(effective_route_table(found.route_tables, subnet_id)) if subnet_id else None
-        subnets.append({
-            "id": subnet_id,
-            "availability_zone": subnet.get("AvailabilityZone"),
-            "cidr_block": subnet.get("CidrBlock"),
-            "kind": PUBLIC if subnet_id in public else PRIVATE if subnet_id in private else "other",
-            "default_route": _target(route),
-        })
+        subnets.append(
+            {
+                "id": subnet_id,
+                "availability_zone": subnet.get("AvailabilityZone"),
+                "cidr_block": subnet.get("CidrBlock"),
+                "kind": PUBLIC if subnet_id in public else PRIVATE if subnet_id in private else "other",
+                "default_route": _target(route),
+            }
+        )
     if network is not None:
         nat_gateways = [dict(_nat_gateway(n, az_of(n)), managed=True) for n in network.live_nat_gateways()]
         addresses = [a for a in network.addresses if is_ours(a)]
     else:
         zones = {s.get("SubnetId"): s.get("AvailabilityZone") for s in customer.subnets}
-        nat_gateways = [dict(_nat_gateway(n, zones.get(n.get("SubnetId"))), managed=False) for n in customer.nat_gateways]
+        nat_gateways = [
+            dict(_nat_gateway(n, zones.get(n.get("SubnetId"))), managed=False) for n in customer.nat_gateways
+        ]
         addresses = []
     return {
-        "subnets": sorted(subnets, key=lambda s: (s["availability_zone"] or "", s["kind"] != PUBLIC, s["cidr_block"] or "")),
+        "subnets": sorted(
+            subnets, key=lambda s: (s["availability_zone"] or "", s["kind"] != PUBLIC, s["cidr_block"] or "")
+        ),
         "nat_gateways": nat_gateways,
         "elastic_ips": [{"allocation_id": a.get("AllocationId"), "public_ip": a.get("PublicIp")} for a in addresses],
     }
@@ -89,7 +95,14 @@ def _target(route):
     """Where a default route goes: a NAT gateway, internet gateway, transit gateway... id, or None."""
     if not route:
         return None
-    for key in ("NatGatewayId", "GatewayId", "TransitGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "InstanceId"):
+    for key in (
+        "NatGatewayId",
+        "GatewayId",
+        "TransitGatewayId",
+        "NetworkInterfaceId",
+        "VpcPeeringConnectionId",
+        "InstanceId",
+    ):
         if route.get(key):
             return route[key]
     return None

@@ -28,7 +28,9 @@ def merge_prices(overrides):
     prices = dict(DEFAULT_PRICES)
     for key, value in (overrides or {}).items():
         if key not in DEFAULT_PRICES:
-            raise AnsibleGenomicsError(message=f"prices has an unknown key {key!r}; known keys: {', '.join(sorted(DEFAULT_PRICES))}.")
+            raise AnsibleGenomicsError(
+                message=f"prices has an unknown key {key!r}; known keys: {', '.join(sorted(DEFAULT_PRICES))}."
+            )
         if key == "currency":
             prices[key] = str(value)
             continue
@@ -45,8 +47,16 @@ def monthly_cost(prices, nat_gateways, interface_endpoint_azs, public_ipv4_addre
     hours = prices["hours_per_month"]
     items = [
         {"item": "NAT gateways", "quantity": nat_gateways, "unit_price_hour": prices["nat_gateway_hour"]},
-        {"item": "interface endpoint AZs", "quantity": interface_endpoint_azs, "unit_price_hour": prices["interface_endpoint_az_hour"]},
-        {"item": "public IPv4 addresses (NAT gateways' Elastic IPs)", "quantity": public_ipv4_addresses, "unit_price_hour": prices["public_ipv4_address_hour"]},
+        {
+            "item": "interface endpoint AZs",
+            "quantity": interface_endpoint_azs,
+            "unit_price_hour": prices["interface_endpoint_az_hour"],
+        },
+        {
+            "item": "public IPv4 addresses (NAT gateways' Elastic IPs)",
+            "quantity": public_ipv4_addresses,
+            "unit_price_hour": prices["public_ipv4_address_hour"],
+        },
     ]
     for item in items:
         item["monthly"] = round(item["quantity"] * item["unit_price_hour"] * hours, 2)
@@ -60,12 +70,16 @@ def core_cost_estimate(core, prices=None):
     managed = bool((core or {}).get("vpc", {}).get("managed"))
     if managed:
         nats = len(core.get("nat_gateways") or [])
-        interface_azs = sum(len(e.get("subnet_ids") or []) for e in core.get("vpc_endpoints") or [] if e.get("type") == "Interface")
+        interface_azs = sum(
+            len(e.get("subnet_ids") or []) for e in core.get("vpc_endpoints") or [] if e.get("type") == "Interface"
+        )
         addresses = len((core.get("network") or {}).get("elastic_ips") or [])
     else:
         nats = interface_azs = addresses = 0
     items, total = monthly_cost(prices, nats, interface_azs, addresses)
-    _private_items, private_total = monthly_cost(prices, REQUIRED_AZ_COUNT, REQUIRED_AZ_COUNT * len(INTERFACE_SERVICES), REQUIRED_AZ_COUNT)
+    _private_items, private_total = monthly_cost(
+        prices, REQUIRED_AZ_COUNT, REQUIRED_AZ_COUNT * len(INTERFACE_SERVICES), REQUIRED_AZ_COUNT
+    )
     return {
         "estimate": True,
         "note": "Estimate of fixed monthly charges from list prices; excludes data processed by NAT gateways and "

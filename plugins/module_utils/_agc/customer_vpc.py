@@ -34,7 +34,9 @@ class CustomerVpc:
         """Read the VPC in 5 describe calls; raises naming the id when it does not exist."""
         found = describe_vpcs(ec2, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
         if not found:
-            raise AnsibleGenomicsError(message=f"vpc_id {vpc_id!r} does not exist in this region; check the id and the region.")
+            raise AnsibleGenomicsError(
+                message=f"vpc_id {vpc_id!r} does not exist in this region; check the id and the region."
+            )
         by_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
         return cls(
             found[0],
@@ -49,14 +51,19 @@ class CustomerVpc:
         return not routes_to_internet_gateway(effective_route_table(self.route_tables, subnet["SubnetId"]))
 
     def private_subnets(self):
-        return sorted((s for s in self.subnets if self.is_private(s)), key=lambda s: (s["AvailabilityZone"], s["SubnetId"]))
+        return sorted(
+            (s for s in self.subnets if self.is_private(s)), key=lambda s: (s["AvailabilityZone"], s["SubnetId"])
+        )
 
     def subnets_by_id(self, ec2, subnet_ids):
         """The VPC's subnets of these ids, in order; raises naming each id that is elsewhere or nowhere."""
         known = {s["SubnetId"]: s for s in self.subnets}
         foreign = [s for s in subnet_ids if s not in known]
         if foreign:
-            elsewhere = {s["SubnetId"]: s["VpcId"] for s in describe_subnets(ec2, Filters=[{"Name": "subnet-id", "Values": foreign}])}
+            elsewhere = {
+                s["SubnetId"]: s["VpcId"]
+                for s in describe_subnets(ec2, Filters=[{"Name": "subnet-id", "Values": foreign}])
+            }
             problems = [f"{s} belongs to {elsewhere[s]}" if s in elsewhere else f"{s} does not exist" for s in foreign]
             raise AnsibleGenomicsError(
                 message=f"subnets must belong to vpc_id {self.vpc_id}: {'; '.join(problems)}. Give subnets of that VPC."
@@ -69,12 +76,14 @@ class CustomerVpc:
         private_azs = sorted({s["AvailabilityZone"] for s in private})
         if not private:
             raise AnsibleGenomicsError(
-                message=f"vpc_id {self.vpc_id!r} has no private subnet (every subnet routes to an internet gateway). AGC "
+                message=f"vpc_id {self.vpc_id!r} has no private subnet (every subnet routes to an internet gateway). "
+                "AGC "
                 "needs private subnets in at least 3 AZs with internet access through NAT; add them or use another VPC."
             )
         if len(private_azs) < REQUIRED_AZ_COUNT:
             raise AnsibleGenomicsError(
-                message=f"vpc_id {self.vpc_id!r} has private subnets in {len(private_azs)} AZ(s) ({', '.join(private_azs)}); "
+                message=f"vpc_id {self.vpc_id!r} has private subnets in {len(private_azs)} AZ(s) "
+                f"({', '.join(private_azs)}); "
                 f"AGC needs at least {REQUIRED_AZ_COUNT} AZs each with a private subnet."
             )
         warnings = []
@@ -82,7 +91,9 @@ class CustomerVpc:
             chosen = self.subnets_by_id(ec2, requested_subnets)
             public = [s["SubnetId"] for s in chosen if not self.is_private(s)]
             if public:
-                warnings.append(f"subnet(s) {', '.join(public)} route to an internet gateway (public); AGC expects private subnets.")
+                warnings.append(
+                    f"subnet(s) {', '.join(public)} route to an internet gateway (public); AGC expects private subnets."
+                )
             azs = {s["AvailabilityZone"] for s in chosen}
             if len(chosen) < REQUIRED_AZ_COUNT or len(azs) < REQUIRED_AZ_COUNT:
                 warnings.append(
@@ -95,7 +106,8 @@ class CustomerVpc:
         _present, missing = endpoints.audit(self.endpoints, services, region)
         if missing:
             warnings.append(
-                f"VPC {self.vpc_id} lacks the recommended VPC endpoint(s) {', '.join(missing)}; traffic to them goes through "
+                f"VPC {self.vpc_id} lacks the recommended VPC endpoint(s) {', '.join(missing)}; traffic to them goes "
+                "through "
                 "NAT (cost) or fails without internet. genomics.aws.agc_vpc_endpoints can add them."
             )
         return infra, warnings

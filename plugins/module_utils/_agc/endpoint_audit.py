@@ -73,18 +73,28 @@ class EndpointsRequest:
             raise AnsibleGenomicsError(message="vpc_id is required: the VPC whose endpoints to audit or ensure.")
         check_ec2_id("vpc_id", self.vpc_id, "vpc")
         if not self.services:
-            raise AnsibleGenomicsError(message="services is empty; name at least one service, or omit it for the recommended list.")
+            raise AnsibleGenomicsError(
+                message="services is empty; name at least one service, or omit it for the recommended list."
+            )
         bad = [s for s in self.services if not _SERVICE.match(s)]
         if bad:
             raise AnsibleGenomicsError(
-                message=f"services {', '.join(map(repr, bad))} are not endpoint service names (e.g. s3, ecr.api, secretsmanager)."
+                message=f"services {', '.join(map(repr, bad))} are not endpoint service names (e.g. s3, ecr.api, "
+                "secretsmanager)."
             )
         check_ec2_ids("subnets", self.subnets, "subnet")
-        check_ec2_ids("security_groups", self.security_groups, "sg", maximum=MAX_ENDPOINT_SECURITY_GROUPS,
-                      limit_owner="an endpoint")
+        check_ec2_ids(
+            "security_groups",
+            self.security_groups,
+            "sg",
+            maximum=MAX_ENDPOINT_SECURITY_GROUPS,
+            limit_owner="an endpoint",
+        )
         check_user_tags(self.tags, RESERVED_TAG_KEYS)
         if self.wait_timeout is None or self.wait_timeout <= 0:
-            raise AnsibleGenomicsError(message=f"wait_timeout {self.wait_timeout} must be a positive number of seconds.")
+            raise AnsibleGenomicsError(
+                message=f"wait_timeout {self.wait_timeout} must be a positive number of seconds."
+            )
 
 
 def _placement(ec2, vpc, request, security_groups):
@@ -113,14 +123,19 @@ def _placement(ec2, vpc, request, security_groups):
             tables.append(table["RouteTableId"])
     group_ids = None
     if request.security_groups:
-        found = {g["GroupId"]: g for g in describe_security_groups(ec2, Filters=[{"Name": "group-id", "Values": request.security_groups}])}
+        found = {
+            g["GroupId"]: g
+            for g in describe_security_groups(ec2, Filters=[{"Name": "group-id", "Values": request.security_groups}])
+        }
         problems = [
             f"{g} does not exist" if g not in found else f"{g} belongs to {found[g]['VpcId']}"
             for g in request.security_groups
             if g not in found or found[g]["VpcId"] != vpc.vpc_id
         ]
         if problems:
-            raise AnsibleGenomicsError(message=f"security_groups must belong to vpc_id {vpc.vpc_id}: {'; '.join(problems)}.")
+            raise AnsibleGenomicsError(
+                message=f"security_groups must belong to vpc_id {vpc.vpc_id}: {'; '.join(problems)}."
+            )
         group_ids = list(request.security_groups)
     return endpoints.EndpointPlacement(
         vpc_id=vpc.vpc_id,
@@ -156,7 +171,9 @@ def manage_endpoints(ec2, region, request, check_mode=False):
         endpoints.remove_unused_security_group(ec2, vpc.endpoints, security_groups, vpc.vpc_id, changes)
     else:
         _refuse_what_cannot_be_placed(ec2, vpc, request, placement, missing)
-        created = endpoints.ensure_endpoints(ec2, region, services, placement, vpc.endpoints, security_groups, request.tags, changes)
+        created = endpoints.ensure_endpoints(
+            ec2, region, services, placement, vpc.endpoints, security_groups, request.tags, changes
+        )
         if created and not check_mode and request.wait:
             waiters.wait_for(ec2, deadline, endpoint_ids=created)
             refreshed = {e["VpcEndpointId"]: e for e in describe_vpc_endpoints(ec2, VpcEndpointIds=created)}
@@ -182,12 +199,14 @@ def _refuse_what_cannot_be_placed(ec2, vpc, request, placement, missing):
     interface_missing = [s for s in missing if endpoints.endpoint_type(s) == "Interface"]
     if interface_missing and not placement.subnets_by_az:
         raise AnsibleGenomicsError(
-            message=f"VPC {vpc.vpc_id} has no private subnet for the interface endpoint(s) {', '.join(interface_missing)}; "
+            message=f"VPC {vpc.vpc_id} has no private subnet for the interface endpoint(s) "
+            f"{', '.join(interface_missing)}; "
             "give subnets explicitly (one per AZ)."
         )
     if interface_missing and request.private_dns and not endpoints.dns_hostnames_enabled(ec2, vpc.vpc_id):
         raise AnsibleGenomicsError(
-            message=f"VPC {vpc.vpc_id} has DNS hostnames disabled, which private DNS on interface endpoints needs. This "
+            message=f"VPC {vpc.vpc_id} has DNS hostnames disabled, which private DNS on interface endpoints needs. "
+            "This "
             "module does not change VPC settings: enable it ('aws ec2 modify-vpc-attribute --enable-dns-hostnames') "
             "or set private_dns: false."
         )

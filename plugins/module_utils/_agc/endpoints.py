@@ -37,7 +37,7 @@ _INACTIVE_STATES = {"deleting", "deleted", "failed", "rejected", "expired"}
 
 def short_service_name(service_name, region):
     prefix = f"com.amazonaws.{region}."
-    return service_name[len(prefix):] if service_name.startswith(prefix) else service_name
+    return service_name[len(prefix) :] if service_name.startswith(prefix) else service_name
 
 
 def full_service_name(service, region):
@@ -119,13 +119,19 @@ def create_endpoint_security_group(ec2, vpc_id, vpc_cidr, user_tags, name=ENDPOI
         GroupName=name,
         Description="genomics.aws: HTTPS from the VPC to its interface endpoints",
         VpcId=vpc_id,
-        TagSpecifications=tag_specifications("security-group", core_tags(ROLE_ENDPOINT_SG, user_tags, name=name, vpc_id=vpc_id)),
+        TagSpecifications=tag_specifications(
+            "security-group", core_tags(ROLE_ENDPOINT_SG, user_tags, name=name, vpc_id=vpc_id)
+        ),
     )
-    authorize_security_group_ingress(ec2, GroupId=group["GroupId"], IpPermissions=[endpoint_security_group_rule(vpc_cidr)])
+    authorize_security_group_ingress(
+        ec2, GroupId=group["GroupId"], IpPermissions=[endpoint_security_group_rule(vpc_cidr)]
+    )
     return group["GroupId"]
 
 
-def create_endpoint(ec2, vpc_id, service, region, route_table_ids, subnet_ids, security_group_ids, private_dns, user_tags):
+def create_endpoint(
+    ec2, vpc_id, service, region, route_table_ids, subnet_ids, security_group_ids, private_dns, user_tags
+):
     """Create one endpoint (no wait). Gateway endpoints attach to route tables, interface ones to subnets."""
     name = f"agc-{service}"
     params = dict(
@@ -139,7 +145,9 @@ def create_endpoint(ec2, vpc_id, service, region, route_table_ids, subnet_ids, s
     if endpoint_type(service) == "Gateway":
         params["RouteTableIds"] = list(route_table_ids)
     else:
-        params.update(SubnetIds=list(subnet_ids), SecurityGroupIds=list(security_group_ids), PrivateDnsEnabled=private_dns)
+        params.update(
+            SubnetIds=list(subnet_ids), SecurityGroupIds=list(security_group_ids), PrivateDnsEnabled=private_dns
+        )
     return create_vpc_endpoint(ec2, **params)
 
 
@@ -191,7 +199,9 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         group = our_endpoint_security_group(security_groups, placement.vpc_id)
         if group is None:
             changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
-            group_tags = core_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
+            group_tags = core_tags(
+                ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id
+            )
             group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": ansible_dict_to_boto3_tag_list(group_tags)}
             if not changes.check_mode:
                 group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
@@ -202,13 +212,23 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         kind = endpoint_type(service)
         changes.add(f"create {kind.lower()} endpoint for {service}")
         if changes.check_mode:
-            endpoints.append({
-                "VpcEndpointId": None, "ServiceName": full_service_name(service, region), "VpcEndpointType": kind,
-                "State": "pending", "Tags": ansible_dict_to_boto3_tag_list(core_tags(ROLE_ENDPOINT, user_tags, vpc_id=placement.vpc_id, service=service)),
-            })
+            endpoints.append(
+                {
+                    "VpcEndpointId": None,
+                    "ServiceName": full_service_name(service, region),
+                    "VpcEndpointType": kind,
+                    "State": "pending",
+                    "Tags": ansible_dict_to_boto3_tag_list(
+                        core_tags(ROLE_ENDPOINT, user_tags, vpc_id=placement.vpc_id, service=service)
+                    ),
+                }
+            )
             continue
         endpoint = create_endpoint(
-            ec2, placement.vpc_id, service, region,
+            ec2,
+            placement.vpc_id,
+            service,
+            region,
             route_table_ids=placement.route_table_ids,
             subnet_ids=interface_subnets(placement.subnets_by_az, catalog.zones(service)),
             security_group_ids=group_ids,
@@ -236,10 +256,15 @@ def _attach_route_tables(ec2, endpoints, route_table_ids, changes):
 def remove_our_endpoints(ec2, region, services, endpoints, changes):
     """Delete (without waiting) the endpoints of these services that this collection created.
     Returns the ids deleted; endpoints made by anyone else are never touched."""
-    doomed = [e for s, e in active_endpoints_by_service([e for e in endpoints if is_ours(e)], region).items() if s in services]
+    doomed = [
+        e for s, e in active_endpoints_by_service([e for e in endpoints if is_ours(e)], region).items() if s in services
+    ]
     ids = [e["VpcEndpointId"] for e in doomed]
     if ids:
-        changes.add(f"delete VPC endpoints {', '.join(ids)} ({', '.join(short_service_name(e['ServiceName'], region) for e in doomed)})")
+        changes.add(
+            f"delete VPC endpoints {', '.join(ids)} "
+            f"({', '.join(short_service_name(e['ServiceName'], region) for e in doomed)})"
+        )
         if not changes.check_mode:
             delete_vpc_endpoints(ec2, ids)
         for endpoint in doomed:

@@ -23,7 +23,8 @@ def validate_vpc_cidr(value):
         ) from e
     if not 16 <= network.prefixlen <= 24:
         raise AnsibleGenomicsError(
-            message=f"vpc_cidr {value!r} has a /{network.prefixlen} prefix; use /16 to /24 so that 3 private and 3 public "
+            message=f"vpc_cidr {value!r} has a /{network.prefixlen} prefix; use /16 to /24 so that 3 private and 3 "
+            "public "
             "subnets fit (AWS allows VPCs from /16 to /28)."
         )
     return str(network)
@@ -48,7 +49,8 @@ def subnet_layout(vpc_cidr, azs, public_only):
 
 def available_zones(ec2):
     zones = describe_availability_zones(
-        ec2, Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}]
+        ec2,
+        Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}],
     )
     return sorted(z["ZoneName"] for z in zones)
 

@@ -79,7 +79,9 @@ class NetworkBuilder:
             new_endpoint_ids = self._ensure_endpoints(network, azs)
             if self.wait and not self.check_mode:
                 pending_nats = [n["NatGatewayId"] for n in network.live_nat_gateways() if n["State"] != "available"]
-                pending_endpoints = [e["VpcEndpointId"] for e in network.our_endpoints() if e["State"].lower() != "available"]
+                pending_endpoints = [
+                    e["VpcEndpointId"] for e in network.our_endpoints() if e["State"].lower() != "available"
+                ]
                 waiters.wait_for(
                     self.ec2,
                     self.deadline,
@@ -110,7 +112,12 @@ class NetworkBuilder:
         if gateway is None:
             self.changes.add("create and attach internet gateway")
             if self.check_mode:
-                network.internet_gateways.append({"InternetGatewayId": None, "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_IGW, "agc-core"))})
+                network.internet_gateways.append(
+                    {
+                        "InternetGatewayId": None,
+                        "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_IGW, "agc-core")),
+                    }
+                )
                 return
             gateway = create_internet_gateway(self.ec2, self._tags(ROLE_IGW, "agc-core", vpc_id=network.vpc_id))
             network.internet_gateways.append(gateway)
@@ -131,10 +138,21 @@ class NetworkBuilder:
         tags = self._tags(role, f"agc-{kind}-{az}", az=az)
         self.changes.add(f"create {kind} subnet {cidr} in {az}")
         if self.check_mode:
-            network.subnets.append({"SubnetId": None, "AvailabilityZone": az, "CidrBlock": cidr, "Tags": ansible_dict_to_boto3_tag_list(tags)})
+            network.subnets.append(
+                {
+                    "SubnetId": None,
+                    "AvailabilityZone": az,
+                    "CidrBlock": cidr,
+                    "Tags": ansible_dict_to_boto3_tag_list(tags),
+                }
+            )
             return
         subnet = create_subnet(
-            self.ec2, VpcId=network.vpc_id, CidrBlock=cidr, AvailabilityZone=az, TagSpecifications=tag_specifications("subnet", tags)
+            self.ec2,
+            VpcId=network.vpc_id,
+            CidrBlock=cidr,
+            AvailabilityZone=az,
+            TagSpecifications=tag_specifications("subnet", tags),
         )
         if kind == PUBLIC:
             modify_subnet_attribute(self.ec2, subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
@@ -147,14 +165,21 @@ class NetworkBuilder:
         self.changes.add(f"create route table {name}")
         tags = self._tags(role, name, az=az)
         if self.check_mode or network.vpc_id is None:
-            table = {"RouteTableId": None, "Routes": [], "Associations": [], "Tags": ansible_dict_to_boto3_tag_list(tags)}
+            table = {
+                "RouteTableId": None,
+                "Routes": [],
+                "Associations": [],
+                "Tags": ansible_dict_to_boto3_tag_list(tags),
+            }
         else:
             table = create_route_table(self.ec2, network.vpc_id, tags)
         network.route_tables.append(table)
         return table
 
     def _associate(self, table, subnet, description):
-        if subnet.get("SubnetId") and subnet["SubnetId"] in {a.get("SubnetId") for a in table.get("Associations") or []}:
+        if subnet.get("SubnetId") and subnet["SubnetId"] in {
+            a.get("SubnetId") for a in table.get("Associations") or []
+        }:
             return
         self.changes.add(f"associate {description} with route table {_label(table, 'RouteTableId')}")
         if not self.check_mode:
@@ -164,7 +189,12 @@ class NetworkBuilder:
     def _ensure_route(self, table, target_key, target_id, description):
         """Default route of a route table to its gateway; replaced if it points elsewhere (drift)."""
         current = next((r for r in table.get("Routes") or [] if r.get("DestinationCidrBlock") == ANYWHERE), None)
-        if current and target_id and current.get(target_key) == target_id and current.get("State", "active") == "active":
+        if (
+            current
+            and target_id
+            and current.get(target_key) == target_id
+            and current.get("State", "active") == "active"
+        ):
             return
         verb = "point default route of" if current else "add default route to"
         self.changes.add(f"{verb} route table {_label(table, 'RouteTableId')} to {description}")
@@ -174,7 +204,9 @@ class NetworkBuilder:
         if current:
             current.update({target_key: target_id, "State": "active"})
         else:
-            table.setdefault("Routes", []).append({"DestinationCidrBlock": ANYWHERE, target_key: target_id, "State": "active"})
+            table.setdefault("Routes", []).append(
+                {"DestinationCidrBlock": ANYWHERE, target_key: target_id, "State": "active"}
+            )
 
     def _ensure_public_routing(self, network, azs):
         table = self._route_table(network, ROLE_PUBLIC_ROUTE_TABLE, "agc-public")
@@ -191,18 +223,29 @@ class NetworkBuilder:
         address = network.free_address(az)
         self.changes.add(f"create NAT gateway in {az}" + ("" if address else " with a new Elastic IP"))
         if self.check_mode:
-            network.nat_gateways.append({
-                "NatGatewayId": None, "State": "pending", "SubnetId": subnet.get("SubnetId"),
-                "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
-            })
+            network.nat_gateways.append(
+                {
+                    "NatGatewayId": None,
+                    "State": "pending",
+                    "SubnetId": subnet.get("SubnetId"),
+                    "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
+                }
+            )
             return None
         if address is None:
             # Tagged at allocation, so an interruption before the NAT gateway exists leaves a
             # findable Elastic IP that the next run reuses and deactivation releases.
             address = allocate_address(
-                self.ec2, Domain="vpc", TagSpecifications=tag_specifications("elastic-ip", self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id))
+                self.ec2,
+                Domain="vpc",
+                TagSpecifications=tag_specifications(
+                    "elastic-ip", self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id)
+                ),
             )
-            address.setdefault("Tags", ansible_dict_to_boto3_tag_list(self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id)))
+            address.setdefault(
+                "Tags",
+                ansible_dict_to_boto3_tag_list(self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id)),
+            )
             network.addresses.append(address)
         nat = create_nat_gateway(
             self.ec2,
@@ -223,8 +266,10 @@ class NetworkBuilder:
         nat = network.nat_gateway(az)
         if nat and nat.get("NatGatewayId") and nat.get("State") == "pending" and not self.wait:
             # AWS routes only to a NAT gateway that exists; without waiting, the next run adds it.
-            self.deferred.append(f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} "
-                                 "to become available: run again (or use wait: true) to add it")
+            self.deferred.append(
+                f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} "
+                "to become available: run again (or use wait: true) to add it"
+            )
             return
         self._ensure_route(table, "NatGatewayId", nat.get("NatGatewayId") if nat else None, f"NAT gateway in {az}")
 
@@ -242,7 +287,14 @@ class NetworkBuilder:
             if not self.check_mode:
                 modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
         return endpoints.ensure_endpoints(
-            self.ec2, self.region, DEFAULT_ENDPOINT_SERVICES, placement, network.endpoints, network.security_groups, self.user_tags, self.changes
+            self.ec2,
+            self.region,
+            DEFAULT_ENDPOINT_SERVICES,
+            placement,
+            network.endpoints,
+            network.security_groups,
+            self.user_tags,
+            self.changes,
         )
 
     def _ensure_tags(self, network):

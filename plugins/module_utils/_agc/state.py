@@ -94,7 +94,7 @@ class StateStore:
     def load(self):
         """One batched read of every parameter under the root."""
         self.values = {
-            p["Name"][len(PARAMETER_ROOT):]: p["Value"] for p in api.get_parameters_by_path(self.ssm, PARAMETER_ROOT)
+            p["Name"][len(PARAMETER_ROOT) :]: p["Value"] for p in api.get_parameters_by_path(self.ssm, PARAMETER_ROOT)
         }
         return _record_from_values(self.values)
 
@@ -113,7 +113,9 @@ class StateStore:
             if name in self.values:
                 api.put_parameter(self.ssm, Overwrite=True, **params)
             else:
-                api.put_parameter(self.ssm, Tags=ansible_dict_to_boto3_tag_list(core_tags(ROLE_STATE, user_tags)), **params)
+                api.put_parameter(
+                    self.ssm, Tags=ansible_dict_to_boto3_tag_list(core_tags(ROLE_STATE, user_tags)), **params
+                )
             self.values[name] = value
         stale = sorted(set(self.values) - set(wanted))
         if stale:
@@ -127,7 +129,9 @@ class StateStore:
 
     def journal_bucket_creation(self, name):
         if self.values.get(CREATING_BUCKET_PARAMETER) != name:
-            api.put_parameter(self.ssm, Name=PARAMETER_ROOT + CREATING_BUCKET_PARAMETER, Value=name, Type="String", Overwrite=True)
+            api.put_parameter(
+                self.ssm, Name=PARAMETER_ROOT + CREATING_BUCKET_PARAMETER, Value=name, Type="String", Overwrite=True
+            )
             self.values[CREATING_BUCKET_PARAMETER] = name
 
     def changed_parameters(self, record):
@@ -193,7 +197,8 @@ class CoreLock:
             return AnsibleGenomicsError(
                 message=(
                     f"another activation or deactivation of this region's AGC core is in progress (lock "
-                    f"{LOCK_PARAMETER} held by {holder.get('owner')}, renewed until {_iso(holder.get('expires_at', 0))}). "
+                    f"{LOCK_PARAMETER} held by {holder.get('owner')}, renewed until "
+                    f"{_iso(holder.get('expires_at', 0))}). "
                     f"Waited wait_timeout={deadline.seconds}s; run again when it has finished. A lock whose holder "
                     f"was killed expires within {self.lease_seconds}s."
                 )

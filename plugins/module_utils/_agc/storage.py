@@ -34,7 +34,7 @@ def normalize_bucket_name(value):
     """Accept 'name', 's3://name' and 's3://name/' (AGC issue #388); reject anything else."""
     name = value.strip()
     if name.startswith("s3://"):
-        name = name[len("s3://"):].rstrip("/")
+        name = name[len("s3://") :].rstrip("/")
         if "/" in name:
             raise AnsibleGenomicsError(
                 message=f"bucket {value!r} names a prefix inside a bucket; give the bucket only, e.g. "
@@ -103,7 +103,9 @@ def create_managed_bucket(s3, name, region, user_tags, exists=False):
             "BlockPublicPolicy": True,
             "RestrictPublicBuckets": True,
         },
-        encryption={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]},
+        encryption={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]
+        },
         ownership={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         policy=tls_only_policy(name),
         tags=core_tags(ROLE_BUCKET, user_tags),

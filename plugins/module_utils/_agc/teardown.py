@@ -49,7 +49,11 @@ def find_blockers(ec2, network):
         for g in network.security_groups
         if not is_ours(g) and g.get("GroupName") != "default"
     ]
-    blockers += [f"NAT gateway {n['NatGatewayId']}" for n in network.nat_gateways if not is_ours(n) and n["State"] in LIVE_NAT_STATES]
+    blockers += [
+        f"NAT gateway {n['NatGatewayId']}"
+        for n in network.nat_gateways
+        if not is_ours(n) and n["State"] in LIVE_NAT_STATES
+    ]
     return blockers
 
 
@@ -59,7 +63,8 @@ def destroy(ec2, network, changes, deadline):
     blockers = find_blockers(ec2, network)
     if blockers:
         raise AnsibleGenomicsError(
-            message=f"managed VPC {network.vpc_id} cannot be deleted: it holds resources this collection did not create: "
+            message=f"managed VPC {network.vpc_id} cannot be deleted: it holds resources this collection did not "
+            "create: "
             f"{'; '.join(blockers)}. Remove them (or move them out of the VPC) and run again; nothing was deleted."
         )
     check_mode = changes.check_mode
@@ -86,7 +91,9 @@ def destroy(ec2, network, changes, deadline):
             changes.add(f"detach and delete internet gateway {gateway['InternetGatewayId']}")
             if not check_mode:
                 for attachment in gateway.get("Attachments") or []:
-                    waiters.retry_while_dependent(deadline, detach_internet_gateway, ec2, gateway["InternetGatewayId"], attachment["VpcId"])
+                    waiters.retry_while_dependent(
+                        deadline, detach_internet_gateway, ec2, gateway["InternetGatewayId"], attachment["VpcId"]
+                    )
                 delete_internet_gateway(ec2, gateway["InternetGatewayId"])
     for table in network.route_tables:
         if is_ours(table):

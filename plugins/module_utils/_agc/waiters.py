@@ -21,7 +21,10 @@ from .._shared.polling import poll_until
 
 
 def _nat_states(ec2, ids):
-    return {n["NatGatewayId"]: (n["State"], n.get("FailureMessage")) for n in describe_nat_gateways(ec2, NatGatewayIds=list(ids))}
+    return {
+        n["NatGatewayId"]: (n["State"], n.get("FailureMessage"))
+        for n in describe_nat_gateways(ec2, NatGatewayIds=list(ids))
+    }
 
 
 def _endpoint_states(ec2, ids):
@@ -71,7 +74,8 @@ def _settle(ec2, kind, ids, deleted):
             ids.discard(resource_id)
         elif state in failed:
             raise AnsibleGenomicsError(
-                message=f"{kind} {resource_id} is {state}" + (f": {reason}" if reason else "")
+                message=f"{kind} {resource_id} is {state}"
+                + (f": {reason}" if reason else "")
                 + ". Run again to replace it; if it fails again check the service quotas of the region."
             )
 

@@ -31,13 +31,15 @@ class EcrErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code([
-            "PullThroughCacheRuleNotFoundException",
-            "TemplateNotFoundException",
-            "RegistryPolicyNotFoundException",
-            "RepositoryNotFoundException",
-            "ImageNotFoundException",
-        ])
+        return is_boto3_error_code(
+            [
+                "PullThroughCacheRuleNotFoundException",
+                "TemplateNotFoundException",
+                "RegistryPolicyNotFoundException",
+                "RepositoryNotFoundException",
+                "ImageNotFoundException",
+            ]
+        )
 
 
 @EcrErrorHandler.list_error_handler("describe the pull-through cache rule (ecr:DescribePullThroughCacheRules)")
@@ -51,7 +53,9 @@ def describe_pull_through_cache_rule(client, prefix):
 @EcrErrorHandler.common_error_handler("create the pull-through cache rule (ecr:CreatePullThroughCacheRule)")
 @AWSRetry.jittered_backoff()
 def create_pull_through_cache_rule(client, prefix, upstream_registry_url):
-    return strip_metadata(client.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix, upstreamRegistryUrl=upstream_registry_url))
+    return strip_metadata(
+        client.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix, upstreamRegistryUrl=upstream_registry_url)
+    )
 
 
 @EcrErrorHandler.deletion_error_handler("delete the pull-through cache rule (ecr:DeletePullThroughCacheRule)")
@@ -61,11 +65,15 @@ def delete_pull_through_cache_rule(client, prefix):
     return True
 
 
-@EcrErrorHandler.list_error_handler("describe the repository creation template (ecr:DescribeRepositoryCreationTemplates)")
+@EcrErrorHandler.list_error_handler(
+    "describe the repository creation template (ecr:DescribeRepositoryCreationTemplates)"
+)
 @AWSRetry.jittered_backoff()
 def describe_repository_creation_template(client, prefix):
     """The template of exactly this prefix, or None."""
-    templates = client.describe_repository_creation_templates(prefixes=[prefix]).get("repositoryCreationTemplates") or []
+    templates = (
+        client.describe_repository_creation_templates(prefixes=[prefix]).get("repositoryCreationTemplates") or []
+    )
     return next((t for t in templates if t.get("prefix") == prefix), None)
 
 
@@ -81,7 +89,9 @@ def update_repository_creation_template(client, **params):
     return strip_metadata(client.update_repository_creation_template(**params)).get("repositoryCreationTemplate") or {}
 
 
-@EcrErrorHandler.deletion_error_handler("delete the repository creation template (ecr:DeleteRepositoryCreationTemplate)")
+@EcrErrorHandler.deletion_error_handler(
+    "delete the repository creation template (ecr:DeleteRepositoryCreationTemplate)"
+)
 @AWSRetry.jittered_backoff()
 def delete_repository_creation_template(client, prefix):
     client.delete_repository_creation_template(prefix=prefix)
@@ -119,7 +129,9 @@ def describe_image(client, repository_name, image_id):
 @EcrErrorHandler.common_error_handler("import the image through the pull-through cache (ecr:BatchGetImage)")
 @AWSRetry.jittered_backoff()
 def batch_get_image(client, repository_name, image_id):
-    answer = client.batch_get_image(repositoryName=repository_name, imageIds=[image_id], acceptedMediaTypes=ACCEPTED_MEDIA_TYPES)
+    answer = client.batch_get_image(
+        repositoryName=repository_name, imageIds=[image_id], acceptedMediaTypes=ACCEPTED_MEDIA_TYPES
+    )
     return strip_metadata(answer)
 
 

@@ -82,7 +82,9 @@ PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchChe
 # What the registry policy grants HealthOmics so that a run's pull fills the cache.
 IMPORT_ACTIONS = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]
 REGISTRY_STATEMENT_PREFIX = "HealthOmicsPullThroughCache"
-TEMPLATE_DESCRIPTION = "genomics.aws: repositories of the pull-through cache {prefix}/, which AWS HealthOmics may pull from"
+TEMPLATE_DESCRIPTION = (
+    "genomics.aws: repositories of the pull-through cache {prefix}/, which AWS HealthOmics may pull from"
+)
 
 # Patterns and limits of botocore's ECR model. CreatePullThroughCacheRule.ecrRepositoryPrefix is 2 to
 # 30 characters of lowercase path components; the model also accepts "ROOT" and a trailing "/",
@@ -103,7 +105,12 @@ ROLE_ARN_PATTERN = re.compile(r"arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9
 
 def repository_statement():
     """The repository-policy statement that lets HealthOmics pull (no Resource: it is the repository)."""
-    return {"Sid": REPOSITORY_STATEMENT_ID, "Effect": "Allow", "Principal": dict(OMICS_PRINCIPAL), "Action": list(PULL_ACTIONS)}
+    return {
+        "Sid": REPOSITORY_STATEMENT_ID,
+        "Effect": "Allow",
+        "Principal": dict(OMICS_PRINCIPAL),
+        "Action": list(PULL_ACTIONS),
+    }
 
 
 def pull_through_cache_statement_id(prefix):
@@ -152,33 +159,45 @@ class ImageReference:
 
     @classmethod
     def parse(cls, option, source, upstream, prefix):
-        example = f"{upstream}/docker/library/python:3.12-slim" if upstream == "public.ecr.aws" else f"{upstream}/<path>:<tag>"
+        example = (
+            f"{upstream}/docker/library/python:3.12-slim"
+            if upstream == "public.ecr.aws"
+            else f"{upstream}/<path>:<tag>"
+        )
         if not isinstance(source, str) or not source.startswith(upstream + "/"):
             raise AnsibleGenomicsError(
-                message=f"{option} {source!r} is not an image on the upstream registry {upstream}: give the full upstream "
+                message=f"{option} {source!r} is not an image on the upstream registry {upstream}: give the full "
+                "upstream "
                 f"reference, for example {example} (the cache pulls through from upstream_registry_url only)."
             )
-        rest = source[len(upstream) + 1:]
+        rest = source[len(upstream) + 1 :]
         name, _at, digest = rest.partition("@")
         last = name.rsplit("/", 1)[-1]
-        path, tag = (name.rsplit(":", 1) if ":" in last else (name, None))
+        path, tag = name.rsplit(":", 1) if ":" in last else (name, None)
         if not digest and tag is None:
             raise AnsibleGenomicsError(
-                message=f"{option} {source!r} names no tag or digest: add :<tag> or @sha256:<digest>, for example {example} "
+                message=f"{option} {source!r} names no tag or digest: add :<tag> or @sha256:<digest>, for example "
+                f"{example} "
                 "(the cache imports exactly one image, and a run should name the image it uses)."
             )
         if digest and not DIGEST_PATTERN.fullmatch(digest):
-            raise AnsibleGenomicsError(message=f"{option} {source!r}: the digest {digest!r} is not sha256: followed by 64 lowercase hex digits.")
+            raise AnsibleGenomicsError(
+                message=f"{option} {source!r}: the digest {digest!r} is not sha256: followed by 64 lowercase hex "
+                "digits."
+            )
         if tag is not None and not TAG_PATTERN.fullmatch(tag):
             raise AnsibleGenomicsError(
-                message=f"{option} {source!r}: the tag {tag!r} is not a valid image tag (up to 128 letters, digits, '_', '.' "
+                message=f"{option} {source!r}: the tag {tag!r} is not a valid image tag (up to 128 letters, digits, "
+                "'_', '.' "
                 "or '-', not starting with '.' or '-')."
             )
         repository = f"{prefix}/{path}"
         if not path or not REPOSITORY_NAME_PATTERN.fullmatch(path) or len(repository) > REPOSITORY_NAME_MAX:
             raise AnsibleGenomicsError(
-                message=f"{option} {source!r}: the image path {path!r} cannot be an ECR repository name under {prefix!r} "
-                f"(lowercase letters, digits, '.', '_', '-' and '/' separators, at most {REPOSITORY_NAME_MAX} characters "
+                message=f"{option} {source!r}: the image path {path!r} cannot be an ECR repository name under "
+                f"{prefix!r} "
+                f"(lowercase letters, digits, '.', '_', '-' and '/' separators, at most {REPOSITORY_NAME_MAX} "
+                "characters "
                 "with the prefix)."
             )
         return cls(source, path, tag, digest or None)
@@ -196,8 +215,11 @@ class ImageReference:
         return image_id
 
     def uri(self, registry, prefix):
-        return (f"{registry.host}/{self.repository_name(prefix)}" + (f":{self.tag}" if self.tag is not None else "")
-                + (f"@{self.digest}" if self.digest else ""))
+        return (
+            f"{registry.host}/{self.repository_name(prefix)}"
+            + (f":{self.tag}" if self.tag is not None else "")
+            + (f"@{self.digest}" if self.digest else "")
+        )
 
     @property
     def key(self):
@@ -209,20 +231,31 @@ def check_prefix(prefix):
         raise AnsibleGenomicsError(message="ecr_repository_prefix is required, for example ecr-public.")
     if prefix == "ROOT":
         raise AnsibleGenomicsError(
-            message="ecr_repository_prefix 'ROOT' would put the whole private registry behind the cache; choose a prefix of "
+            message="ecr_repository_prefix 'ROOT' would put the whole private registry behind the cache; choose a "
+            "prefix of "
             "its own, for example ecr-public."
         )
     if not PREFIX_MIN <= len(prefix) <= PREFIX_MAX or not PREFIX_PATTERN.fullmatch(prefix):
         raise AnsibleGenomicsError(
-            message=f"ecr_repository_prefix {prefix!r} is not a valid ECR pull-through cache prefix: use {PREFIX_MIN} to "
-            f"{PREFIX_MAX} characters of lowercase letters and digits, separated by '.', '_', '-' or '/' (not at the start "
+            message=f"ecr_repository_prefix {prefix!r} is not a valid ECR pull-through cache prefix: use {PREFIX_MIN} "
+            "to "
+            f"{PREFIX_MAX} characters of lowercase letters and digits, separated by '.', '_', '-' or '/' (not at the "
+            "start "
             "or the end), for example ecr-public."
         )
 
 
 class PullThroughCacheRequest:
-    def __init__(self, ecr_repository_prefix, upstream_registry_url="public.ecr.aws", images=None, tags=None,
-                 purge_tags=True, custom_role_arn=None, state="present"):
+    def __init__(
+        self,
+        ecr_repository_prefix,
+        upstream_registry_url="public.ecr.aws",
+        images=None,
+        tags=None,
+        purge_tags=True,
+        custom_role_arn=None,
+        state="present",
+    ):
         self.prefix = ecr_repository_prefix
         self.upstream = upstream_registry_url or "public.ecr.aws"
         self.images = list(images or [])
@@ -234,8 +267,22 @@ class PullThroughCacheRequest:
 
     @classmethod
     def from_params(cls, params):
-        request = cls(**{key: params[key] for key in params if key in (
-            "ecr_repository_prefix", "upstream_registry_url", "images", "tags", "purge_tags", "custom_role_arn", "state")})
+        request = cls(
+            **{
+                key: params[key]
+                for key in params
+                if key
+                in (
+                    "ecr_repository_prefix",
+                    "upstream_registry_url",
+                    "images",
+                    "tags",
+                    "purge_tags",
+                    "custom_role_arn",
+                    "state",
+                )
+            }
+        )
         request.validate()
         return request
 
@@ -244,14 +291,18 @@ class PullThroughCacheRequest:
         check_prefix(self.prefix)
         if self.upstream not in UPSTREAM_REGISTRIES:
             raise AnsibleGenomicsError(
-                message=f"upstream_registry_url {self.upstream!r} is not supported: use one of {', '.join(UPSTREAM_REGISTRIES)} "
+                message=f"upstream_registry_url {self.upstream!r} is not supported: use one of "
+                f"{', '.join(UPSTREAM_REGISTRIES)} "
                 "(upstreams that need no credentials)."
             )
         if self.state == "absent":
             return
         check_user_tags(self.tags)
         if self.custom_role_arn is not None and not ROLE_ARN_PATTERN.fullmatch(self.custom_role_arn):
-            raise AnsibleGenomicsError(message=f"custom_role_arn {self.custom_role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
+            raise AnsibleGenomicsError(
+                message=f"custom_role_arn {self.custom_role_arn!r} is not an IAM role ARN "
+                "(arn:aws:iam::<account>:role/<name>)."
+            )
         references, seen = [], set()
         for index, source in enumerate(self.images):
             reference = ImageReference.parse(f"images[{index}]", source, self.upstream, self.prefix)
@@ -284,9 +335,14 @@ def normalize_template(template):
     if not template:
         return {}
     return boto3_resource_to_ansible_dict(
-        template, transform_tags=False, force_tags=False,
-        nested_transforms={"repositoryPolicy": _json_or_text, "lifecyclePolicy": _json_or_text,
-                           "resourceTags": lambda tags: boto3_tag_list_to_ansible_dict(tags or [])},
+        template,
+        transform_tags=False,
+        force_tags=False,
+        nested_transforms={
+            "repositoryPolicy": _json_or_text,
+            "lifecyclePolicy": _json_or_text,
+            "resourceTags": lambda tags: boto3_tag_list_to_ansible_dict(tags or []),
+        },
     )
 
 
@@ -339,7 +395,8 @@ def plan_rule(existing, request, registry):
     found = (existing.get("upstreamRegistryUrl") or "").rstrip("/").lower()
     if found != request.upstream:
         raise AnsibleGenomicsError(
-            message=f"the pull-through cache rule for ecr_repository_prefix {request.prefix!r} already exists with upstream "
+            message=f"the pull-through cache rule for ecr_repository_prefix {request.prefix!r} already exists with "
+            "upstream "
             f"{existing.get('upstreamRegistryUrl')!r}, not {request.upstream!r}. This module never changes another "
             "cache's rule: choose another ecr_repository_prefix, or set upstream_registry_url to "
             f"{existing.get('upstreamRegistryUrl')!r}. Nothing was changed."
@@ -362,9 +419,17 @@ def _template_tags(existing, request):
 
 # Members of a template that UpdateRepositoryCreationTemplate takes; sent back as they are, so that an
 # update never resets what this module does not manage, whatever the API does with absent members.
-_TEMPLATE_MEMBERS = ("description", "encryptionConfiguration", "resourceTags", "imageTagMutability",
-                     "imageTagMutabilityExclusionFilters", "repositoryPolicy", "lifecyclePolicy", "appliedFor",
-                     "customRoleArn")
+_TEMPLATE_MEMBERS = (
+    "description",
+    "encryptionConfiguration",
+    "resourceTags",
+    "imageTagMutability",
+    "imageTagMutabilityExclusionFilters",
+    "repositoryPolicy",
+    "lifecyclePolicy",
+    "appliedFor",
+    "customRoleArn",
+)
 
 
 def plan_template(existing, request):
@@ -382,7 +447,9 @@ def plan_template(existing, request):
             params["customRoleArn"] = request.custom_role_arn
         return "create", params, dict(params)
 
-    policy = load_policy(existing.get("repositoryPolicy"), f"repository policy of the repository creation template {request.prefix!r}")
+    policy = load_policy(
+        existing.get("repositoryPolicy"), f"repository policy of the repository creation template {request.prefix!r}"
+    )
     policy_changed, policy = with_statement(policy, repository_statement())
     applied_for = list(existing.get("appliedFor") or [])
     applied_changed = APPLIED_FOR not in applied_for
@@ -393,7 +460,9 @@ def plan_template(existing, request):
     if not (policy_changed or applied_changed or tags_changed or role_changed):
         return None, None, existing
 
-    params = {member: copy.deepcopy(existing[member]) for member in _TEMPLATE_MEMBERS if existing.get(member) is not None}
+    params = {
+        member: copy.deepcopy(existing[member]) for member in _TEMPLATE_MEMBERS if existing.get(member) is not None
+    }
     params.update(prefix=request.prefix, appliedFor=applied_for, repositoryPolicy=dump_policy(policy))
     if tags_changed:
         params["resourceTags"] = ansible_dict_to_boto3_tag_list(tags)
@@ -409,12 +478,17 @@ def plan_registry_policy(document, request, registry):
     desired = registry_statement(request.prefix, registry.repository_arn_prefix)
     existing = find_statement(document, desired["Sid"])
     if existing is not None and not same_statement(existing, desired):
-        others = [r for r in resources_of(existing)
-                  if r.startswith(registry.repository_arn_prefix) and r != desired["Resource"] and r.endswith("/*")]
+        others = [
+            r
+            for r in resources_of(existing)
+            if r.startswith(registry.repository_arn_prefix) and r != desired["Resource"] and r.endswith("/*")
+        ]
         if others:
             raise AnsibleGenomicsError(
-                message=f"the registry policy statement {desired['Sid']!r} already covers {others}, another pull-through cache "
-                f"whose prefix gives the same statement id as {request.prefix!r}. Choose another ecr_repository_prefix. "
+                message=f"the registry policy statement {desired['Sid']!r} already covers {others}, another "
+                "pull-through cache "
+                f"whose prefix gives the same statement id as {request.prefix!r}. Choose another "
+                "ecr_repository_prefix. "
                 "Nothing was changed."
             )
     changed, after = with_statement(document, desired)
@@ -435,7 +509,8 @@ def _image_result(reference, request, registry, digest, imported, policy_updated
 def _template_warnings(request, template_after):
     if request.tags and not (template_after or {}).get("customRoleArn"):
         return [
-            "tags are set on the repository creation template without custom_role_arn: Amazon ECR tags the repositories "
+            "tags are set on the repository creation template without custom_role_arn: Amazon ECR tags the "
+            "repositories "
             "it creates from a template only through a custom role (see custom_role_arn)."
         ]
     return []
@@ -454,8 +529,10 @@ def plan_present(ecr, request, registry):
     plan.registry_document = load_policy(get_registry_policy(ecr), "registry policy")
     plan.registry_action, plan.registry_after = plan_registry_policy(plan.registry_document, request, registry)
     plan.warnings += _template_warnings(request, plan.template_after)
-    plan.cached = {reference.key: describe_image(ecr, reference.repository_name(request.prefix), reference.image_id)
-                   for reference in request.references}
+    plan.cached = {
+        reference.key: describe_image(ecr, reference.repository_name(request.prefix), reference.image_id)
+        for reference in request.references
+    }
     return plan
 
 
@@ -469,13 +546,19 @@ def _answered(predicted, answer):
 def _apply_settings(ecr, request, plan):
     """Writes the planned template, registry policy and rule, in that order (see the module docstring)."""
     if plan.template_action == "create":
-        plan.template_after = _answered(plan.template_after, create_repository_creation_template(ecr, **plan.template_params))
+        plan.template_after = _answered(
+            plan.template_after, create_repository_creation_template(ecr, **plan.template_params)
+        )
     elif plan.template_action == "update":
-        plan.template_after = _answered(plan.template_after, update_repository_creation_template(ecr, **plan.template_params))
+        plan.template_after = _answered(
+            plan.template_after, update_repository_creation_template(ecr, **plan.template_params)
+        )
     if plan.registry_action == "put":
         put_registry_policy(ecr, dump_policy(plan.registry_after))
     if plan.rule_action == "create":
-        plan.rule_after = _answered(plan.rule_after, create_pull_through_cache_rule(ecr, request.prefix, request.upstream))
+        plan.rule_after = _answered(
+            plan.rule_after, create_pull_through_cache_rule(ecr, request.prefix, request.upstream)
+        )
 
 
 def _ensure_repository_policy(ecr, repository_name, check_mode):
@@ -484,7 +567,9 @@ def _ensure_repository_policy(ecr, repository_name, check_mode):
     if text is None:
         # Not there yet (check mode): the cache creates it from the template, with the statement.
         return False
-    changed, document = with_statement(load_policy(text, f"repository policy of {repository_name!r}"), repository_statement())
+    changed, document = with_statement(
+        load_policy(text, f"repository policy of {repository_name!r}"), repository_statement()
+    )
     if changed and not check_mode:
         set_repository_policy(ecr, repository_name, dump_policy(document))
     return changed
@@ -499,13 +584,15 @@ def _import(ecr, reference, request):
         code = getattr(e.exception, "response", {}).get("Error", {}).get("Code")
         if code in ("UnableToGetUpstreamImageException", "ImageNotFoundException"):
             raise AnsibleGenomicsError(
-                message=f"image {reference.source!r} could not be imported: {request.upstream} has no such image, or refused "
+                message=f"image {reference.source!r} could not be imported: {request.upstream} has no such image, or "
+                "refused "
                 "it. Check the path and the tag (or digest) upstream.",
                 exception=e.exception,
             ) from e
         if code == "RepositoryNotFoundException":
             raise AnsibleGenomicsError(
-                message=f"image {reference.source!r} could not be imported: the pull-through cache did not create repository "
+                message=f"image {reference.source!r} could not be imported: the pull-through cache did not create "
+                "repository "
                 f"{repository!r}. The caller needs ecr:CreateRepository and ecr:BatchImportUpstreamImage on it.",
                 exception=e.exception,
             ) from e
@@ -517,7 +604,8 @@ def _import(ecr, reference, request):
     code, reason = failure.get("failureCode"), failure.get("failureReason")
     if code in ("ImageNotFound", "MissingDigestAndTag", "InvalidImageTag", "InvalidImageDigest"):
         raise AnsibleGenomicsError(
-            message=f"image {reference.source!r} was not found on {request.upstream} ({code}: {reason}). Check the path and "
+            message=f"image {reference.source!r} was not found on {request.upstream} ({code}: {reason}). Check the "
+            "path and "
             "the tag (or digest) upstream; images imported before it in this task are kept."
         )
     raise AnsibleGenomicsError(
@@ -556,7 +644,9 @@ def ensure_pull_through_cache_present(ecr, request, registry, check_mode):
     images_changed, images_before, images = _ensure_images(ecr, request, registry, plan, check_mode)
     before["images"] = images_before
     after = _resource(request, registry, plan.rule_after, plan.template_after, plan.registry_after, images)
-    return Outcome(changed=plan.changed or images_changed, resource=after, before=before, after=after, warnings=plan.warnings)
+    return Outcome(
+        changed=plan.changed or images_changed, resource=after, before=before, after=after, warnings=plan.warnings
+    )
 
 
 # --- absent -------------------------------------------------------------------------------------------
@@ -584,7 +674,8 @@ def plan_absent(ecr, request, registry):
         shared = [a for a in plan.template.get("appliedFor") or [] if a != APPLIED_FOR]
         if not changed:
             plan.warnings.append(
-                f"the repository creation template {request.prefix!r} has no {REPOSITORY_STATEMENT_ID} statement: it is not "
+                f"the repository creation template {request.prefix!r} has no {REPOSITORY_STATEMENT_ID} statement: it "
+                "is not "
                 "this module's and is left alone."
             )
         elif remaining is None and not shared:
@@ -596,8 +687,10 @@ def plan_absent(ecr, request, registry):
             plan.template_after = dict(copy.deepcopy(plan.template), **params)
         else:
             plan.warnings.append(
-                f"the repository creation template {request.prefix!r} also applies to {shared}: it is left in place with its "
-                f"{REPOSITORY_STATEMENT_ID} statement; remove it by hand if HealthOmics should not pull from those repositories."
+                f"the repository creation template {request.prefix!r} also applies to {shared}: it is left in place "
+                "with its "
+                f"{REPOSITORY_STATEMENT_ID} statement; remove it by hand if HealthOmics should not pull from those "
+                "repositories."
             )
 
     plan.registry_document = load_policy(get_registry_policy(ecr), "registry policy")
@@ -617,7 +710,9 @@ def ensure_pull_through_cache_absent(ecr, request, registry, check_mode):
         if plan.template_action == "delete":
             delete_repository_creation_template(ecr, request.prefix)
         elif plan.template_action == "update":
-            plan.template_after = _answered(plan.template_after, update_repository_creation_template(ecr, **plan.template_params))
+            plan.template_after = _answered(
+                plan.template_after, update_repository_creation_template(ecr, **plan.template_params)
+            )
         if plan.registry_action == "put":
             put_registry_policy(ecr, dump_policy(plan.registry_after))
         elif plan.registry_action == "delete":

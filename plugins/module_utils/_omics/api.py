@@ -21,7 +21,6 @@ from .._shared.errors import AnsibleGenomicsError
 from .._shared.responses import strip_metadata
 from .common import OmicsErrorHandler
 
-
 # --- configurations ----------------------------------------------------------------------------
 
 
@@ -149,8 +148,12 @@ def bucket_region(client, bucket):
             raise AnsibleGenomicsError(message=f"the output bucket {bucket!r} does not exist.") from e
         if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled"):
             return None
-        raise AnsibleGenomicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
+        raise AnsibleGenomicsError(
+            message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e
+        ) from e
     except botocore.exceptions.BotoCoreError as e:
-        raise AnsibleGenomicsError(message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e) from e
+        raise AnsibleGenomicsError(
+            message=f"Failed to read the region of bucket {bucket!r} (s3:GetBucketLocation)", exception=e
+        ) from e
     # Buckets in us-east-1 answer no constraint; the oldest eu-west-1 buckets answer "EU".
     return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)

@@ -35,9 +35,20 @@ from .transformations import vpc_config_of
 
 
 class ConfigurationRequest:
-    def __init__(self, name, subnets=None, security_groups=None, vpc_owner_account_id=None, description=None,
-                 tags=None, purge_tags=True, state="present", allow_replacement=False, wait=True,
-                 wait_timeout=DEFAULT_WAIT_TIMEOUT):
+    def __init__(
+        self,
+        name,
+        subnets=None,
+        security_groups=None,
+        vpc_owner_account_id=None,
+        description=None,
+        tags=None,
+        purge_tags=True,
+        state="present",
+        allow_replacement=False,
+        wait=True,
+        wait_timeout=DEFAULT_WAIT_TIMEOUT,
+    ):
         self.name = name
         self.subnets = list(subnets or [])
         self.security_groups = list(security_groups or [])
@@ -52,9 +63,26 @@ class ConfigurationRequest:
 
     @classmethod
     def from_params(cls, params):
-        request = cls(**{key: params[key] for key in params if key in (
-            "name", "subnets", "security_groups", "vpc_owner_account_id", "description", "tags", "purge_tags", "state",
-            "allow_replacement", "wait", "wait_timeout")})
+        request = cls(
+            **{
+                key: params[key]
+                for key in params
+                if key
+                in (
+                    "name",
+                    "subnets",
+                    "security_groups",
+                    "vpc_owner_account_id",
+                    "description",
+                    "tags",
+                    "purge_tags",
+                    "state",
+                    "allow_replacement",
+                    "wait",
+                    "wait_timeout",
+                )
+            }
+        )
         request.validate()
         return request
 
@@ -64,8 +92,14 @@ class ConfigurationRequest:
         if self.state == "absent":
             return
         check_ec2_ids("subnets", self.subnets, "subnet", minimum=1, maximum=MAX_SUBNETS, limit_owner="HealthOmics")
-        check_ec2_ids("security_groups", self.security_groups, "sg", minimum=1, maximum=MAX_SECURITY_GROUPS,
-                      limit_owner="HealthOmics")
+        check_ec2_ids(
+            "security_groups",
+            self.security_groups,
+            "sg",
+            minimum=1,
+            maximum=MAX_SECURITY_GROUPS,
+            limit_owner="HealthOmics",
+        )
         check_account_id("vpc_owner_account_id", self.vpc_owner_account_id)
         check_text("description", self.description, MAX_DESCRIPTION_LENGTH)
         check_user_tags(self.tags)
@@ -105,20 +139,24 @@ class ConfigurationRequest:
 
     def predicted(self, report):
         """The configuration a create would make, for check mode (ids not known yet are null)."""
-        return normalize_configuration({
-            "name": self.name,
-            "arn": None,
-            "uuid": None,
-            "description": self.description,
-            "status": "ACTIVE" if self.wait else "CREATING",
-            "runConfigurations": {"vpcConfig": {
-                "subnetIds": list(self.subnets),
-                "securityGroupIds": list(self.security_groups),
-                "vpcId": report.vpc_id,
-                "vpcOwnerAccountId": self.vpc_owner_account_id,
-            }},
-            "tags": dict(self.tags or {}),
-        })
+        return normalize_configuration(
+            {
+                "name": self.name,
+                "arn": None,
+                "uuid": None,
+                "description": self.description,
+                "status": "ACTIVE" if self.wait else "CREATING",
+                "runConfigurations": {
+                    "vpcConfig": {
+                        "subnetIds": list(self.subnets),
+                        "securityGroupIds": list(self.security_groups),
+                        "vpcId": report.vpc_id,
+                        "vpcOwnerAccountId": self.vpc_owner_account_id,
+                    }
+                },
+                "tags": dict(self.tags or {}),
+            }
+        )
 
 
 def _wait_gone(omics, request, existing_status):
@@ -142,8 +180,9 @@ def ensure_configuration_present(clients, region, request, check_mode):
     if existing:
         differences = request.differences(existing)
         if not differences:
-            changed, tags = ensure_omics_tags(omics, existing["arn"], existing.get("tags"), request.tags,
-                                              request.purge_tags, check_mode)
+            changed, tags = ensure_omics_tags(
+                omics, existing["arn"], existing.get("tags"), request.tags, request.purge_tags, check_mode
+            )
             waited = request.wait and not check_mode and existing.get("status") in ("CREATING", "UPDATING")
             if waited:
                 waiters.configuration_active(omics, request.name, request.wait_timeout)
@@ -162,7 +201,9 @@ def ensure_configuration_present(clients, region, request, check_mode):
             )
 
     # Create, or replace: the network is checked before anything is deleted or created.
-    report = network.check_network(clients.ec2, region, request.subnets, request.security_groups, request.vpc_owner_account_id)
+    report = network.check_network(
+        clients.ec2, region, request.subnets, request.security_groups, request.vpc_owner_account_id
+    )
     warnings += report.warnings
     if existing:
         warnings.append(
@@ -171,7 +212,9 @@ def ensure_configuration_present(clients, region, request, check_mode):
         )
     if check_mode:
         after = request.predicted(report)
-        return Outcome(changed=True, resource=after, before=before, after=after, warnings=warnings, network=report.as_dict())
+        return Outcome(
+            changed=True, resource=after, before=before, after=after, warnings=warnings, network=report.as_dict()
+        )
     if existing:
         api.delete_configuration(omics, request.name)
         # The name must be free before it can be used again, whatever `wait` says.
@@ -180,7 +223,9 @@ def ensure_configuration_present(clients, region, request, check_mode):
     if request.wait:
         waiters.configuration_active(omics, request.name, request.wait_timeout)
     after = normalize_configuration(api.get_configuration(omics, request.name))
-    return Outcome(changed=True, resource=after, before=before, after=after, warnings=warnings, network=report.as_dict())
+    return Outcome(
+        changed=True, resource=after, before=before, after=after, warnings=warnings, network=report.as_dict()
+    )
 
 
 def ensure_configuration_absent(clients, region, request, check_mode):

@@ -123,12 +123,17 @@ def check_network(ec2, region, subnet_ids, security_group_ids, vpc_owner_account
         for group_id in security_group_ids:
             group = groups.get(group_id)
             if group and group["VpcId"] != vpc_id:
-                problems.append(f"security group {group_id} belongs to {group['VpcId']}, not to the subnets' VPC {vpc_id}")
+                problems.append(
+                    f"security group {group_id} belongs to {group['VpcId']}, not to the subnets' VPC {vpc_id}"
+                )
     if vpc_owner_account_id:
         for subnet_id in subnet_ids:
             owner = (subnets.get(subnet_id) or {}).get("OwnerId")
             if owner and owner != vpc_owner_account_id:
-                problems.append(f"subnet {subnet_id} is owned by account {owner}, not by vpc_owner_account_id {vpc_owner_account_id}")
+                problems.append(
+                    f"subnet {subnet_id} is owned by account {owner}, not by vpc_owner_account_id "
+                    f"{vpc_owner_account_id}"
+                )
 
     if vpc_id:
         by_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
@@ -150,10 +155,17 @@ def check_network(ec2, region, subnet_ids, security_group_ids, vpc_owner_account
         if group:
             egress = summarize_egress(group)
             report.security_groups.append(
-                {"group_id": group_id, "group_name": group.get("GroupName"), "vpc_id": group.get("VpcId"), "egress": egress}
+                {
+                    "group_id": group_id,
+                    "group_name": group.get("GroupName"),
+                    "vpc_id": group.get("VpcId"),
+                    "egress": egress,
+                }
             )
             if not egress:
-                report.warnings.append(f"security group {group_id} allows no outbound traffic: runs can reach nothing through it")
+                report.warnings.append(
+                    f"security group {group_id} allows no outbound traffic: runs can reach nothing through it"
+                )
 
     if problems:
         raise AnsibleGenomicsError(
@@ -182,42 +194,72 @@ def _check_subnet(subnet, route_tables, nat_gateways, shared=False):
     }
     if routes_to_internet_gateway(table):
         gateway = next(r["GatewayId"] for r in table["Routes"] if (r.get("GatewayId") or "").startswith("igw-"))
-        return entry, (
-            f"subnet {subnet_id} is public (its route table {table['RouteTableId']} routes to {gateway}): a run in a "
-            "public subnet gets no public IP and so no internet access; use private subnets routed through a NAT gateway"
-        ), None
+        return (
+            entry,
+            (
+                f"subnet {subnet_id} is public (its route table {table['RouteTableId']} routes to {gateway}): a run in "
+                "a "
+                "public subnet gets no public IP and so no internet access; use private subnets routed through a NAT "
+                "gateway"
+            ),
+            None,
+        )
     if route is None or route.get("State") == "blackhole":
         why = "no default route (0.0.0.0/0)" if route is None else "a blackhole default route (its target is gone)"
-        return entry, (
-            f"subnet {subnet_id} has {why} in route table {(table or {}).get('RouteTableId')}: add 0.0.0.0/0 via a NAT "
-            "gateway in a public subnet"
-        ), None
+        return (
+            entry,
+            (
+                f"subnet {subnet_id} has {why} in route table {(table or {}).get('RouteTableId')}: add 0.0.0.0/0 via a "
+                "NAT "
+                "gateway in a public subnet"
+            ),
+            None,
+        )
     nat_id = route.get("NatGatewayId")
     if not nat_id:
-        target = next((route[k] for k in sorted(route) if k.endswith("Id") and k != "DestinationPrefixListId" and route[k]), "?")
-        return entry, None, (
-            f"subnet {subnet_id} sends its default route to {target}, not to a NAT gateway of this VPC; the module "
-            "cannot check that runs reach the internet that way"
+        target = next(
+            (route[k] for k in sorted(route) if k.endswith("Id") and k != "DestinationPrefixListId" and route[k]), "?"
+        )
+        return (
+            entry,
+            None,
+            (
+                f"subnet {subnet_id} sends its default route to {target}, not to a NAT gateway of this VPC; the module "
+                "cannot check that runs reach the internet that way"
+            ),
         )
     entry["nat_gateway_id"] = nat_id
     nat = nat_gateways.get(nat_id)
     if nat is None and shared:
-        return entry, None, (
-            f"subnet {subnet_id} routes 0.0.0.0/0 to NAT gateway {nat_id}, which this account cannot see (the VPC is "
-            "shared by its owner); its placement is not checked"
+        return (
+            entry,
+            None,
+            (
+                f"subnet {subnet_id} routes 0.0.0.0/0 to NAT gateway {nat_id}, which this account cannot see (the VPC "
+                "is "
+                "shared by its owner); its placement is not checked"
+            ),
         )
     if nat is None or nat.get("State") not in _LIVE_NAT_STATES:
         state = "missing" if nat is None else nat.get("State")
         return entry, f"subnet {subnet_id} routes 0.0.0.0/0 to NAT gateway {nat_id}, which is {state}", None
     if nat.get("ConnectivityType") == "private":
-        return entry, f"subnet {subnet_id} routes 0.0.0.0/0 to {nat_id}, a private NAT gateway, which cannot reach the internet", None
+        return (
+            entry,
+            f"subnet {subnet_id} routes 0.0.0.0/0 to {nat_id}, a private NAT gateway, which cannot reach the internet",
+            None,
+        )
     nat_table = effective_route_table(route_tables, nat["SubnetId"])
     if not routes_to_internet_gateway(nat_table):
-        return entry, (
-            f"subnet {subnet_id} routes 0.0.0.0/0 to NAT gateway {nat_id}, which sits in subnet {nat['SubnetId']}: "
-            "a private subnet (no route to an internet gateway), so the NAT gateway cannot reach the internet; "
-            "put the NAT gateway in a public subnet"
-        ), None
+        return (
+            entry,
+            (
+                f"subnet {subnet_id} routes 0.0.0.0/0 to NAT gateway {nat_id}, which sits in subnet {nat['SubnetId']}: "
+                "a private subnet (no route to an internet gateway), so the NAT gateway cannot reach the internet; "
+                "put the NAT gateway in a public subnet"
+            ),
+            None,
+        )
     return entry, None, None
 
 
@@ -239,6 +281,7 @@ def _check_zones(report, region):
         zone_id = subnet.get("availability_zone_id")
         if zone_id and zone_id not in known:
             report.warnings.append(
-                f"subnet {subnet['subnet_id']} is in {subnet['availability_zone']} (AZ ID {zone_id}), which is not among "
+                f"subnet {subnet['subnet_id']} is in {subnet['availability_zone']} (AZ ID {zone_id}), which is not "
+                "among "
                 f"the AZ IDs known to support HealthOmics VPC runs in {region} ({', '.join(known)}; a best-effort list)"
             )

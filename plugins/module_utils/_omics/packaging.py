@@ -66,7 +66,8 @@ def package_definition(path, main=None, engine=None, parameter_template=None):
         raise AnsibleGenomicsError(message=f"definition_path {path!r} holds no files.")
     if main is not None and main not in [name for name, _absolute in entries]:
         raise AnsibleGenomicsError(
-            message=f"main {main!r} is not a file of definition_path {path!r} (its files: {[n for n, _absolute in entries][:20]})."
+            message=f"main {main!r} is not a file of definition_path {path!r} (its files: "
+            f"{[n for n, _absolute in entries][:20]})."
         )
     buffer = io.BytesIO()
     files = []
@@ -86,7 +87,8 @@ def package_definition(path, main=None, engine=None, parameter_template=None):
     zip_bytes = buffer.getvalue()
     if len(zip_bytes) > MAX_ZIP_BYTES:
         raise AnsibleGenomicsError(
-            message=f"definition_path {path!r} zips to {len(zip_bytes)} bytes; HealthOmics takes at most {MAX_ZIP_BYTES} inline."
+            message=f"definition_path {path!r} zips to {len(zip_bytes)} bytes; HealthOmics takes at most "
+            f"{MAX_ZIP_BYTES} inline."
         )
     return Definition(files, zip_bytes, definition_digest(files, main, engine, parameter_template))
 

@@ -39,9 +39,24 @@ REQUEST_ID_PREFIX = "genomics.aws-"
 
 
 class RunRequest:
-    def __init__(self, workflow_id=None, workflow_name=None, role_arn=None, output_uri=None, parameters=None,
-                 networking_mode="RESTRICTED", configuration_name=None, cache_id=None, cache_behavior=None, name=None,
-                 tags=None, purge_tags=True, request_id=None, wait=True, wait_timeout=DEFAULT_RUN_WAIT_TIMEOUT):
+    def __init__(
+        self,
+        workflow_id=None,
+        workflow_name=None,
+        role_arn=None,
+        output_uri=None,
+        parameters=None,
+        networking_mode="RESTRICTED",
+        configuration_name=None,
+        cache_id=None,
+        cache_behavior=None,
+        name=None,
+        tags=None,
+        purge_tags=True,
+        request_id=None,
+        wait=True,
+        wait_timeout=DEFAULT_RUN_WAIT_TIMEOUT,
+    ):
         self.workflow_id = workflow_id
         self.workflow_name = workflow_name
         self.role_arn = role_arn
@@ -60,30 +75,57 @@ class RunRequest:
 
     @classmethod
     def from_params(cls, params):
-        request = cls(**{key: params[key] for key in params if key in (
-            "workflow_id", "workflow_name", "role_arn", "output_uri", "parameters", "networking_mode",
-            "configuration_name", "cache_id", "cache_behavior", "name", "tags", "purge_tags", "request_id", "wait",
-            "wait_timeout")})
+        request = cls(
+            **{
+                key: params[key]
+                for key in params
+                if key
+                in (
+                    "workflow_id",
+                    "workflow_name",
+                    "role_arn",
+                    "output_uri",
+                    "parameters",
+                    "networking_mode",
+                    "configuration_name",
+                    "cache_id",
+                    "cache_behavior",
+                    "name",
+                    "tags",
+                    "purge_tags",
+                    "request_id",
+                    "wait",
+                    "wait_timeout",
+                )
+            }
+        )
         request.validate()
         return request
 
     @property
     def output_bucket(self):
-        return self.output_uri[len("s3://"):].split("/", 1)[0]
+        return self.output_uri[len("s3://") :].split("/", 1)[0]
 
     def validate(self):
         """Every check that needs no AWS call; raises naming the bad value."""
         if self.workflow_id is not None and not NUMERIC_ID.fullmatch(self.workflow_id):
-            raise AnsibleGenomicsError(message=f"workflow_id {self.workflow_id!r} is not a HealthOmics workflow id (digits only).")
+            raise AnsibleGenomicsError(
+                message=f"workflow_id {self.workflow_id!r} is not a HealthOmics workflow id (digits only)."
+            )
         check_text("workflow_name", self.workflow_name, MAX_NAME_LENGTH)
         if not (self.role_arn or "").startswith("arn:") or ":role/" not in self.role_arn:
-            raise AnsibleGenomicsError(message=f"role_arn {self.role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
+            raise AnsibleGenomicsError(
+                message=f"role_arn {self.role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
+            )
         if not (self.output_uri or "").startswith("s3://") or bucket_name_problem(self.output_bucket):
             raise AnsibleGenomicsError(
-                message=f"output_uri {self.output_uri!r} is not an S3 URI: HealthOmics writes run outputs to s3://<bucket>/<prefix>."
+                message=f"output_uri {self.output_uri!r} is not an S3 URI: HealthOmics writes run outputs to "
+                "s3://<bucket>/<prefix>."
             )
         if len(self.output_uri) > 750:
-            raise AnsibleGenomicsError(message=f"output_uri is {len(self.output_uri)} characters long; HealthOmics takes at most 750.")
+            raise AnsibleGenomicsError(
+                message=f"output_uri is {len(self.output_uri)} characters long; HealthOmics takes at most 750."
+            )
         # networking_mode=VPC without configuration_name is the argument spec's (required_if); the converse is not.
         if self.networking_mode != "VPC" and self.configuration_name:
             raise AnsibleGenomicsError(
@@ -92,7 +134,9 @@ class RunRequest:
             )
         check_configuration_name("configuration_name", self.configuration_name)
         if self.cache_id is not None and not NUMERIC_ID.fullmatch(self.cache_id):
-            raise AnsibleGenomicsError(message=f"cache_id {self.cache_id!r} is not a HealthOmics run cache id (digits only).")
+            raise AnsibleGenomicsError(
+                message=f"cache_id {self.cache_id!r} is not a HealthOmics run cache id (digits only)."
+            )
         check_text("name", self.name, MAX_NAME_LENGTH)
         check_text("request_id", self.request_id, 128)
         check_user_tags(self.tags)
@@ -142,7 +186,7 @@ def request_id_for(inputs):
 def default_run_name(workflow, request_id):
     """`<workflow name>-<12 hex of the request id>`, within the 128 characters a name may have."""
     base = (workflow.get("name") or f"workflow-{workflow['id']}")[:100]
-    return f"{base}-{request_id[len(REQUEST_ID_PREFIX):][:12]}"
+    return f"{base}-{request_id[len(REQUEST_ID_PREFIX) :][:12]}"
 
 
 def find_run(omics, name, request_id):
@@ -160,16 +204,21 @@ def _check_configuration(omics, name):
     configuration = api.get_configuration(omics, name)
     if not configuration or configuration.get("status") in ("DELETING", "DELETED"):
         raise AnsibleGenomicsError(
-            message=f"configuration_name {name!r} does not exist in this region; create it with genomics.aws.omics_vpc_configuration."
+            message=f"configuration_name {name!r} does not exist in this region; create it with "
+            "genomics.aws.omics_vpc_configuration."
         )
     if configuration.get("status") != "ACTIVE":
-        raise AnsibleGenomicsError(message=f"configuration_name {name!r} is {configuration.get('status')}; a VPC run needs it ACTIVE.")
+        raise AnsibleGenomicsError(
+            message=f"configuration_name {name!r} is {configuration.get('status')}; a VPC run needs it ACTIVE."
+        )
 
 
 def _check_output_region(s3, request, region, warnings):
     bucket_region = api.bucket_region(s3, request.output_bucket)
     if bucket_region is None:
-        warnings.append(f"could not read the region of output bucket {request.output_bucket!r} (access denied); not checked")
+        warnings.append(
+            f"could not read the region of output bucket {request.output_bucket!r} (access denied); not checked"
+        )
     elif bucket_region != region:
         raise AnsibleGenomicsError(
             message=f"output_uri {request.output_uri!r} is in a bucket of {bucket_region}, but the run is in {region}: "
@@ -192,7 +241,8 @@ def check_parameters(workflow, parameters):
     missing = sorted(name for name, spec in template.items() if not (spec or {}).get("optional") and name not in given)
     if missing:
         raise AnsibleGenomicsError(
-            message=f"parameters {missing} are required by workflow {workflow['id']} ({workflow.get('name')!r}) and missing."
+            message=f"parameters {missing} are required by workflow {workflow['id']} ({workflow.get('name')!r}) and "
+            "missing."
         )
 
 
@@ -207,8 +257,15 @@ def ensure_run(clients, region, request, check_mode):
 
     if existing:
         before = normalize_run(existing)
-        changed, tags = ensure_omics_tags(omics, existing["arn"], existing.get("tags"), request.tags, request.purge_tags,
-                                          check_mode, reserved={REQUEST_ID_TAG: request_id})
+        changed, tags = ensure_omics_tags(
+            omics,
+            existing["arn"],
+            existing.get("tags"),
+            request.tags,
+            request.purge_tags,
+            check_mode,
+            reserved={REQUEST_ID_TAG: request_id},
+        )
         run_id = existing["id"]
         if check_mode:
             after = copy.deepcopy(before)
@@ -222,23 +279,25 @@ def ensure_run(clients, region, request, check_mode):
         _check_output_region(clients.s3, request, region, warnings)
         params = request.start_params(workflow["id"], request_id, run_name)
         if check_mode:
-            after = normalize_run({
-                "id": None,
-                "arn": None,
-                "status": "PENDING",
-                "workflowId": workflow["id"],
-                "workflowName": workflow.get("name"),
-                "workflowType": "PRIVATE",
-                "name": run_name,
-                "roleArn": request.role_arn,
-                "outputUri": request.output_uri,
-                "parameters": request.parameters,
-                "networkingMode": request.networking_mode,
-                "configuration": {"name": request.configuration_name} if request.configuration_name else None,
-                "cacheId": request.cache_id,
-                "cacheBehavior": request.cache_behavior,
-                "tags": params["tags"],
-            })
+            after = normalize_run(
+                {
+                    "id": None,
+                    "arn": None,
+                    "status": "PENDING",
+                    "workflowId": workflow["id"],
+                    "workflowName": workflow.get("name"),
+                    "workflowType": "PRIVATE",
+                    "name": run_name,
+                    "roleArn": request.role_arn,
+                    "outputUri": request.output_uri,
+                    "parameters": request.parameters,
+                    "networkingMode": request.networking_mode,
+                    "configuration": {"name": request.configuration_name} if request.configuration_name else None,
+                    "cacheId": request.cache_id,
+                    "cacheBehavior": request.cache_behavior,
+                    "tags": params["tags"],
+                }
+            )
             return Outcome(changed=True, resource=after, before=before, after=after, warnings=warnings)
         run_id = api.start_run(omics, **params)["id"]
         changed = True
@@ -255,12 +314,21 @@ def run_failure(run):
     if status == "FAILED":
         reason = run.get("failure_reason") or "no failure reason given"
         detail = run.get("status_message")
-        return f"HealthOmics run {run.get('id')} ({run.get('name')!r}) FAILED: {reason}" + (f" ({detail})" if detail else "") + (
-            f". Logs: CloudWatch /aws/omics/WorkflowLog, stream {run['log_location'].get('run_log_stream')}"
-            if run.get("log_location") else ""
-        ) + ". To start it again with the same inputs, set another request_id."
+        return (
+            f"HealthOmics run {run.get('id')} ({run.get('name')!r}) FAILED: {reason}"
+            + (f" ({detail})" if detail else "")
+            + (
+                f". Logs: CloudWatch /aws/omics/WorkflowLog, stream {run['log_location'].get('run_log_stream')}"
+                if run.get("log_location")
+                else ""
+            )
+            + ". To start it again with the same inputs, set another request_id."
+        )
     if status in ("CANCELLED", "DELETED"):
-        return f"HealthOmics run {run.get('id')} ({run.get('name')!r}) is {status}. To start it again with the same inputs, set another request_id."
+        return (
+            f"HealthOmics run {run.get('id')} ({run.get('name')!r}) is {status}. To start it again with the same "
+            "inputs, set another request_id."
+        )
     return None
 
 

@@ -58,7 +58,9 @@ class OmicsWaiterFactory(BaseWaiterFactory):
                 delay=POLL_PAUSE,
                 maxAttempts=120,
                 acceptors=_status_acceptors(
-                    success=["DELETED"], retry=["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "FAILED"], missing="success"
+                    success=["DELETED"],
+                    retry=["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "FAILED"],
+                    missing="success",
                 ),
             ),
             run_terminal=dict(
@@ -83,7 +85,8 @@ def _waiter(client, waiter_name):
 
 
 def wait(client, waiter_name, timeout, what, **params):
-    """Wait with the waiter `waiter_name` for at most `timeout` seconds; raise AnsibleGenomicsError naming `what` on failure."""
+    """Wait with the waiter `waiter_name` for at most `timeout` seconds; on failure raise AnsibleGenomicsError
+    naming `what`."""
     config = custom_waiter_config(timeout=max(1, int(timeout)), default_pause=POLL_PAUSE)
     try:
         _waiter(client, waiter_name).wait(WaiterConfig=config, **params)
@@ -98,7 +101,9 @@ def wait(client, waiter_name, timeout, what, **params):
                 + ". Nothing is lost: run the task again, with a larger wait_timeout, to resume waiting."
             ) from e
         if status:
-            raise AnsibleGenomicsError(message=f"{what} failed: it is {status}" + (f": {detail}" if detail else "") + ".") from e
+            raise AnsibleGenomicsError(
+                message=f"{what} failed: it is {status}" + (f": {detail}" if detail else "") + "."
+            ) from e
         raise AnsibleGenomicsError(message=f"Failed while waiting for {what}", exception=e) from e
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         raise AnsibleGenomicsError(message=f"Failed while waiting for {what}", exception=e) from e
@@ -113,11 +118,25 @@ def configuration_deleted(client, name, timeout):
 
 
 def workflow_active(client, workflow_id, timeout):
-    wait(client, "workflow_active", timeout, f"HealthOmics workflow {workflow_id} to become ACTIVE", id=workflow_id, type="PRIVATE")
+    wait(
+        client,
+        "workflow_active",
+        timeout,
+        f"HealthOmics workflow {workflow_id} to become ACTIVE",
+        id=workflow_id,
+        type="PRIVATE",
+    )
 
 
 def workflow_deleted(client, workflow_id, timeout):
-    wait(client, "workflow_deleted", timeout, f"HealthOmics workflow {workflow_id} to be deleted", id=workflow_id, type="PRIVATE")
+    wait(
+        client,
+        "workflow_deleted",
+        timeout,
+        f"HealthOmics workflow {workflow_id} to be deleted",
+        id=workflow_id,
+        type="PRIVATE",
+    )
 
 
 def run_terminal(client, run_id, timeout):

@@ -46,9 +46,22 @@ _UPDATABLE = (("description", "description"), ("storage_type", "storageType"), (
 
 
 class WorkflowRequest:
-    def __init__(self, name, definition_path=None, main=None, engine=None, parameter_template=None, storage_type=None,
-                 storage_capacity=None, description=None, tags=None, purge_tags=True, state="present", wait=True,
-                 wait_timeout=DEFAULT_WAIT_TIMEOUT):
+    def __init__(
+        self,
+        name,
+        definition_path=None,
+        main=None,
+        engine=None,
+        parameter_template=None,
+        storage_type=None,
+        storage_capacity=None,
+        description=None,
+        tags=None,
+        purge_tags=True,
+        state="present",
+        wait=True,
+        wait_timeout=DEFAULT_WAIT_TIMEOUT,
+    ):
         self.name = name
         self.definition_path = definition_path
         self.main = main
@@ -66,9 +79,28 @@ class WorkflowRequest:
 
     @classmethod
     def from_params(cls, params):
-        request = cls(**{key: params[key] for key in params if key in (
-            "name", "definition_path", "main", "engine", "parameter_template", "storage_type", "storage_capacity",
-            "description", "tags", "purge_tags", "state", "wait", "wait_timeout")})
+        request = cls(
+            **{
+                key: params[key]
+                for key in params
+                if key
+                in (
+                    "name",
+                    "definition_path",
+                    "main",
+                    "engine",
+                    "parameter_template",
+                    "storage_type",
+                    "storage_capacity",
+                    "description",
+                    "tags",
+                    "purge_tags",
+                    "state",
+                    "wait",
+                    "wait_timeout",
+                )
+            }
+        )
         request.validate()
         return request
 
@@ -80,23 +112,32 @@ class WorkflowRequest:
         check_text("main", self.main, 128)
         check_user_tags(self.tags)
         if self.storage_capacity is not None and not 0 <= self.storage_capacity <= MAX_STORAGE_CAPACITY:
-            raise AnsibleGenomicsError(message=f"storage_capacity {self.storage_capacity} must be 0 to {MAX_STORAGE_CAPACITY} GiB.")
+            raise AnsibleGenomicsError(
+                message=f"storage_capacity {self.storage_capacity} must be 0 to {MAX_STORAGE_CAPACITY} GiB."
+            )
         self._validate_parameter_template()
-        self.definition = packaging.package_definition(self.definition_path, self.main, self.engine, self.parameter_template)
+        self.definition = packaging.package_definition(
+            self.definition_path, self.main, self.engine, self.parameter_template
+        )
 
     def _validate_parameter_template(self):
         template = self.parameter_template
         if template is None:
             return
         if not 1 <= len(template) <= 2000:
-            raise AnsibleGenomicsError(message=f"parameter_template must declare 1 to 2000 parameters (it has {len(template)}).")
+            raise AnsibleGenomicsError(
+                message=f"parameter_template must declare 1 to 2000 parameters (it has {len(template)})."
+            )
         for name, spec in template.items():
             if not isinstance(spec, dict) or set(spec) - {"description", "optional"}:
                 raise AnsibleGenomicsError(
-                    message=f"parameter_template[{name!r}] must be a mapping with only 'description' and 'optional', got {spec!r}."
+                    message=f"parameter_template[{name!r}] must be a mapping with only 'description' and 'optional', "
+                    f"got {spec!r}."
                 )
             if "optional" in spec and not isinstance(spec["optional"], bool):
-                raise AnsibleGenomicsError(message=f"parameter_template[{name!r}].optional must be true or false, got {spec['optional']!r}.")
+                raise AnsibleGenomicsError(
+                    message=f"parameter_template[{name!r}].optional must be true or false, got {spec['optional']!r}."
+                )
 
     @property
     def digest(self):
@@ -111,33 +152,43 @@ class WorkflowRequest:
             # a token derived from the inputs could hand back a workflow deleted since.
             "requestId": str(uuid.uuid4()),
         }
-        for option, member in (("description", "description"), ("main", "main"), ("engine", "engine"),
-                               ("parameter_template", "parameterTemplate"), ("storage_type", "storageType"),
-                               ("storage_capacity", "storageCapacity")):
+        for option, member in (
+            ("description", "description"),
+            ("main", "main"),
+            ("engine", "engine"),
+            ("parameter_template", "parameterTemplate"),
+            ("storage_type", "storageType"),
+            ("storage_capacity", "storageCapacity"),
+        ):
             if getattr(self, option) is not None:
                 params[member] = getattr(self, option)
         return params
 
     def updates(self, existing):
         """UpdateWorkflow members whose requested value differs from the workflow's."""
-        return {member: getattr(self, option) for option, member in _UPDATABLE
-                if getattr(self, option) is not None and getattr(self, option) != existing.get(member)}
+        return {
+            member: getattr(self, option)
+            for option, member in _UPDATABLE
+            if getattr(self, option) is not None and getattr(self, option) != existing.get(member)
+        }
 
     def predicted(self):
-        return normalize_workflow({
-            "id": None,
-            "arn": None,
-            "name": self.name,
-            "description": self.description,
-            "engine": self.engine,
-            "main": self.main,
-            "parameterTemplate": self.parameter_template,
-            "storageType": self.storage_type,
-            "storageCapacity": self.storage_capacity,
-            "type": "PRIVATE",
-            "status": "ACTIVE" if self.wait else "CREATING",
-            "tags": dict(self.tags or {}, **{DIGEST_TAG: self.digest}),
-        })
+        return normalize_workflow(
+            {
+                "id": None,
+                "arn": None,
+                "name": self.name,
+                "description": self.description,
+                "engine": self.engine,
+                "main": self.main,
+                "parameterTemplate": self.parameter_template,
+                "storageType": self.storage_type,
+                "storageCapacity": self.storage_capacity,
+                "type": "PRIVATE",
+                "status": "ACTIVE" if self.wait else "CREATING",
+                "tags": dict(self.tags or {}, **{DIGEST_TAG: self.digest}),
+            }
+        )
 
 
 def _workflows_named(omics, name):
@@ -156,7 +207,9 @@ def _foreign_warning(name, foreign):
     if not foreign:
         return []
     ids = sorted(w["id"] for w in foreign)
-    return [f"workflow(s) {ids} named {name!r} were not created by this module (no {DIGEST_TAG} tag) and are left alone"]
+    return [
+        f"workflow(s) {ids} named {name!r} were not created by this module (no {DIGEST_TAG} tag) and are left alone"
+    ]
 
 
 def _delete(omics, workflows, wait, timeout):
@@ -187,8 +240,15 @@ def ensure_workflow_present(omics, request, check_mode):
         changed = True
         if not check_mode:
             api.update_workflow(omics, workflow_id, **updates)
-    tags_changed, tags = ensure_omics_tags(omics, match["arn"], match.get("tags"), request.tags, request.purge_tags,
-                                           check_mode, reserved={DIGEST_TAG: request.digest})
+    tags_changed, tags = ensure_omics_tags(
+        omics,
+        match["arn"],
+        match.get("tags"),
+        request.tags,
+        request.purge_tags,
+        check_mode,
+        reserved={DIGEST_TAG: request.digest},
+    )
     changed = changed or tags_changed
     if stale and not check_mode:
         # Left by an interrupted replacement.
@@ -257,22 +317,27 @@ def resolve_workflow(omics, workflow_id=None, name=None):
     if workflow_id is not None:
         workflow = api.get_workflow(omics, workflow_id)
         if not workflow:
-            raise AnsibleGenomicsError(message=f"workflow_id {workflow_id!r} does not exist (no private workflow with that id in this region).")
+            raise AnsibleGenomicsError(
+                message=f"workflow_id {workflow_id!r} does not exist (no private workflow with that id in this region)."
+            )
     else:
         named = [w for w in _workflows_named(omics, name) if w.get("status") in _USABLE]
         ours = [w for w in named if DIGEST_TAG in (w.get("tags") or {})]
         candidates = ours or named
         if not candidates:
-            raise AnsibleGenomicsError(message=f"workflow_name {name!r}: no ACTIVE private workflow has that name in this region.")
+            raise AnsibleGenomicsError(
+                message=f"workflow_name {name!r}: no ACTIVE private workflow has that name in this region."
+            )
         if len(candidates) > 1:
             raise AnsibleGenomicsError(
-                message=f"workflow_name {name!r} names {len(candidates)} workflows {sorted(w['id'] for w in candidates)}; "
+                message=f"workflow_name {name!r} names {len(candidates)} workflows "
+                f"{sorted(w['id'] for w in candidates)}; "
                 "give workflow_id instead."
             )
         workflow = candidates[0]
     if workflow.get("status") != "ACTIVE":
         raise AnsibleGenomicsError(
-            message=f"workflow {workflow['id']} ({workflow.get('name')!r}) is {workflow.get('status')}; a run needs an ACTIVE workflow"
-            + (f": {workflow['statusMessage']}" if workflow.get("statusMessage") else ".")
+            message=f"workflow {workflow['id']} ({workflow.get('name')!r}) is {workflow.get('status')}; a run needs an "
+            "ACTIVE workflow" + (f": {workflow['statusMessage']}" if workflow.get("statusMessage") else ".")
         )
     return workflow

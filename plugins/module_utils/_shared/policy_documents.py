@@ -22,9 +22,14 @@ def load_policy(text, what):
     try:
         document = json.loads(text)
     except ValueError as e:
-        raise AnsibleGenomicsError(message=f"the {what} is not valid JSON ({e}); fix or remove it, then run again. Nothing was changed.") from None
+        raise AnsibleGenomicsError(
+            message=f"the {what} is not valid JSON ({e}); fix or remove it, then run again. Nothing was changed."
+        ) from None
     if not isinstance(document, dict):
-        raise AnsibleGenomicsError(message=f"the {what} is not a JSON policy document (an object); fix it, then run again. Nothing was changed.")
+        raise AnsibleGenomicsError(
+            message=f"the {what} is not a JSON policy document (an object); fix it, then run again. Nothing was "
+            "changed."
+        )
     return document
 
 

@@ -57,7 +57,9 @@ def check_ec2_ids(option, values, prefix, minimum=0, maximum=None, limit_owner="
         wanted = "one id" if minimum == 1 else f"{minimum} ids"
         raise AnsibleGenomicsError(message=f"{option} must name at least {wanted}.")
     if maximum is not None and len(values) > maximum:
-        raise AnsibleGenomicsError(message=f"{option} names {len(values)} ids; {limit_owner} accepts at most {maximum}.")
+        raise AnsibleGenomicsError(
+            message=f"{option} names {len(values)} ids; {limit_owner} accepts at most {maximum}."
+        )
     bad = [v for v in values if not is_ec2_id(prefix, v)]
     if bad:
         article, noun = EC2_ID_KINDS[prefix]
@@ -113,7 +115,9 @@ def check_text(option, value, max_length, min_length=1):
             message=f"{option} {value!r} must be {min_length} to {max_length} characters long (it has {len(value)})."
         )
     if not is_text(value):
-        raise AnsibleGenomicsError(message=f"{option} {value!r} contains a control character, which AWS does not accept.")
+        raise AnsibleGenomicsError(
+            message=f"{option} {value!r} contains a control character, which AWS does not accept."
+        )
 
 
 def check_user_tags(tags, reserved_keys=()):

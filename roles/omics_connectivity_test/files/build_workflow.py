@@ -63,7 +63,9 @@ def _check(name, text, delimiter):
     for forbidden in ("~{", "${", ">>>"):
         if forbidden in text:
             line = text[: text.index(forbidden)].count("\n") + 1
-            raise BuildError("%s contains %r (line %d), which WDL would interpret inside the task command" % (name, forbidden, line))
+            raise BuildError(
+                "%s contains %r (line %d), which WDL would interpret inside the task command" % (name, forbidden, line)
+            )
     if not any(line and not line[0].isspace() for line in text.split("\n")):
         raise BuildError("%s has no unindented line: WDL would strip its common indentation" % name)
     for _name, marker, sha_marker, _delimiter in INLINED:
@@ -81,8 +83,10 @@ def render(template, probe, schema):
     for name, marker, sha_marker, delimiter in INLINED:
         _check(name, texts[name], delimiter)
         places = [i for i, line in enumerate(lines) if line == marker]
-        if template.count(marker) != 1 or len(places) != 1 or lines[places[0] + 1:places[0] + 2] != [delimiter]:
-            raise BuildError("the template needs the line %s exactly once, directly followed by the line %s" % (marker, delimiter))
+        if template.count(marker) != 1 or len(places) != 1 or lines[places[0] + 1 : places[0] + 2] != [delimiter]:
+            raise BuildError(
+                "the template needs the line %s exactly once, directly followed by the line %s" % (marker, delimiter)
+            )
         if template.count(sha_marker) != 1:
             raise BuildError("the template needs %s exactly once" % sha_marker)
     built = []
@@ -98,7 +102,9 @@ def render(template, probe, schema):
 
 def render_files(template=TEMPLATE, probe=PROBE, schema=SCHEMA):
     if not os.path.isfile(schema):
-        raise BuildError("destination_schema.py is not at %s, where the collection's plugins/module_utils/ holds it" % schema)
+        raise BuildError(
+            "destination_schema.py is not at %s, where the collection's plugins/module_utils/ holds it" % schema
+        )
     return render(_read(template), _read(probe), _read(schema))
 
 
@@ -126,9 +132,15 @@ def build(output, probe_dir=None, schema=SCHEMA):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Build main.wdl from main.wdl.in, connectivity_probe.py and destination_schema.py.")
-    parser.add_argument("--output", required=True, help="where to write main.wdl (alone in its directory, to register it)")
-    parser.add_argument("--probe-dir", help="also write connectivity_probe.py and destination_schema.py there, side by side")
+    parser = argparse.ArgumentParser(
+        description="Build main.wdl from main.wdl.in, connectivity_probe.py and destination_schema.py."
+    )
+    parser.add_argument(
+        "--output", required=True, help="where to write main.wdl (alone in its directory, to register it)"
+    )
+    parser.add_argument(
+        "--probe-dir", help="also write connectivity_probe.py and destination_schema.py there, side by side"
+    )
     parser.add_argument("--schema", default=SCHEMA, help="destination_schema.py to inline (default: %(default)s)")
     args = parser.parse_args(argv)
     try:

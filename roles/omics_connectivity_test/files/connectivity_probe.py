@@ -124,11 +124,15 @@ def _import_schema():
     if "destination_schema" in sys.modules:  # already loaded, by a caller that imports the probe as a module
         return sys.modules["destination_schema"]
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates = (os.path.join(here, "destination_schema.py"),
-                  os.path.normpath(os.path.join(here, "..", "..", "..", "plugins", "module_utils", "destination_schema.py")))
+    candidates = (
+        os.path.join(here, "destination_schema.py"),
+        os.path.normpath(os.path.join(here, "..", "..", "..", "plugins", "module_utils", "destination_schema.py")),
+    )
     path = next((candidate for candidate in candidates if os.path.isfile(candidate)), None)
     if path is None:
-        sys.stderr.write("connectivity_probe: destination_schema.py is neither next to this file nor at %s\n" % candidates[1])
+        sys.stderr.write(
+            "connectivity_probe: destination_schema.py is neither next to this file nor at %s\n" % candidates[1]
+        )
         sys.exit(EXIT_BAD_INPUT)
     spec = importlib.util.spec_from_file_location("destination_schema", path)
     module = importlib.util.module_from_spec(spec)
@@ -149,7 +153,14 @@ FAILURE_CLASSES = ("dns", "timeout", "refused", "tls", "http_status", "auth", "p
 PASV_RE = re.compile(r"(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})")
 EPSV_RE = re.compile(r"\((.)\1\1(\d{1,5})\1\)")
 # OpenSSL's reasons when the peer answers with something that is not TLS.
-NOT_TLS_REASONS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST")
+NOT_TLS_REASONS = (
+    "WRONG_VERSION_NUMBER",
+    "UNKNOWN_PROTOCOL",
+    "PACKET_LENGTH_TOO_LONG",
+    "RECORD_LAYER_FAILURE",
+    "HTTP_REQUEST",
+    "HTTPS_PROXY_REQUEST",
+)
 FAMILY_ERRNOS = (errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL)
 
 
@@ -192,7 +203,11 @@ def _plan(dest, default_timeout):
             check.update(method="HEAD", path="/" + dest["bucket"])
         else:
             check.update(method="GET", path="/")
-        netloc = _bracket(check["host"]) if check["port"] == (443 if check["tls"] else 80) else _hostport(check["host"], check["port"])
+        netloc = (
+            _bracket(check["host"])
+            if check["port"] == (443 if check["tls"] else 80)
+            else _hostport(check["host"], check["port"])
+        )
         check["target"] = "%s://%s%s" % ("https" if check["tls"] else "http", netloc, check["path"])
     else:
         check["target"] = _hostport(dest["host"], dest["port"])
@@ -366,7 +381,9 @@ class Checker:
                 continue
             self.sockets.append(sock)
             self.peer = sockaddr
-            tried = "".join("; %s failed first: %s" % (_hostport(a[0], a[1]), _error_text(e)) for a, e, _ms_taken in errors)
+            tried = "".join(
+                "; %s failed first: %s" % (_hostport(a[0], a[1]), _error_text(e)) for a, e, _ms_taken in errors
+            )
             return "connected to %s%s" % (_hostport(sockaddr[0], sockaddr[1]), tried), sock
         # Pick the most telling error: one from an address family the host can route, if any.
         telling = [e for e in errors if getattr(e[1], "errno", None) not in FAMILY_ERRNOS] or errors
@@ -382,7 +399,9 @@ class Checker:
         try:
             tls = self.ssl_context.wrap_socket(sock, server_hostname=host)
         except ssl.SSLCertVerificationError as exc:
-            raise StageFailure("tls", "certificate verification failed: %s" % (exc.verify_message or exc.reason or exc)) from None
+            raise StageFailure(
+                "tls", "certificate verification failed: %s" % (exc.verify_message or exc.reason or exc)
+            ) from None
         except ssl.SSLError as exc:
             reason = exc.reason or str(exc)
             if str(reason).upper() in NOT_TLS_REASONS:
@@ -392,7 +411,9 @@ class Checker:
             if _is_timeout(exc):
                 raise StageFailure("timeout", "no TLS handshake answer within %gs" % self.timeout) from None
             if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or exc.errno == 0:
-                raise StageFailure("tls", "the connection was reset during the TLS handshake (%s)" % _error_text(exc)) from None
+                raise StageFailure(
+                    "tls", "the connection was reset during the TLS handshake (%s)" % _error_text(exc)
+                ) from None
             raise StageFailure("tls", "TLS handshake failed: %s" % _error_text(exc)) from None
         self.sockets.append(tls)
         return "%s, %s" % (tls.version(), _describe_certificate(tls.getpeercert())), tls
@@ -416,11 +437,15 @@ class Checker:
             if dest["method"] != "HEAD":
                 response.read(4096)
         except http.client.HTTPException as exc:
-            raise StageFailure("protocol", "no valid HTTP answer: %s" % (type(exc).__name__ + (": %s" % exc if str(exc) else ""))) from None
+            raise StageFailure(
+                "protocol", "no valid HTTP answer: %s" % (type(exc).__name__ + (": %s" % exc if str(exc) else ""))
+            ) from None
         except OSError as exc:
             if _is_timeout(exc):
                 raise StageFailure("timeout", "no HTTP answer within %gs" % self.timeout) from None
-            raise StageFailure("protocol", "the connection failed during the HTTP request: %s" % _error_text(exc)) from None
+            raise StageFailure(
+                "protocol", "the connection failed during the HTTP request: %s" % _error_text(exc)
+            ) from None
         status = response.status
         summary = "%s %s -> HTTP %d %s" % (dest["method"], dest["path"], status, response.reason)
         location = response.getheader("Location")
@@ -436,19 +461,29 @@ class Checker:
             if any(low <= status <= high for low, high in dest["expect_status"]):
                 return None
             klass = "auth" if status in (401, 403) else "http_status"
-            raise StageFailure(klass, "HTTP %d %s, expected %s" % (status, response.reason, _describe_ranges(dest["expect_status"])))
+            raise StageFailure(
+                klass, "HTTP %d %s, expected %s" % (status, response.reason, _describe_ranges(dest["expect_status"]))
+            )
         # AWS kinds: the request is unsigned, so a 4xx answer still proves the service is reachable.
         bucket_region = response.getheader("x-amz-bucket-region")
         if dest.get("bucket"):
             if bucket_region and dest.get("region") and bucket_region != dest["region"]:
-                raise StageFailure("http_status", "HTTP %d: bucket %s is in %s, not %s" % (status, dest["bucket"], bucket_region, dest["region"]))
+                raise StageFailure(
+                    "http_status",
+                    "HTTP %d: bucket %s is in %s, not %s" % (status, dest["bucket"], bucket_region, dest["region"]),
+                )
             if status == 404:
                 raise StageFailure("http_status", "HTTP 404: bucket %s does not exist" % dest["bucket"])
             if 300 <= status < 400:
-                raise StageFailure("http_status", "HTTP %d: S3 redirects requests for bucket %s%s" % (
-                    status, dest["bucket"], " (x-amz-bucket-region: %s)" % bucket_region if bucket_region else ""))
+                raise StageFailure(
+                    "http_status",
+                    "HTTP %d: S3 redirects requests for bucket %s%s"
+                    % (status, dest["bucket"], " (x-amz-bucket-region: %s)" % bucket_region if bucket_region else ""),
+                )
         if status >= 500:
-            raise StageFailure("http_status", "HTTP %d %s: the service answered but is failing" % (status, response.reason))
+            raise StageFailure(
+                "http_status", "HTTP %d %s: the service answered but is failing" % (status, response.reason)
+            )
         return None
 
     # -- ssh ------------------------------------------------------------------------------
@@ -463,7 +498,9 @@ class Checker:
                 if text.startswith("SSH-"):
                     if text.startswith("SSH-2.0-") or text.startswith("SSH-1.99-"):
                         return "server banner %s" % text[:120], text
-                    raise StageFailure("protocol", "the server speaks an SSH protocol version this client does not: %s" % text[:120])
+                    raise StageFailure(
+                        "protocol", "the server speaks an SSH protocol version this client does not: %s" % text[:120]
+                    )
             if len(received) > 8192 or received.count(b"\n") > 50:
                 break
             remaining = deadline - time.monotonic()
@@ -479,7 +516,9 @@ class Checker:
                     if received:
                         break
                     raise StageFailure("timeout", "no SSH banner within %gs" % self.timeout) from None
-                raise StageFailure("protocol", "the connection failed before an SSH banner: %s" % _error_text(exc)) from None
+                raise StageFailure(
+                    "protocol", "the connection failed before an SSH banner: %s" % _error_text(exc)
+                ) from None
             if not chunk:
                 if not received:
                     raise StageFailure("protocol", "the server closed the connection without sending anything")
@@ -587,6 +626,7 @@ def _check_ftp(checker, sock):
     checker.stage("ftp_banner", banner)
 
     if dest["mode"] == "explicit":
+
         def auth_tls():
             code, text = control.command("AUTH TLS")
             if code != 234:
@@ -658,13 +698,21 @@ def _ftp_passive(checker, control):
         data.connect(sockaddr)
     except OSError as exc:
         data.close()
-        raise StageFailure("ftp_passive", "%s offered data port %d; connecting to %s: %s" % (
-            replies[-1].split(" ->")[0], port, _hostport(peer_ip, port), _error_text(exc))) from None
+        raise StageFailure(
+            "ftp_passive",
+            "%s offered data port %d; connecting to %s: %s"
+            % (replies[-1].split(" ->")[0], port, _hostport(peer_ip, port), _error_text(exc)),
+        ) from None
     data.close()
     note = ""
     if advertised and advertised != peer_ip:
         note = " (the server advertised %s; used the control connection's address)" % advertised
-    return "%s offered port %d; data connection opened in %.1f ms%s" % (replies[-1].split(" ->")[0], port, _ms(start), note), None
+    return "%s offered port %d; data connection opened in %.1f ms%s" % (
+        replies[-1].split(" ->")[0],
+        port,
+        _ms(start),
+        note,
+    ), None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -689,91 +737,159 @@ def explain(dest, stage, klass, detail, checker=None):
     interface = dest["aws"] and dest["kind"] not in destination_schema.GATEWAY_SERVICES
     gateway = dest["aws"] and dest["kind"] in destination_schema.GATEWAY_SERVICES
     if klass == "dns":
-        text = ("%s does not resolve from here: check the name for a typo; that the VPC has DNS resolution enabled and its resolver "
-                "(Route 53 Resolver, or the DHCP options' DNS servers) can answer it; that a private hosted zone is associated with the "
-                "VPC; and that no Route 53 Resolver DNS Firewall rule blocks it") % host
+        text = (
+            "%s does not resolve from here: check the name for a typo; that the VPC has DNS resolution enabled and its "
+            "resolver "
+            "(Route 53 Resolver, or the DHCP options' DNS servers) can answer it; that a private hosted zone is "
+            "associated with the "
+            "VPC; and that no Route 53 Resolver DNS Firewall rule blocks it"
+        ) % host
         if interface:
             text += ". For an interface endpoint, enable its private DNS name"
         return text + "."
     if klass == "timeout" and stage == "tcp":
-        text = ("no answer from %s within %gs: the run's security group has no egress rule for TCP %d to it, a network ACL drops the "
-                "traffic (or its return traffic on ephemeral ports), or the subnet has no route to it") % (where, timeout, port)
+        text = (
+            "no answer from %s within %gs: the run's security group has no egress rule for TCP %d to it, a network ACL "
+            "drops the "
+            "traffic (or its return traffic on ephemeral ports), or the subnet has no route to it"
+        ) % (where, timeout, port)
         if gateway:
-            text += (" (a %s gateway endpoint route in the subnet's route table, with egress allowed to its prefix list; or the NAT "
-                     "gateway for another Region)") % dest["kind"].upper().replace("DYNAMODB", "DynamoDB")
+            text += (
+                " (a %s gateway endpoint route in the subnet's route table, with egress allowed to its prefix list; or "
+                "the NAT "
+                "gateway for another Region)"
+            ) % dest["kind"].upper().replace("DYNAMODB", "DynamoDB")
         elif interface:
-            text += " (the interface endpoint's own security group must also allow inbound TCP %d from the run's security group)" % port
+            text += (
+                " (the interface endpoint's own security group must also allow inbound TCP %d from the run's security "
+                "group)" % port
+            )
         elif checker is not None and checker.peer and _scope(checker.peer[0]) == "public":
             text += " (0.0.0.0/0 to a NAT gateway in a public subnet, for an internet destination)"
         else:
-            text += (" (for a private address: a route to its network, e.g. peering, Transit Gateway or VPN; and its own security group or "
-                     "firewall must allow inbound TCP %d from the run's subnets)") % port
+            text += (
+                " (for a private address: a route to its network, e.g. peering, Transit Gateway or VPN; and its own "
+                "security group or "
+                "firewall must allow inbound TCP %d from the run's subnets)"
+            ) % port
         if "unreachable" in detail.lower():
             text += "; the host reported no route"
         return text + "."
     if klass == "timeout":
-        return ("the TCP connection to %s opened, so the network path is open, but no %s came within %gs: the service is hung or "
-                "overloaded, or another protocol listens on this port.") % (where, STAGE_WHAT.get(stage, "answer"), timeout)
+        return (
+            "the TCP connection to %s opened, so the network path is open, but no %s came within %gs: the service is "
+            "hung or "
+            "overloaded, or another protocol listens on this port."
+        ) % (where, STAGE_WHAT.get(stage, "answer"), timeout)
     if klass == "refused" and stage == "tcp":
-        return ("%s answered but refused the connection: nothing listens on port %d (the service is down or the port is wrong), or the "
-                "host's own firewall rejects it.") % (where, port)
+        return (
+            "%s answered but refused the connection: nothing listens on port %d (the service is down or the port is "
+            "wrong), or the "
+            "host's own firewall rejects it."
+        ) % (where, port)
     if klass == "refused":
-        return ("the server at %s accepted the connection but refused service (%s): too many connections, or it does not accept this "
-                "client's address (allow-list the NAT gateway's Elastic IP).") % (where, detail)
+        return (
+            "the server at %s accepted the connection but refused service (%s): too many connections, or it does not "
+            "accept this "
+            "client's address (allow-list the NAT gateway's Elastic IP)."
+        ) % (where, detail)
     if klass == "tls":
         low = detail.lower()
         if "expired" in low:
             return "the certificate of %s has expired: renew it on the server." % host
         if "hostname mismatch" in low or "ip address mismatch" in low or "doesn't match" in low:
-            return "the certificate of %s is not valid for the name %s: connect with a name the certificate lists." % (where, host)
+            return "the certificate of %s is not valid for the name %s: connect with a name the certificate lists." % (
+                where,
+                host,
+            )
         if "did not answer with tls" in low:
-            return "%s does not speak TLS: it is probably a plain-text port (wrong port, or http:// instead of https://)." % where
+            return (
+                "%s does not speak TLS: it is probably a plain-text port (wrong port, or http:// instead of https://)."
+                % where
+            )
         if "reset" in low:
-            return ("the connection to %s was reset during the TLS handshake: a firewall that filters by server name (an AWS Network "
-                    "Firewall domain list, a proxy) rejected %s, or the server refuses this TLS version.") % (where, host)
+            return (
+                "the connection to %s was reset during the TLS handshake: a firewall that filters by server name (an "
+                "AWS Network "
+                "Firewall domain list, a proxy) rejected %s, or the server refuses this TLS version."
+            ) % (where, host)
         if "auth tls" in low:
-            return "%s does not offer explicit FTPS (AUTH TLS): use mode implicit (port 990) if the server supports it." % where
+            return (
+                "%s does not offer explicit FTPS (AUTH TLS): use mode implicit (port 990) if the server supports it."
+                % where
+            )
         if "verif" in low or "certificate" in low:
-            return ("the certificate of %s is not trusted (%s): if the server uses a private CA, give its CA certificate with --ca-bundle "
-                    "(workflow input ca_bundle_pem).") % (where, detail)
+            return (
+                "the certificate of %s is not trusted (%s): if the server uses a private CA, give its CA certificate "
+                "with --ca-bundle "
+                "(workflow input ca_bundle_pem)."
+            ) % (where, detail)
         return "the TLS handshake with %s failed (%s): check the server's TLS configuration." % (where, detail)
     if klass == "auth":
         if dest["kind"] in ("ftp", "ftps"):
-            text = ("the FTP server at %s is reachable but refused the login as %s: check the credentials or the server's allow-list (the "
-                    "NAT gateway's Elastic IP)") % (where, dest["user"])
+            text = (
+                "the FTP server at %s is reachable but refused the login as %s: check the credentials or the server's "
+                "allow-list (the "
+                "NAT gateway's Elastic IP)"
+            ) % (where, dest["user"])
             if stage != "ftp_passive":
                 text += "; the passive data connection was not tested"
             return text + "."
-        return ("%s is reachable (the network path works) but refused the request (%s): it needs credentials, or it allows only listed "
-                "source addresses (the NAT gateway's Elastic IP).") % (dest["target"], detail)
+        return (
+            "%s is reachable (the network path works) but refused the request (%s): it needs credentials, or it allows "
+            "only listed "
+            "source addresses (the NAT gateway's Elastic IP)."
+        ) % (dest["target"], detail)
     if klass == "http_status":
         if dest.get("bucket"):
             if "does not exist" in detail:
                 return "S3 answered, so the path works, but bucket %s does not exist: check its name." % dest["bucket"]
             if "redirects" in detail:
-                return "S3 answered, so the path works, but %s: check that the endpoint is in the bucket's Region." % detail.split(": ", 1)[-1]
+                return (
+                    "S3 answered, so the path works, but %s: check that the endpoint is in the bucket's Region."
+                    % detail.split(": ", 1)[-1]
+                )
             if " is in " in detail:
-                return ("S3 answered, so the path works, but %s: set the destination's region to the bucket's Region (a cross-region "
-                        "bucket is an s3 destination with its own region).") % detail.split(": ", 1)[-1]
+                return (
+                    "S3 answered, so the path works, but %s: set the destination's region to the bucket's Region (a "
+                    "cross-region "
+                    "bucket is an s3 destination with its own region)."
+                ) % detail.split(": ", 1)[-1]
         return "%s is reachable but answered %s: check the URL, or set expect_status." % (dest["target"], detail)
     if klass == "protocol":
         if dest["kind"] in ("ssh", "sftp"):
             return "TCP %d on %s connects, but no SSH server answers there (%s): check the port." % (port, host, detail)
         if dest["kind"] in ("ftp", "ftps"):
-            return "TCP %d on %s connects, but the FTP dialogue failed (%s): check the port and that it is an FTP server%s." % (
-                port, host, detail, " with FTPS %s mode" % dest["mode"] if dest["kind"] == "ftps" else "")
+            return (
+                "TCP %d on %s connects, but the FTP dialogue failed (%s): check the port and that it is an FTP "
+                "server%s."
+                % (port, host, detail, " with FTPS %s mode" % dest["mode"] if dest["kind"] == "ftps" else "")
+            )
         return "TCP %d on %s connects, but the server does not speak the expected protocol (%s)." % (port, host, detail)
     if klass == "ftp_passive":
         data_port = checker.data_port if checker else None
         low, high = dest["passive_ports"]
         how = "timed out" if "timed out" in detail else "was refused" if "refused" in detail.lower() else "failed"
-        text = "the FTP control connection on port %d works, but the passive data connection to port %s %s" % (port, data_port, how)
-        text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (low, high, host)
+        text = "the FTP control connection on port %d works, but the passive data connection to port %s %s" % (
+            port,
+            data_port,
+            how,
+        )
+        text += ": open the passive port range %d-%d (TCP egress to %s) in the run's security group and network ACL" % (
+            low,
+            high,
+            host,
+        )
         if data_port and not low <= data_port <= high:
-            text += ("; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
-                     "declaration") % (data_port, low, high)
+            text += (
+                "; the server offered port %s, outside the declared range %d-%d: fix the server's passive range or the "
+                "declaration"
+            ) % (data_port, low, high)
         if how == "was refused":
-            text += "; a refusal means the host answered but nothing listens on that port (the server's passive range or its firewall)"
+            text += (
+                "; a refusal means the host answered but nothing listens on that port (the server's passive range "
+                "or its firewall)"
+            )
         return text + "."
     if klass == "probe_error":
         return PROBE_ERROR_CAUSE % detail
@@ -792,7 +908,10 @@ def check_destination(dest, ssl_context):
     except Exception as exc:  # a bug in the probe: report it for this destination, keep the others
         detail = "%s: %s" % (type(exc).__name__, exc)
         return {
-            "name": dest["name"], "kind": dest["kind"], "target": dest.get("target", ""), "ok": False,
+            "name": dest["name"],
+            "kind": dest["kind"],
+            "target": dest.get("target", ""),
+            "ok": False,
             "stages": [{"stage": "dns", "ok": False, "ms": 0.0, "detail": detail}],
             "failure": {"class": "probe_error", "stage": "dns", "cause": PROBE_ERROR_CAUSE % detail},
         }
@@ -820,7 +939,11 @@ def _check_destination(dest, ssl_context):
 
             checker.stage("http", http_stage)
     except StageFailure as exc:
-        failure = {"class": exc.klass, "stage": exc.stage, "cause": explain(dest, exc.stage, exc.klass, exc.detail, checker)}
+        failure = {
+            "class": exc.klass,
+            "stage": exc.stage,
+            "cause": explain(dest, exc.stage, exc.klass, exc.detail, checker),
+        }
     finally:
         checker.close()
     return {
@@ -874,10 +997,15 @@ def format_table(report):
         total = sum(stage["ms"] for stage in entry["stages"])
         stages = " ".join("%s:%s" % (s["stage"], "ok" if s["ok"] else "FAIL") for s in entry["stages"])
         result = "ok" if entry["ok"] else "FAIL " + entry["failure"]["class"]
-        rows.append((_clip(entry["name"], 32), entry["kind"], _clip(entry["target"], 48), result, "%.0f ms" % total, stages))
+        rows.append(
+            (_clip(entry["name"], 32), entry["kind"], _clip(entry["target"], 48), result, "%.0f ms" % total, stages)
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     summary = report["summary"]
-    lines = ["Connectivity: %d destination(s), %d reachable, %d unreachable" % (summary["total"], summary["ok"], summary["failed"])]
+    lines = [
+        "Connectivity: %d destination(s), %d reachable, %d unreachable"
+        % (summary["total"], summary["ok"], summary["failed"])
+    ]
     for row in rows:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1])
     failed = [entry for entry in report["destinations"] if not entry["ok"]]
@@ -886,7 +1014,9 @@ def format_table(report):
         lines.append("Failures:")
         for entry in failed:
             failure = entry["failure"]
-            lines.append("  %s [%s at stage %s]: %s" % (entry["name"], failure["class"], failure["stage"], failure["cause"]))
+            lines.append(
+                "  %s [%s at stage %s]: %s" % (entry["name"], failure["class"], failure["stage"], failure["cause"])
+            )
     for warning in report.get("warnings") or ():
         lines.append("warning: %s" % warning)
     return "\n".join(lines) + "\n"
@@ -903,14 +1033,21 @@ def _write(path, text):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="connectivity_probe.py",
-        description="Check that each destination is reachable (DNS, TCP, TLS, HTTP, FTP, SSH) and name the likely cause of each failure.",
+        description="Check that each destination is reachable (DNS, TCP, TLS, HTTP, FTP, SSH) and name the likely "
+        "cause of each failure.",
     )
-    parser.add_argument("--destinations", required=True, help="JSON file: a list of destinations (see the top of this file)")
+    parser.add_argument(
+        "--destinations", required=True, help="JSON file: a list of destinations (see the top of this file)"
+    )
     parser.add_argument("--report", help="write the JSON report here (required unless --validate)")
     parser.add_argument("--table", help="also write the table to this file")
     parser.add_argument("--ca-bundle", help="PEM file of extra CA certificates to trust (added to the system's)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per stage (default %(default)s)")
-    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="destinations checked at once (default %(default)s)")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per stage (default %(default)s)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=DEFAULT_JOBS, help="destinations checked at once (default %(default)s)"
+    )
     parser.add_argument("--region", help="Region of the AWS destinations that name none (the run's Region)")
     parser.add_argument("--validate", action="store_true", help="only check the destinations file, then exit")
     return parser

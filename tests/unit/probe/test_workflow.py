@@ -16,7 +16,12 @@ import pytest
 from ansible_collections.genomics.aws.plugins.module_utils.omics import package_definition
 from tools.loopback_servers import closed_port
 
-from .conftest import BUILD_PATH, FILES, PROBE_PATH, ROOT, SCHEMA_PATH, TEMPLATE_PATH
+from .conftest import BUILD_PATH
+from .conftest import FILES
+from .conftest import PROBE_PATH
+from .conftest import ROOT
+from .conftest import SCHEMA_PATH
+from .conftest import TEMPLATE_PATH
 
 BIN = Path(sys.executable).parent
 LOOP = "127.0.0.1"
@@ -29,8 +34,13 @@ HEREDOCS = {  # the file each heredoc of the task command writes: (its first lin
 def build(directory, *extra, builder=BUILD_PATH):
     """Run build_workflow.py as the role does; returns the built main.wdl's path."""
     output = Path(directory) / "workflow" / "main.wdl"
-    completed = subprocess.run([sys.executable, str(builder), "--output", str(output), *extra],
-                               check=False, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, str(builder), "--output", str(output), *extra],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "wrote %s\n" % output
     return output
@@ -43,7 +53,9 @@ def built(tmp_path_factory):
 
 def test_no_built_workflow_is_committed():
     assert not (FILES / "workflow").exists()
-    tracked = subprocess.run(["git", "ls-files", "roles/omics_connectivity_test"], cwd=ROOT, check=True, capture_output=True, text=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "roles/omics_connectivity_test"], cwd=ROOT, check=True, capture_output=True, text=True
+    )
     assert not [path for path in tracked.stdout.split() if path.endswith(".wdl")], tracked.stdout
 
 
@@ -73,47 +85,92 @@ def test_the_probe_dir_holds_the_files_the_task_runs(tmp_path):
     assert (probe_dir / "destination_schema.py").read_bytes() == SCHEMA_PATH.read_bytes()
     # Run from there, the probe imports the schema next to it (there is no collection around it to fall back on).
     destinations = tmp_path / "destinations.json"
-    destinations.write_text(json.dumps({"region": "eu-west-1", "destinations": [{"name": "status", "kind": "dynamodb"}]}))
-    completed = subprocess.run([sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
-                               check=False, capture_output=True, text=True, timeout=60)
+    destinations.write_text(
+        json.dumps({"region": "eu-west-1", "destinations": [{"name": "status", "kind": "dynamodb"}]})
+    )
+    completed = subprocess.run(
+        [sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (completed.returncode, completed.stdout) == (0, "1 destination(s) valid\n"), completed.stderr
     # Loaded by path: python3 -P (no script directory on sys.path) and another working directory change nothing.
-    completed = subprocess.run([sys.executable, "-P", str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations),
-                                "--validate"], check=False, capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            str(probe_dir / "connectivity_probe.py"),
+            "--destinations",
+            str(destinations),
+            "--validate",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(ROOT),
+    )
     assert (completed.returncode, completed.stdout) == (0, "1 destination(s) valid\n"), completed.stderr
     (probe_dir / "destination_schema.py").unlink()
-    completed = subprocess.run([sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
-                               check=False, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, str(probe_dir / "connectivity_probe.py"), "--destinations", str(destinations), "--validate"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2 and "destination_schema.py is neither next to this file nor at" in completed.stderr
 
 
 def test_the_build_fails_naming_a_missing_schema(tmp_path):
-    completed = subprocess.run([sys.executable, str(BUILD_PATH), "--output", str(tmp_path / "main.wdl"), "--schema", str(tmp_path / "no.py")],
-                               check=False, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, str(BUILD_PATH), "--output", str(tmp_path / "main.wdl"), "--schema", str(tmp_path / "no.py")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2
     assert "destination_schema.py is not at %s" % (tmp_path / "no.py") in completed.stderr
     assert not (tmp_path / "main.wdl").exists()
 
 
 def test_an_installed_collection_builds_the_same_workflow(built, tmp_path):
-    """From the tarball ansible-galaxy builds and installs: roles/<role>/files/../../../plugins/module_utils holds the schema
-    (the role's role_path/../../plugins/module_utils), and the workflow built there is the same, byte for byte."""
+    """From the tarball ansible-galaxy builds and installs: roles/<role>/files/../../../plugins/module_utils holds
+    the schema (the role's role_path/../../plugins/module_utils), and the workflow built there is the same, byte for
+    byte."""
     galaxy = str(Path(sys.executable).parent / "ansible-galaxy")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "none"))
-    subprocess.run([galaxy, "collection", "build", "--output-path", str(tmp_path), str(ROOT)], check=True, capture_output=True, env=env,
-                   timeout=300)
+    subprocess.run(
+        [galaxy, "collection", "build", "--output-path", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     (tarball,) = tmp_path.glob("genomics-aws-*.tar.gz")
-    subprocess.run([galaxy, "collection", "install", "--no-deps", "--offline", "-p", str(tmp_path / "installed"), str(tarball)],
-                   check=True, capture_output=True, env=env, timeout=300)
+    subprocess.run(
+        [galaxy, "collection", "install", "--no-deps", "--offline", "-p", str(tmp_path / "installed"), str(tarball)],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     installed = tmp_path / "installed" / "ansible_collections" / "genomics" / "aws"
     role_path = installed / "roles" / "omics_connectivity_test"
-    assert (role_path / ".." / ".." / "plugins" / "module_utils" / "destination_schema.py").resolve().read_bytes() == SCHEMA_PATH.read_bytes()
+    assert (
+        role_path / ".." / ".." / "plugins" / "module_utils" / "destination_schema.py"
+    ).resolve().read_bytes() == SCHEMA_PATH.read_bytes()
     assert not (role_path / "files" / "workflow").exists()
     again = build(tmp_path / "from-installed", builder=role_path / "files" / "build_workflow.py")
     assert again.read_bytes() == built.read_bytes()
 
 
-@pytest.mark.parametrize("path, what", [(PROBE_PATH, "probe"), (SCHEMA_PATH, "destination schema")], ids=["probe", "schema"])
+@pytest.mark.parametrize(
+    "path, what", [(PROBE_PATH, "probe"), (SCHEMA_PATH, "destination schema")], ids=["probe", "schema"]
+)
 def test_built_wdl_embeds_the_probe_and_the_schema_byte_for_byte(built, path, what):
     wdl = built.read_bytes()
     inlined = path.read_bytes()
@@ -126,16 +183,19 @@ def test_built_wdl_embeds_the_probe_and_the_schema_byte_for_byte(built, path, wh
 
 
 @pytest.mark.parametrize("name", ["connectivity_probe.py", "destination_schema.py"])
-@pytest.mark.parametrize("text, words", [
-    ("print('no newline')", "must end with a newline"),
-    ("x = '~{oops}'\n", "contains '~{' (line 1)"),
-    ("x = 1\n# a doctest prompt >>> here\n", "contains '>>>' (line 2)"),
-    ("x = '${HOME}'\n", "contains '${'"),
-    ("x = 1\nGENOMICS_AWS_{}_EOF\n", "contains a line GENOMICS_AWS_{}_EOF, which would end its heredoc"),
-    ("    indented = True\n", "has no unindented line"),
-    ("x = 1\r\n", "must use LF line endings"),
-    ("x = '@@CONNECTIVITY_PROBE@@'\n", "contains the template marker @@CONNECTIVITY_PROBE@@"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("print('no newline')", "must end with a newline"),
+        ("x = '~{oops}'\n", "contains '~{' (line 1)"),
+        ("x = 1\n# a doctest prompt >>> here\n", "contains '>>>' (line 2)"),
+        ("x = '${HOME}'\n", "contains '${'"),
+        ("x = 1\nGENOMICS_AWS_{}_EOF\n", "contains a line GENOMICS_AWS_{}_EOF, which would end its heredoc"),
+        ("    indented = True\n", "has no unindented line"),
+        ("x = 1\r\n", "must use LF line endings"),
+        ("x = '@@CONNECTIVITY_PROBE@@'\n", "contains the template marker @@CONNECTIVITY_PROBE@@"),
+    ],
+)
 def test_build_refuses_a_file_that_would_not_survive_the_wdl(builder, name, text, words):
     """The probe and the schema are both inlined: the same checks hold for each."""
     delimiter = "PROBE" if name == "connectivity_probe.py" else "SCHEMA"
@@ -154,8 +214,13 @@ def test_build_refuses_a_template_without_its_markers(builder):
 
 
 def test_miniwdl_check_passes_on_the_built_workflow(built):
-    completed = subprocess.run([str(BIN / "miniwdl"), "check", "--strict", "--suppress", "CommandShellCheck", str(built)],
-                               check=False, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [str(BIN / "miniwdl"), "check", "--strict", "--suppress", "CommandShellCheck", str(built)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "task probe" in completed.stdout
 
@@ -230,7 +295,9 @@ def run_task(document, workdir, **inputs):
     script = workdir / "command"
     script.write_text(command)
     env = dict(os.environ, PATH="%s:%s" % (Path(sys.executable).parent, os.environ.get("PATH", "")))
-    return subprocess.run(["/bin/sh", str(script)], check=False, cwd=workdir, capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run(
+        ["/bin/sh", str(script)], check=False, cwd=workdir, capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_the_task_command_runs_the_embedded_probe(document, tmp_path, pki, loopback):
@@ -242,7 +309,9 @@ def test_the_task_command_runs_the_embedded_probe(document, tmp_path, pki, loopb
         {"name": "down", "kind": "tcp", "host": LOOP, "port": down},
         {"name": "quote's \"and\" $HOME ~{x}", "kind": "sftp", "host": LOOP, "port": loopback.ssh.port},
     ]
-    completed = run_task(document, tmp_path, destinations_json=json.dumps(destinations, indent=2), ca_bundle_pem=pki.ca_pem.read_text())
+    completed = run_task(
+        document, tmp_path, destinations_json=json.dumps(destinations, indent=2), ca_bundle_pem=pki.ca_pem.read_text()
+    )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "connectivity_probe.py").read_bytes() == PROBE_PATH.read_bytes()
     assert (tmp_path / "destination_schema.py").read_bytes() == SCHEMA_PATH.read_bytes()

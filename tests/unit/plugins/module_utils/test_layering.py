@@ -24,13 +24,13 @@ def _exists(name):
 def _resolve(package, node):
     """Dotted module_utils names (relative to module_utils) that an import in `package` refers to."""
     if isinstance(node, ast.Import):
-        return [a.name[len(PREFIX) + 1:] for a in node.names if a.name.startswith(PREFIX + ".")]
+        return [a.name[len(PREFIX) + 1 :] for a in node.names if a.name.startswith(PREFIX + ".")]
     if node.level:
         parts = package.split(".") if package else []
         base = parts[: len(parts) - (node.level - 1)]
         target = ".".join(base + ([node.module] if node.module else []))
     elif (node.module or "").startswith(PREFIX):
-        target = node.module[len(PREFIX) + 1:]
+        target = node.module[len(PREFIX) + 1 :]
     else:
         return []
     # `from package import module` names a module; `from module import name` names the module itself.
@@ -39,8 +39,12 @@ def _resolve(package, node):
 
 def payload(module_file):
     """Every module_util (dotted, relative to module_utils) a module imports, directly or not."""
-    todo = [n for node in ast.walk(ast.parse(module_file.read_text())) if isinstance(node, (ast.Import, ast.ImportFrom))
-            for n in _resolve("", node)]
+    todo = [
+        n
+        for node in ast.walk(ast.parse(module_file.read_text()))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for n in _resolve("", node)
+    ]
     seen = set()
     while todo:
         name = todo.pop()
@@ -78,7 +82,7 @@ def test_modules_import_module_utils_only_through_facades(module_file):
     direct = set()
     for node in ast.walk(ast.parse(module_file.read_text())):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PREFIX):
-            direct.add(node.module[len(PREFIX) + 1:].split(".")[0])
+            direct.add(node.module[len(PREFIX) + 1 :].split(".")[0])
     assert direct and direct <= FACADES, direct
 
 

@@ -17,6 +17,7 @@ import contextlib
 import json
 
 import pytest
+
 from ansible.module_utils import _internal
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args

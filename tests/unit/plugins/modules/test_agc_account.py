@@ -30,7 +30,10 @@ def test_idempotency_triple_through_main(aws, capsys):
     assert boto3.client("ec2", region_name="us-east-1").describe_nat_gateways()["NatGateways"] == []
     applied = run_module(capsys, diff=True)
     assert applied["changed"] and applied["changes"] == plan["changes"]
-    assert applied["diff"]["before"] == {} and applied["diff"]["after"]["vpc_id"] == applied["core_infrastructure"]["vpc"]["id"]
+    assert (
+        applied["diff"]["before"] == {}
+        and applied["diff"]["after"]["vpc_id"] == applied["core_infrastructure"]["vpc"]["id"]
+    )
     rerun = run_module(capsys, diff=True)
     assert not rerun["changed"] and rerun["changes"] == []
     assert rerun["diff"]["before"] == rerun["diff"]["after"]
@@ -40,8 +43,19 @@ def test_result_is_one_snake_case_key_describing_the_core(aws, capsys):
     result = run_module(capsys, tags={"team": "lab"})
     core = result["core_infrastructure"]
     assert set(core) == {
-        "account_id", "region", "vpc", "subnets", "internet_gateway_id", "nat_gateways", "vpc_endpoints",
-        "endpoint_security_group_id", "bucket", "compute_image", "parameters", "tags", "network",
+        "account_id",
+        "region",
+        "vpc",
+        "subnets",
+        "internet_gateway_id",
+        "nat_gateways",
+        "vpc_endpoints",
+        "endpoint_security_group_id",
+        "bucket",
+        "compute_image",
+        "parameters",
+        "tags",
+        "network",
     }
     assert core["vpc"]["managed"] and core["bucket"]["managed"] and core["tags"] == {"team": "lab"}
     assert {n["availability_zone"] for n in core["nat_gateways"]} == {"us-east-1a", "us-east-1b", "us-east-1c"}

@@ -28,7 +28,9 @@ def test_audit_then_ensure_then_nothing(vpc_id, capsys):
     assert audit["diff"] == {"before": {"services": []}, "after": {"services": ["logs", "s3"]}}
     assert [e["id"] for e in audit["vpc_endpoints"]] == [None, None]
     applied = run_module(capsys, vpc_id=vpc_id, services=["s3", "logs"])
-    assert applied["changed"] and all(e["id"].startswith("vpce-") and e["state"] == "available" for e in applied["vpc_endpoints"])
+    assert applied["changed"] and all(
+        e["id"].startswith("vpce-") and e["state"] == "available" for e in applied["vpc_endpoints"]
+    )
     again = run_module(capsys, vpc_id=vpc_id, services=["s3", "logs"], _ansible_diff=True)
     assert not again["changed"] and again["missing"] == [] and again["diff"]["before"] == {"services": ["s3", "logs"]}
 

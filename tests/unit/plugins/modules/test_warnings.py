@@ -9,6 +9,7 @@ import importlib
 import json
 
 import pytest
+
 from ansible.module_utils import _internal
 
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
@@ -45,6 +46,8 @@ def test_warnings_are_returned_without_the_deprecation_notice(capsys, fail):
 
 
 def test_a_run_reports_only_its_own_warnings(capsys):
-    assert run_main(warning_module(["from the first run"]), capsys, {"region": "us-east-1"})["warnings"] == ["from the first run"]
+    assert run_main(warning_module(["from the first run"]), capsys, {"region": "us-east-1"})["warnings"] == [
+        "from the first run"
+    ]
     assert run_main(warning_module(), capsys, {"region": "us-east-1"})["warnings"] == []
     assert _internal.is_controller  # restored for the tests of controller code

@@ -4,8 +4,11 @@ import json
 
 import boto3
 
-from tools.agc_harness import READ_PREFIXES, REGION, CallRecorder, Interrupted
+from tools.agc_harness import READ_PREFIXES
+from tools.agc_harness import REGION
 from tools.agc_harness import Account as HarnessAccount
+from tools.agc_harness import CallRecorder
+from tools.agc_harness import Interrupted
 
 ACCOUNT = "123456789012"
 
@@ -25,11 +28,13 @@ class Account(HarnessAccount):
     # -- what exists ------------------------------------------------------------------------------
 
     def managed_vpcs(self):
-        return self.ec2.describe_vpcs(Filters=[{"Name": "tag:genomics.aws:managed-by", "Values": ["genomics.aws"]}])["Vpcs"]
+        return self.ec2.describe_vpcs(Filters=[{"Name": "tag:genomics.aws:managed-by", "Values": ["genomics.aws"]}])[
+            "Vpcs"
+        ]
 
     def parameters(self):
         found = self.ssm.get_parameters_by_path(Path="/agc/_common/", Recursive=True)["Parameters"]
-        return {p["Name"][len("/agc/_common/"):]: p for p in found}
+        return {p["Name"][len("/agc/_common/") :]: p for p in found}
 
     def inventory(self):
         """Counts of everything the collection could have created, for before/after comparisons."""
@@ -59,8 +64,12 @@ class Account(HarnessAccount):
             "security_groups": self.ec2.describe_security_groups(Filters=by_vpc)["SecurityGroups"],
             "endpoints": self.ec2.describe_vpc_endpoints(Filters=by_vpc)["VpcEndpoints"],
             "nat_gateways": self.ec2.describe_nat_gateways(Filters=by_vpc)["NatGateways"],
-            "igws": self.ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"],
-            "dns_hostnames": self.ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"],
+            "igws": self.ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
+                "InternetGateways"
+            ],
+            "dns_hostnames": self.ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")[
+                "EnableDnsHostnames"
+            ],
         }
         return json.dumps(state, sort_keys=True, default=str)
 
@@ -78,10 +87,14 @@ class Account(HarnessAccount):
         base = cidr.split(".")
         result = {"vpc_id": vpc_id, "public": [], "private": [], "azs": list(azs)}
         for index, az in enumerate(azs):
-            public = self.ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base[0]}.{base[1]}.{index * 2}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
+            public = self.ec2.create_subnet(
+                VpcId=vpc_id, CidrBlock=f"{base[0]}.{base[1]}.{index * 2}.0/24", AvailabilityZone=az
+            )["Subnet"]["SubnetId"]
             self.ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public)
             result["public"].append(public)
-            subnet = self.ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base[0]}.{base[1]}.{index * 2 + 1}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
+            subnet = self.ec2.create_subnet(
+                VpcId=vpc_id, CidrBlock=f"{base[0]}.{base[1]}.{index * 2 + 1}.0/24", AvailabilityZone=az
+            )["Subnet"]["SubnetId"]
             if private:
                 table = self.ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
                 self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
@@ -92,5 +105,14 @@ class Account(HarnessAccount):
         return result
 
     def context_stack(self, name="Agc-Context-demo-alice"):
-        template = {"Resources": {"Marker": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "x", "Name": f"/ctx/{name}"}}}}
-        self.cfn.create_stack(StackName=name, TemplateBody=json.dumps(template), Tags=[{"Key": "application-name", "Value": "agc"}])
+        template = {
+            "Resources": {
+                "Marker": {
+                    "Type": "AWS::SSM::Parameter",
+                    "Properties": {"Type": "String", "Value": "x", "Name": f"/ctx/{name}"},
+                }
+            }
+        }
+        self.cfn.create_stack(
+            StackName=name, TemplateBody=json.dumps(template), Tags=[{"Key": "application-name", "Value": "agc"}]
+        )

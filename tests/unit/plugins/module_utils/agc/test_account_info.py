@@ -38,7 +38,9 @@ def test_other_drift_is_named(account):
     endpoint = next(e for e in core["vpc_endpoints"] if e["service"] == "logs")
     account.ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["id"]])
     account.ssm.put_parameter(Name="/agc/_common/NumInfraSubnets", Value="7", Type="String", Overwrite=True)
-    private_table = account.ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [core["subnets"]["private"][0]]}])["RouteTables"][0]
+    private_table = account.ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": [core["subnets"]["private"][0]]}]
+    )["RouteTables"][0]
     account.ec2.delete_route(RouteTableId=private_table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0")
     drift = insight(account).drift
     assert "VPC endpoint for logs is missing" in drift

@@ -1,4 +1,5 @@
-"""Activation builds exactly the documented core (VPC over 3 AZs, NAT gateways, endpoints, bucket, state store), and is idempotent."""
+"""Activation builds exactly the documented core (VPC over 3 AZs, NAT gateways, endpoints, bucket, state store),
+and is idempotent."""
 
 import json
 
@@ -28,12 +29,17 @@ def test_managed_core_matches_the_spec(account):
     azs = sorted({s["AvailabilityZone"] for s in subnets})
     assert azs == ["us-east-1a", "us-east-1b", "us-east-1c"]
     for az in azs:
-        assert sorted(kinds[s["SubnetId"]] for s in subnets if s["AvailabilityZone"] == az) == ["private-subnet", "public-subnet"]
+        assert sorted(kinds[s["SubnetId"]] for s in subnets if s["AvailabilityZone"] == az) == [
+            "private-subnet",
+            "public-subnet",
+        ]
     public_ids = {s["SubnetId"] for s in subnets if kinds[s["SubnetId"]] == "public-subnet"}
     private_by_az = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets if kinds[s["SubnetId"]] == "private-subnet"}
     assert all(s["MapPublicIpOnLaunch"] for s in subnets if s["SubnetId"] in public_ids)
 
-    (igw,) = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]
+    (igw,) = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
+        "InternetGateways"
+    ]
     nats = [n for n in ec2.describe_nat_gateways(Filters=by_vpc)["NatGateways"] if n["State"] == "available"]
     assert len(nats) == 3
     nat_by_az = {}
@@ -50,6 +56,7 @@ def test_managed_core_matches_the_spec(account):
     def default_route(subnet_id):
         table = next(t for t in tables if any(a.get("SubnetId") == subnet_id for a in t["Associations"]))
         return next(r for r in table["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0")
+
     for subnet_id in public_ids:
         assert default_route(subnet_id)["GatewayId"] == igw["InternetGatewayId"]
     for az, subnet_id in private_by_az.items():
@@ -58,7 +65,9 @@ def test_managed_core_matches_the_spec(account):
     endpoints = ec2.describe_vpc_endpoints(Filters=by_vpc)["VpcEndpoints"]
     services = {e["ServiceName"].split(f"{REGION}.")[1]: e for e in endpoints}
     assert set(services) == INTERFACE_SERVICES | {"s3", "dynamodb"}
-    private_tables = {t["RouteTableId"] for t in tables if any(a.get("SubnetId") in private_by_az.values() for a in t["Associations"])}
+    private_tables = {
+        t["RouteTableId"] for t in tables if any(a.get("SubnetId") in private_by_az.values() for a in t["Associations"])
+    }
     assert len(private_tables) == 3
     for name in ("s3", "dynamodb"):
         assert services[name]["VpcEndpointType"] == "Gateway"
@@ -70,12 +79,20 @@ def test_managed_core_matches_the_spec(account):
         assert sorted(endpoint["SubnetIds"]) == sorted(private_by_az.values())
         group_ids |= {g["GroupId"] for g in endpoint["Groups"]}
     (group,) = ec2.describe_security_groups(GroupIds=list(group_ids))["SecurityGroups"]
-    assert [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [
-        ("tcp", 443, 443, ["10.0.0.0/16"])
-    ]
+    assert [
+        (p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
+        for p in group["IpPermissions"]
+    ] == [("tcp", 443, 443, ["10.0.0.0/16"])]
 
     # Every created EC2 resource carries application-name, the ownership tags and the user's tags.
-    created = [vpc, igw, group] + subnets + nats + addresses + endpoints + [t for t in tables if not any(a.get("Main") for a in t["Associations"])]
+    created = (
+        [vpc, igw, group]
+        + subnets
+        + nats
+        + addresses
+        + endpoints
+        + [t for t in tables if not any(a.get("Main") for a in t["Associations"])]
+    )
     for resource in created:
         tags = _tags(resource)
         assert tags["application-name"] == "agc" and tags["genomics.aws:managed-by"] == "genomics.aws", resource
@@ -86,10 +103,17 @@ def test_bucket_is_created_hardened_and_tagged(account):
     account.activate(tags={"team": "lab"})
     s3 = account.s3
     block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
-    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
     rule = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    assert s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}
+    ]
     (statement,) = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"]
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"]}
@@ -106,14 +130,20 @@ def test_state_store_uses_the_agc_cli_names(account):
     assert parameters["InfraSubnets"]["Value"].split(",") == core["subnets"]["private"]
     assert parameters["NumInfraSubnets"]["Value"] == "3"
     assert parameters["ComputeEnvImage"]["DataType"] == "aws:ec2:image"
-    latest = account.ssm.get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id")["Parameter"]["Value"]
+    latest = account.ssm.get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id")[
+        "Parameter"
+    ]["Value"]
     assert parameters["ComputeEnvImage"]["Value"] == latest == core["compute_image"]
     assert json.loads(parameters["customTags"]["Value"]) == {"team": "lab"}
     assert parameters["installed-artifacts/s3-root-url"]["Value"].startswith(f"s3://{BUCKET}/")
     record = json.loads(parameters["genomics.aws/activation"]["Value"])
     assert record["vpc_id"] == core["vpc"]["id"] and record["bucket"] == BUCKET
     assert {k: record[k] for k in ("vpc_managed", "bucket_managed", "public_subnets_only", "vpc_cidr")} == {
-        "vpc_managed": True, "bucket_managed": True, "public_subnets_only": False, "vpc_cidr": "10.0.0.0/16"}
+        "vpc_managed": True,
+        "bucket_managed": True,
+        "public_subnets_only": False,
+        "vpc_cidr": "10.0.0.0/16",
+    }
     tags = account.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/agc/_common/vpc")["TagList"]
     assert {"Key": "application-name", "Value": "agc"} in tags
 

@@ -24,13 +24,23 @@ def test_vpc_that_does_not_exist(account):
 
 def test_subnet_that_does_not_exist(account):
     customer = account.customer_vpc()
-    _refused(account, "subnet-0123456789abcdef0 does not exist", vpc_id=customer["vpc_id"], subnets=["subnet-0123456789abcdef0"])
+    _refused(
+        account,
+        "subnet-0123456789abcdef0 does not exist",
+        vpc_id=customer["vpc_id"],
+        subnets=["subnet-0123456789abcdef0"],
+    )
 
 
 def test_subnet_of_another_vpc(account):
     customer = account.customer_vpc(cidr="172.16.0.0/16")
     other = account.customer_vpc(cidr="172.17.0.0/16")
-    message = _refused(account, f"belongs to {other['vpc_id']}", vpc_id=customer["vpc_id"], subnets=[customer["private"][0], other["private"][0]])
+    message = _refused(
+        account,
+        f"belongs to {other['vpc_id']}",
+        vpc_id=customer["vpc_id"],
+        subnets=[customer["private"][0], other["private"][0]],
+    )
     assert other["private"][0] in message
 
 
@@ -64,9 +74,20 @@ def test_ami_of_another_account():
 
         def describe_images(self, **params):
             assert params == {"Filters": [{"Name": "image-id", "Values": ["ami-0123456789abcdef0"]}]}
-            return {"Images": [{"ImageId": "ami-0123456789abcdef0", "Public": False, "OwnerId": "999999999999", "State": "available"}]}
+            return {
+                "Images": [
+                    {
+                        "ImageId": "ami-0123456789abcdef0",
+                        "Public": False,
+                        "OwnerId": "999999999999",
+                        "State": "available",
+                    }
+                ]
+            }
 
-    with pytest.raises(AnsibleGenomicsError, match="ami 'ami-0123456789abcdef0' is owned by account 999999999999, not 123456789012"):
+    with pytest.raises(
+        AnsibleGenomicsError, match="ami 'ami-0123456789abcdef0' is owned by account 999999999999, not 123456789012"
+    ):
         compute.resolve_compute_image(SharedImageEc2(), None, "ami-0123456789abcdef0", "123456789012")
 
 
@@ -82,7 +103,12 @@ def test_bucket_that_does_not_exist_is_not_created_from_a_typo(account):
 
 def test_bucket_that_cannot_be_written_is_refused(account):
     account.s3.create_bucket(Bucket="locked-bucket")
-    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::locked-bucket/*"}]}
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::locked-bucket/*"}
+        ],
+    }
     account.s3.put_bucket_policy(Bucket="locked-bucket", Policy=json.dumps(deny))
     before_params = account.parameters()
     with pytest.raises(AnsibleGenomicsError, match="cannot write to bucket 'locked-bucket'"):

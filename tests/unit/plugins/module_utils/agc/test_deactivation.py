@@ -23,7 +23,16 @@ def test_deactivation_removes_the_core_and_keeps_the_bucket_and_its_objects(acco
     after = account.inventory()
     assert after["buckets"] == [DEFAULT_BUCKET]
     assert after["parameters"] == []
-    for key in ("vpcs", "subnets", "route_tables", "internet_gateways", "nat_gateways", "elastic_ips", "endpoints", "security_groups"):
+    for key in (
+        "vpcs",
+        "subnets",
+        "route_tables",
+        "internet_gateways",
+        "nat_gateways",
+        "elastic_ips",
+        "endpoints",
+        "security_groups",
+    ):
         assert after[key] == baseline[key], key
     assert outcome.extra["retained"]["bucket"] == {"name": DEFAULT_BUCKET, "managed": True}
     assert not account.deactivate().changed
@@ -47,8 +56,18 @@ def test_deletion_follows_dependency_order(account):
     account.recorder.reset()
     account.deactivate()
     writes = account.recorder.writes
-    order = ["DeleteVpcEndpoints", "DeleteNatGateway", "ReleaseAddress", "DetachInternetGateway", "DeleteInternetGateway",
-             "DeleteRouteTable", "DeleteSubnet", "DeleteSecurityGroup", "DeleteVpc", "DeleteParameters"]
+    order = [
+        "DeleteVpcEndpoints",
+        "DeleteNatGateway",
+        "ReleaseAddress",
+        "DetachInternetGateway",
+        "DeleteInternetGateway",
+        "DeleteRouteTable",
+        "DeleteSubnet",
+        "DeleteSecurityGroup",
+        "DeleteVpc",
+        "DeleteParameters",
+    ]
     positions = [writes.index(name) for name in order]
     assert positions == sorted(positions), writes
     # every Elastic IP released after the last NAT gateway deletion was requested and waited on
@@ -74,7 +93,9 @@ def test_deployed_contexts_block_deactivation(account):
     account.recorder.reset()
     with pytest.raises(AnsibleGenomicsError) as error:
         account.deactivate()
-    assert "Agc-Context-proj-alice, Agc-Context-proj-bob" in error.value.message and "force: true" in error.value.message
+    assert (
+        "Agc-Context-proj-alice, Agc-Context-proj-bob" in error.value.message and "force: true" in error.value.message
+    )
     assert account.recorder.writes == [] and account.inventory() == before
 
 
@@ -82,7 +103,9 @@ def test_force_deletes_contexts_first_then_the_core(account):
     account.activate()
     account.context_stack("Agc-Context-proj-alice")
     unrelated = "Agc-Context-not-ours"
-    account.cfn.create_stack(StackName=unrelated, TemplateBody='{"Resources": {"W": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}')
+    account.cfn.create_stack(
+        StackName=unrelated, TemplateBody='{"Resources": {"W": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}'
+    )
     account.recorder.reset()
     outcome = account.deactivate(force=True)
     assert outcome.changes.entries[0] == "delete context stacks Agc-Context-proj-alice (force)"
@@ -105,7 +128,9 @@ def test_a_foreign_instance_blocks_deactivation_and_keeps_the_state_store(accoun
     outcome = account.activate()
     subnet = outcome.resource["subnets"]["private"][0]
     image = account.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    instance = account.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
+    instance = account.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0][
+        "InstanceId"
+    ]
     before = account.inventory()
     account.recorder.reset()
     with pytest.raises(AnsibleGenomicsError) as error:
@@ -114,7 +139,9 @@ def test_a_foreign_instance_blocks_deactivation_and_keeps_the_state_store(accoun
     assert account.recorder.writes == [] and account.inventory() == before
     # once the blocker is gone, a later run resumes and completes
     account.ec2.terminate_instances(InstanceIds=[instance])
-    eni = account.ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [instance]}])["NetworkInterfaces"]
+    eni = account.ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [instance]}])[
+        "NetworkInterfaces"
+    ]
     for interface in eni:
         account.ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
     assert account.deactivate().changed

@@ -49,7 +49,7 @@ def test_layout_fits_the_vpc_without_overlap(cidr, public_only):
     vpc = ipaddress.IPv4Network(cidr)
     networks = [ipaddress.IPv4Network(c) for _az, _kind, c in layout]
     assert all(n.subnet_of(vpc) for n in networks)
-    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
     assert all(n.prefixlen <= 28 for n in networks)  # AWS's smallest subnet
     kinds = sorted({kind for _az, kind, _c in layout})
     assert kinds == (["public"] if public_only else ["private", "public"])
@@ -59,7 +59,10 @@ def test_layout_fits_the_vpc_without_overlap(cidr, public_only):
 
 def test_private_subnets_get_the_room_for_compute():
     layout = subnet_layout("10.0.0.0/16", AZS, False)
-    sizes = {kind: {ipaddress.IPv4Network(c).num_addresses for _a, k, c in layout if k == kind} for kind in ("private", "public")}
+    sizes = {
+        kind: {ipaddress.IPv4Network(c).num_addresses for _a, k, c in layout if k == kind}
+        for kind in ("private", "public")
+    }
     assert sizes == {"private": {16384}, "public": {4096}}
 
 

@@ -17,7 +17,9 @@ from .helpers import Interrupted
 
 
 def _ours(resources):
-    return [r for r in resources if {"Key": "genomics.aws:managed-by", "Value": "genomics.aws"} in (r.get("Tags") or [])]
+    return [
+        r for r in resources if {"Key": "genomics.aws:managed-by", "Value": "genomics.aws"} in (r.get("Tags") or [])
+    ]
 
 
 def assert_single_core(account):
@@ -93,7 +95,9 @@ def test_activation_interrupted_before_any_write_resumes_to_one_core():
                 assert_single_core(account)
                 assert not account.activate().changed
             except (AssertionError, ValueError) as e:
-                raise AssertionError(f"after an interruption before write #{index}: {e!r}; resume did {resumed.changes.entries}") from e
+                raise AssertionError(
+                    f"after an interruption before write #{index}: {e!r}; resume did {resumed.changes.entries}"
+                ) from e
 
 
 def test_deactivation_interrupted_before_any_write_resumes_to_nothing():
@@ -121,7 +125,11 @@ def test_two_activations_at_once_build_one_core(account, monkeypatch):
     # the lock only once the first holds it, and the first lets go only after the second was refused.
     both_planned = threading.Barrier(2, timeout=60)
     first_in, held, refused = threading.Lock(), threading.Event(), threading.Event()
-    acquire, try_acquire, release = agc_state.CoreLock.acquire, agc_state.CoreLock._try_acquire, agc_state.CoreLock.release
+    acquire, try_acquire, release = (
+        agc_state.CoreLock.acquire,
+        agc_state.CoreLock._try_acquire,
+        agc_state.CoreLock.release,
+    )
 
     def ordered_acquire(lock, deadline):
         both_planned.wait()
@@ -158,7 +166,9 @@ def test_two_activations_at_once_build_one_core(account, monkeypatch):
     assert errors == []
     assert sorted(r.changed for r in results) == [False, True]  # the second found it built
     (waiter,) = [r for r in results if not r.changed]
-    assert waiter.warnings and "for another run" in waiter.warnings[0] and "nothing left to change" in waiter.warnings[0]
+    assert (
+        waiter.warnings and "for another run" in waiter.warnings[0] and "nothing left to change" in waiter.warnings[0]
+    )
     assert_single_core(account)
     assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] == []
 
@@ -202,7 +212,9 @@ def test_throttling_is_retried_with_backoff(account, monkeypatch):
     def throttle(model, **_kwargs):
         if throttled.get(model.name):
             throttled[model.name] -= 1
-            raise botocore.exceptions.ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, model.name)
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, model.name
+            )
 
     clients = account.clients()
     for service in ("ec2", "ssm"):
@@ -218,6 +230,7 @@ def test_throttling_is_retried_with_backoff(account, monkeypatch):
 
 def test_deletions_are_retried_while_aws_reports_a_dependency():
     from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
+
     from ansible_collections.genomics.aws.plugins.module_utils._agc import waiters
     from ansible_collections.genomics.aws.plugins.module_utils._shared.outcome import Deadline
 
@@ -226,7 +239,9 @@ def test_deletions_are_retried_while_aws_reports_a_dependency():
     def delete_subnet(subnet_id):
         attempts.append(subnet_id)
         if len(attempts) < 3:
-            error = botocore.exceptions.ClientError({"Error": {"Code": "DependencyViolation", "Message": "has dependencies"}}, "DeleteSubnet")
+            error = botocore.exceptions.ClientError(
+                {"Error": {"Code": "DependencyViolation", "Message": "has dependencies"}}, "DeleteSubnet"
+            )
             raise AnsibleEC2Error(message="Failed to delete subnet", exception=error)
         return True
 
@@ -234,7 +249,9 @@ def test_deletions_are_retried_while_aws_reports_a_dependency():
     assert attempts == ["subnet-1"] * 3 and pauses == [1.0, 2.0]
 
     def denied(_subnet_id):
-        error = botocore.exceptions.ClientError({"Error": {"Code": "UnauthorizedOperation", "Message": "no"}}, "DeleteSubnet")
+        error = botocore.exceptions.ClientError(
+            {"Error": {"Code": "UnauthorizedOperation", "Message": "no"}}, "DeleteSubnet"
+        )
         raise AnsibleEC2Error(message="Failed to delete subnet", exception=error)
 
     with pytest.raises(AnsibleEC2Error):  # anything else is not retried
@@ -264,9 +281,13 @@ def test_without_wait_routes_to_pending_nat_gateways_are_left_for_the_next_run(a
     monkeypatch.setattr(network_builder, "create_nat_gateway", create_pending)
     outcome = account.activate(wait=False)
     assert sum("waits for NAT gateway" in w for w in outcome.warnings) == 3
-    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["private-route-table"]}])["RouteTables"]
+    tables = account.ec2.describe_route_tables(
+        Filters=[{"Name": "tag:genomics.aws:role", "Values": ["private-route-table"]}]
+    )["RouteTables"]
     assert len(tables) == 3 and not any(r.get("NatGatewayId") for t in tables for r in t["Routes"])
     monkeypatch.undo()
     assert account.activate().changed  # the next run adds the three routes
-    tables = account.ec2.describe_route_tables(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["private-route-table"]}])["RouteTables"]
+    tables = account.ec2.describe_route_tables(
+        Filters=[{"Name": "tag:genomics.aws:role", "Values": ["private-route-table"]}]
+    )["RouteTables"]
     assert all(any(r.get("NatGatewayId") for r in t["Routes"]) for t in tables)

@@ -1,4 +1,5 @@
-"""Every re-activation transition (VPC kept, switched or remembered; bucket switched; mode switch refused), asserted in the emulated account."""
+"""Every re-activation transition (VPC kept, switched or remembered; bucket switched; mode switch refused),
+asserted in the emulated account."""
 
 import pytest
 
@@ -13,7 +14,12 @@ DEFAULT_BUCKET = f"agc-{ACCOUNT}-{REGION}"
 def test_nothing_and_no_vpc_id_creates_a_managed_vpc(account):
     outcome = account.activate()
     (vpc,) = account.managed_vpcs()
-    assert outcome.resource["vpc"] == {"id": vpc["VpcId"], "cidr_block": "10.0.0.0/16", "managed": True, "public_subnets_only": False}
+    assert outcome.resource["vpc"] == {
+        "id": vpc["VpcId"],
+        "cidr_block": "10.0.0.0/16",
+        "managed": True,
+        "public_subnets_only": False,
+    }
 
 
 def test_nothing_and_vpc_id_uses_the_customer_vpc_untouched(account):
@@ -104,7 +110,11 @@ def test_a_different_bucket_switches_and_the_old_one_keeps_its_objects(account):
     account.activate()
     account.s3.create_bucket(Bucket="lab-results")
     outcome = account.activate(bucket="s3://lab-results/")
-    assert outcome.changed and outcome.resource["bucket"] == {"name": "lab-results", "managed": False, "url": "s3://lab-results"}
+    assert outcome.changed and outcome.resource["bucket"] == {
+        "name": "lab-results",
+        "managed": False,
+        "url": "s3://lab-results",
+    }
     assert account.parameters()["bucket"]["Value"] == "lab-results"
     assert DEFAULT_BUCKET in account.inventory()["buckets"]
     # the adopted bucket was proven writable and left as it was: marker removed, no policy added
@@ -114,13 +124,19 @@ def test_a_different_bucket_switches_and_the_old_one_keeps_its_objects(account):
 
 
 def test_ami_given_is_recorded_and_omitting_it_returns_to_the_latest(account):
-    image = account.ec2.register_image(Name="approved-ecs", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
+    image = account.ec2.register_image(Name="approved-ecs", RootDeviceName="/dev/xvda", VirtualizationType="hvm")[
+        "ImageId"
+    ]
     outcome = account.activate(ami=image)
     assert account.parameters()["ComputeEnvImage"]["Value"] == image == outcome.resource["compute_image"]
     assert not account.activate(ami=image).changed
     back = account.activate()
-    assert back.changed and back.changes.entries == ["record activation in SSM ComputeEnvImage, genomics.aws/activation"]
-    latest = account.ssm.get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id")["Parameter"]["Value"]
+    assert back.changed and back.changes.entries == [
+        "record activation in SSM ComputeEnvImage, genomics.aws/activation"
+    ]
+    latest = account.ssm.get_parameter(Name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id")[
+        "Parameter"
+    ]["Value"]
     assert account.parameters()["ComputeEnvImage"]["Value"] == latest
 
 

@@ -33,16 +33,23 @@ def test_audit_of_a_bare_vpc_lists_all_nine_missing_and_changes_nothing(account,
     account.recorder.reset()
     audit = endpoints(account, check_mode=True, vpc_id=customer["vpc_id"])
     assert audit.extra["present"] == [] and audit.extra["missing"] == RECOMMENDED
-    assert audit.changed and len([c for c in audit.changes.entries if c.startswith("create ")]) == 10  # 9 endpoints + 1 group
+    assert (
+        audit.changed and len([c for c in audit.changes.entries if c.startswith("create ")]) == 10
+    )  # 9 endpoints + 1 group
     assert account.recorder.writes == []
     assert account.snapshot_vpc(customer["vpc_id"]) == before
 
 
 def test_ensure_creates_exactly_the_missing_ones_and_keeps_a_foreign_endpoint(account, customer):
     vpc_id = customer["vpc_id"]
-    tables = account.ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": customer["private"]}])["RouteTables"]
+    tables = account.ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": customer["private"]}]
+    )["RouteTables"]
     foreign = account.ec2.create_vpc_endpoint(
-        VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway", RouteTableIds=[tables[0]["RouteTableId"]]
+        VpcId=vpc_id,
+        ServiceName=f"com.amazonaws.{REGION}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[tables[0]["RouteTableId"]],
     )["VpcEndpoint"]
     outcome = endpoints(account, vpc_id=vpc_id)
     assert outcome.extra["present"] == ["s3"] and outcome.extra["missing"] == [s for s in RECOMMENDED if s != "s3"]
@@ -50,14 +57,18 @@ def test_ensure_creates_exactly_the_missing_ones_and_keeps_a_foreign_endpoint(ac
     assert sorted(found) == sorted(RECOMMENDED)
     assert found["s3"]["VpcEndpointId"] == foreign["VpcEndpointId"]  # not duplicated
     assert found["s3"]["RouteTableIds"] == [tables[0]["RouteTableId"]]  # and not changed
-    assert len(account.ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]) == 9
+    assert (
+        len(account.ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]) == 9
+    )
     private_tables = sorted(t["RouteTableId"] for t in tables)
     assert sorted(found["dynamodb"]["RouteTableIds"]) == private_tables
     for service in ("ecr.api", "logs", "ec2"):
         assert sorted(found[service]["SubnetIds"]) == sorted(customer["private"])  # one private subnet per AZ
         assert found[service]["PrivateDnsEnabled"]
     (group,) = account.ec2.describe_security_groups(GroupIds=[outcome.extra["security_group_id"]])["SecurityGroups"]
-    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [(443, ["172.16.0.0/16"])]
+    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [
+        (443, ["172.16.0.0/16"])
+    ]
     by_service = {e["service"]: e for e in outcome.resource}
     assert by_service["s3"]["managed"] is False and by_service["logs"]["managed"] is True
 
@@ -75,29 +86,42 @@ def test_idempotency_triple(account, customer):
 
 def test_absent_removes_only_ours_and_our_security_group(account, customer):
     vpc_id = customer["vpc_id"]
-    foreign = account.ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.logs", VpcEndpointType="Interface",
-                                              SubnetIds=[customer["private"][0]])["VpcEndpoint"]
+    foreign = account.ec2.create_vpc_endpoint(
+        VpcId=vpc_id,
+        ServiceName=f"com.amazonaws.{REGION}.logs",
+        VpcEndpointType="Interface",
+        SubnetIds=[customer["private"][0]],
+    )["VpcEndpoint"]
     created = endpoints(account, vpc_id=vpc_id)
     assert "logs" in created.extra["present"]
     removed = endpoints(account, vpc_id=vpc_id, state="absent")
     assert removed.changed and any("logs" in w for w in removed.warnings)
     left = vpc_endpoints(account, vpc_id)
     assert list(left) == ["logs"] and left["logs"]["VpcEndpointId"] == foreign["VpcEndpointId"]
-    assert account.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [created.extra["security_group_id"]]}])["SecurityGroups"] == []
+    assert (
+        account.ec2.describe_security_groups(
+            Filters=[{"Name": "group-id", "Values": [created.extra["security_group_id"]]}]
+        )["SecurityGroups"]
+        == []
+    )
     assert not endpoints(account, vpc_id=vpc_id, state="absent").changed
 
 
 def test_services_beyond_the_recommended_list(account, customer):
     services = ["execute-api", "secretsmanager", "license-manager", "transfer", f"com.amazonaws.{REGION}.dynamodb"]
     outcome = endpoints(account, vpc_id=customer["vpc_id"], services=services)
-    assert sorted(vpc_endpoints(account, customer["vpc_id"])) == sorted(["execute-api", "secretsmanager", "license-manager", "transfer", "dynamodb"])
+    assert sorted(vpc_endpoints(account, customer["vpc_id"])) == sorted(
+        ["execute-api", "secretsmanager", "license-manager", "transfer", "dynamodb"]
+    )
     assert {e["service"]: e["type"] for e in outcome.resource}["dynamodb"] == "Gateway"
 
 
 def test_given_subnets_and_security_groups_are_used(account, customer):
     vpc_id = customer["vpc_id"]
     group = account.ec2.create_security_group(GroupName="platform-endpoints", Description="x", VpcId=vpc_id)["GroupId"]
-    outcome = endpoints(account, vpc_id=vpc_id, services=["secretsmanager"], subnets=customer["private"][:2], security_groups=[group])
+    outcome = endpoints(
+        account, vpc_id=vpc_id, services=["secretsmanager"], subnets=customer["private"][:2], security_groups=[group]
+    )
     endpoint = vpc_endpoints(account, vpc_id)["secretsmanager"]
     assert sorted(endpoint["SubnetIds"]) == sorted(customer["private"][:2])
     assert [g["GroupId"] for g in endpoint["Groups"]] == [group]
@@ -113,7 +137,12 @@ def _refused(account, fragment, **params):
 
 
 def test_unknown_service_is_refused(account, customer):
-    _refused(account, "unknown VPC endpoint service(s) bogus-service", vpc_id=customer["vpc_id"], services=["s3", "bogus-service"])
+    _refused(
+        account,
+        "unknown VPC endpoint service(s) bogus-service",
+        vpc_id=customer["vpc_id"],
+        services=["s3", "bogus-service"],
+    )
 
 
 def test_vpc_that_does_not_exist_is_refused(account):
@@ -132,7 +161,9 @@ def test_security_groups_of_another_vpc_are_refused(account, customer):
 
 
 def test_two_subnets_in_one_az_are_refused(account, customer):
-    extra = account.ec2.create_subnet(VpcId=customer["vpc_id"], CidrBlock="172.16.100.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    extra = account.ec2.create_subnet(
+        VpcId=customer["vpc_id"], CidrBlock="172.16.100.0/24", AvailabilityZone="us-east-1a"
+    )["Subnet"]["SubnetId"]
     _refused(account, "are both in us-east-1a", vpc_id=customer["vpc_id"], subnets=[customer["private"][0], extra])
 
 
@@ -148,7 +179,10 @@ def test_vpc_without_dns_hostnames_is_refused_not_modified(account):
         ({"vpc_id": "vpc-x"}, "vpc_id 'vpc-x' is not a VPC id"),
         ({"vpc_id": "vpc-12345678", "services": []}, "services is empty"),
         ({"vpc_id": "vpc-12345678", "services": ["S3 Bucket"]}, "'S3 Bucket' are not endpoint service names"),
-        ({"vpc_id": "vpc-12345678", "security_groups": ["default"]}, "security_groups: 'default' is not a security group id"),
+        (
+            {"vpc_id": "vpc-12345678", "security_groups": ["default"]},
+            "security_groups: 'default' is not a security group id",
+        ),
     ],
 )
 def test_malformed_options_fail_before_any_call(params, fragment):

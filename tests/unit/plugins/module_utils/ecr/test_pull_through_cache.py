@@ -1,4 +1,5 @@
-"""The ECR pull-through cache for HealthOmics: input checks, policy merging, and each branch of the plan with Stubber."""
+"""The ECR pull-through cache for HealthOmics: input checks, policy merging, and each branch of the plan
+with Stubber."""
 
 import copy
 import json
@@ -11,12 +12,12 @@ from botocore.stub import Stubber
 
 from ansible_collections.genomics.aws.plugins.module_utils._ecr import api as ecr_api
 from ansible_collections.genomics.aws.plugins.module_utils._shared import policy_documents
-from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.ecr import EcrRegistry
 from ansible_collections.genomics.aws.plugins.module_utils.ecr import PullThroughCacheRequest
 from ansible_collections.genomics.aws.plugins.module_utils.ecr import ensure_pull_through_cache_absent
 from ansible_collections.genomics.aws.plugins.module_utils.ecr import ensure_pull_through_cache_present
 from ansible_collections.genomics.aws.plugins.module_utils.ecr import pull_through_cache_statement_id
+from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
 
 ACCOUNT = "123456789012"
 REGISTRY = EcrRegistry(ACCOUNT, "aws", "us-east-1")
@@ -48,7 +49,12 @@ REPLICATION = {
     "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
     "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*",
 }
-READERS = {"Sid": "Readers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "ecr:BatchGetImage"}
+READERS = {
+    "Sid": "Readers",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+    "Action": "ecr:BatchGetImage",
+}
 
 
 def policy(*statements, version="2012-10-17"):
@@ -90,13 +96,24 @@ def params_of(ecr, operation):
 
 def rule(ecr, upstream=None):
     if upstream is None:
-        ecr.stubber.add_client_error("describe_pull_through_cache_rules", "PullThroughCacheRuleNotFoundException",
-                                     expected_params={"ecrRepositoryPrefixes": [PREFIX]})
+        ecr.stubber.add_client_error(
+            "describe_pull_through_cache_rules",
+            "PullThroughCacheRuleNotFoundException",
+            expected_params={"ecrRepositoryPrefixes": [PREFIX]},
+        )
     else:
         ecr.stubber.add_response(
             "describe_pull_through_cache_rules",
-            {"pullThroughCacheRules": [{"ecrRepositoryPrefix": PREFIX, "upstreamRegistryUrl": upstream, "registryId": ACCOUNT,
-                                        "createdAt": CREATED}]},
+            {
+                "pullThroughCacheRules": [
+                    {
+                        "ecrRepositoryPrefix": PREFIX,
+                        "upstreamRegistryUrl": upstream,
+                        "registryId": ACCOUNT,
+                        "createdAt": CREATED,
+                    }
+                ]
+            },
             {"ecrRepositoryPrefixes": [PREFIX]},
         )
 
@@ -104,10 +121,23 @@ def rule(ecr, upstream=None):
 def template(ecr, repository_policy=None, applied_for=("PULL_THROUGH_CACHE",), **extra):
     templates = []
     if repository_policy is not None:
-        templates.append(dict({"prefix": PREFIX, "appliedFor": list(applied_for), "repositoryPolicy": repository_policy,
-                               "createdAt": CREATED, "updatedAt": CREATED}, **extra))
-    ecr.stubber.add_response("describe_repository_creation_templates",
-                             {"registryId": ACCOUNT, "repositoryCreationTemplates": templates}, {"prefixes": [PREFIX]})
+        templates.append(
+            dict(
+                {
+                    "prefix": PREFIX,
+                    "appliedFor": list(applied_for),
+                    "repositoryPolicy": repository_policy,
+                    "createdAt": CREATED,
+                    "updatedAt": CREATED,
+                },
+                **extra,
+            )
+        )
+    ecr.stubber.add_response(
+        "describe_repository_creation_templates",
+        {"registryId": ACCOUNT, "repositoryCreationTemplates": templates},
+        {"prefixes": [PREFIX]},
+    )
 
 
 def registry_policy(ecr, text=None):
@@ -122,17 +152,28 @@ def described_image(ecr, repository=REPOSITORY, tag="3.12-slim", digest=None):
     if digest is None:
         ecr.stubber.add_client_error("describe_images", "ImageNotFoundException", expected_params=expected)
     else:
-        ecr.stubber.add_response("describe_images", {"imageDetails": [
-            {"registryId": ACCOUNT, "repositoryName": repository, "imageDigest": digest, "imageTags": [tag]}]}, expected)
+        ecr.stubber.add_response(
+            "describe_images",
+            {
+                "imageDetails": [
+                    {"registryId": ACCOUNT, "repositoryName": repository, "imageDigest": digest, "imageTags": [tag]}
+                ]
+            },
+            expected,
+        )
 
 
 def repository_policy(ecr, text, repository=REPOSITORY):
     if text is None:
-        ecr.stubber.add_client_error("get_repository_policy", "RepositoryPolicyNotFoundException",
-                                     expected_params={"repositoryName": repository})
+        ecr.stubber.add_client_error(
+            "get_repository_policy", "RepositoryPolicyNotFoundException", expected_params={"repositoryName": repository}
+        )
     else:
-        ecr.stubber.add_response("get_repository_policy", {"registryId": ACCOUNT, "repositoryName": repository, "policyText": text},
-                                 {"repositoryName": repository})
+        ecr.stubber.add_response(
+            "get_repository_policy",
+            {"registryId": ACCOUNT, "repositoryName": repository, "policyText": text},
+            {"repositoryName": repository},
+        )
 
 
 def created_rule(ecr, upstream="public.ecr.aws"):
@@ -188,7 +229,10 @@ def test_valid_prefixes(prefix):
         ("public.ecr.aws/docker/library/python", "names no tag or digest: add :<tag> or @sha256:<digest>"),
         ("public.ecr.aws/docker/library/python@sha256:xyz", "the digest 'sha256:xyz' is not sha256:"),
         ("public.ecr.aws/docker/library/python:-bad", "the tag '-bad' is not a valid image tag"),
-        ("public.ecr.aws/Docker/Library/python:3", "the image path 'Docker/Library/python' cannot be an ECR repository name"),
+        (
+            "public.ecr.aws/Docker/Library/python:3",
+            "the image path 'Docker/Library/python' cannot be an ECR repository name",
+        ),
         ("public.ecr.aws/:3", "the image path '' cannot be"),
     ],
 )
@@ -211,8 +255,14 @@ def test_other_checks():
 
 
 def test_image_references_map_to_cache_repositories():
-    req = request(images=[PYTHON, PYTHON, f"public.ecr.aws/docker/library/python@{DIGEST}",
-                          f"public.ecr.aws/docker/library/python:3.12@{DIGEST}"])
+    req = request(
+        images=[
+            PYTHON,
+            PYTHON,
+            f"public.ecr.aws/docker/library/python@{DIGEST}",
+            f"public.ecr.aws/docker/library/python:3.12@{DIGEST}",
+        ]
+    )
     req.validate()
     assert len(req.references) == 3  # the repeated reference once
     tag, digest, both = req.references
@@ -235,7 +285,10 @@ def test_with_statement_keeps_others_and_compares_semantically():
     document = json.loads(policy(READERS, PULL))
     # Same statement written differently (action order, key order): no change.
     reordered = dict(reversed(list(PULL.items())), Action=list(reversed(PULL["Action"])))
-    assert policy_documents.with_statement(json.loads(policy(READERS, reordered)), PULL) == (False, json.loads(policy(READERS, reordered)))
+    assert policy_documents.with_statement(json.loads(policy(READERS, reordered)), PULL) == (
+        False,
+        json.loads(policy(READERS, reordered)),
+    )
     # A changed statement of the same Sid is replaced in place; the others stay in order.
     narrowed = dict(PULL, Action="ecr:BatchGetImage")
     changed, merged = policy_documents.with_statement(json.loads(policy(narrowed, READERS)), PULL)
@@ -254,7 +307,10 @@ def test_with_statement_keeps_others_and_compares_semantically():
 def test_without_statement():
     assert policy_documents.without_statement(json.loads(policy(READERS)), SID) == (False, json.loads(policy(READERS)))
     assert policy_documents.without_statement(json.loads(policy(IMPORT)), SID) == (True, None)
-    assert policy_documents.without_statement(json.loads(policy(READERS, IMPORT)), SID) == (True, json.loads(policy(READERS)))
+    assert policy_documents.without_statement(json.loads(policy(READERS, IMPORT)), SID) == (
+        True,
+        json.loads(policy(READERS)),
+    )
 
 
 # --- present ---------------------------------------------------------------------------------------
@@ -270,14 +326,23 @@ def test_nothing_there_creates_template_registry_statement_and_rule_in_that_orde
     outcome = ensure_pull_through_cache_present(ecr, request(tags={"team": "lab"}), REGISTRY, check_mode=False)
     ecr.stubber.assert_no_pending_responses()
     assert outcome.changed
-    assert operations(ecr) == ["DescribePullThroughCacheRules", "DescribeRepositoryCreationTemplates", "GetRegistryPolicy",
-                               "CreateRepositoryCreationTemplate", "PutRegistryPolicy", "CreatePullThroughCacheRule"]
+    assert operations(ecr) == [
+        "DescribePullThroughCacheRules",
+        "DescribeRepositoryCreationTemplates",
+        "GetRegistryPolicy",
+        "CreateRepositoryCreationTemplate",
+        "PutRegistryPolicy",
+        "CreatePullThroughCacheRule",
+    ]
     created = params_of(ecr, "CreateRepositoryCreationTemplate")
     assert created["prefix"] == PREFIX and created["appliedFor"] == ["PULL_THROUGH_CACHE"]
     assert json.loads(created["repositoryPolicy"]) == {"Version": "2012-10-17", "Statement": [PULL]}
     assert created["resourceTags"] == [{"Key": "team", "Value": "lab"}]
     assert "HealthOmics" in created["description"]
-    assert json.loads(params_of(ecr, "PutRegistryPolicy")["policyText"]) == {"Version": "2012-10-17", "Statement": [IMPORT]}
+    assert json.loads(params_of(ecr, "PutRegistryPolicy")["policyText"]) == {
+        "Version": "2012-10-17",
+        "Statement": [IMPORT],
+    }
     cache = outcome.resource
     assert cache["rule"]["upstream_registry_url"] == "public.ecr.aws" and cache["registry_id"] == ACCOUNT
     assert cache["registry_policy_statement_id"] == SID and cache["registry_policy_statement"] == IMPORT
@@ -295,32 +360,55 @@ def test_check_mode_plans_the_same_and_writes_nothing(ecr):
     registry_policy(ecr)
     described_image(ecr)
     # The repository does not exist yet: the cache will create it from the template.
-    ecr.stubber.add_client_error("get_repository_policy", "RepositoryNotFoundException", expected_params={"repositoryName": REPOSITORY})
+    ecr.stubber.add_client_error(
+        "get_repository_policy", "RepositoryNotFoundException", expected_params={"repositoryName": REPOSITORY}
+    )
     outcome = ensure_pull_through_cache_present(ecr, request(images=[PYTHON]), REGISTRY, check_mode=True)
     ecr.stubber.assert_no_pending_responses()
     assert outcome.changed
-    assert operations(ecr) == ["DescribePullThroughCacheRules", "DescribeRepositoryCreationTemplates", "GetRegistryPolicy",
-                               "DescribeImages", "GetRepositoryPolicy"]
+    assert operations(ecr) == [
+        "DescribePullThroughCacheRules",
+        "DescribeRepositoryCreationTemplates",
+        "GetRegistryPolicy",
+        "DescribeImages",
+        "GetRepositoryPolicy",
+    ]
     cache = outcome.resource
-    assert cache["rule"] == {"ecr_repository_prefix": PREFIX, "upstream_registry_url": "public.ecr.aws", "registry_id": ACCOUNT}
+    assert cache["rule"] == {
+        "ecr_repository_prefix": PREFIX,
+        "upstream_registry_url": "public.ecr.aws",
+        "registry_id": ACCOUNT,
+    }
     assert cache["repository_creation_template"]["repository_policy"] == {"Version": "2012-10-17", "Statement": [PULL]}
     assert cache["repository_creation_template"]["applied_for"] == ["PULL_THROUGH_CACHE"]
-    assert cache["images"] == [{
-        "source": PYTHON, "repository_name": REPOSITORY, "image_digest": None, "imported": True, "repository_policy_updated": False,
-        "image_uri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}:3.12-slim",
-    }]
+    assert cache["images"] == [
+        {
+            "source": PYTHON,
+            "repository_name": REPOSITORY,
+            "image_digest": None,
+            "imported": True,
+            "repository_policy_updated": False,
+            "image_uri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}:3.12-slim",
+        }
+    ]
     assert outcome.before["images"] == [] and outcome.warnings == []
 
 
 def test_everything_in_place_changes_nothing(ecr):
     rule(ecr, "public.ecr.aws")
     # Other statements and appliedFor values around ours, our statement written differently: all fine.
-    template(ecr, policy(READERS, dict(PULL, Action=list(reversed(PULL["Action"])))), applied_for=("REPLICATION", "PULL_THROUGH_CACHE"),
-             resourceTags=[{"Key": "team", "Value": "lab"}])
+    template(
+        ecr,
+        policy(READERS, dict(PULL, Action=list(reversed(PULL["Action"])))),
+        applied_for=("REPLICATION", "PULL_THROUGH_CACHE"),
+        resourceTags=[{"Key": "team", "Value": "lab"}],
+    )
     registry_policy(ecr, policy(REPLICATION, dict(IMPORT, Action=list(reversed(IMPORT["Action"])))))
     described_image(ecr, digest=DIGEST)
     repository_policy(ecr, policy(PULL))
-    outcome = ensure_pull_through_cache_present(ecr, request(images=[PYTHON], tags={"team": "lab"}), REGISTRY, check_mode=False)
+    outcome = ensure_pull_through_cache_present(
+        ecr, request(images=[PYTHON], tags={"team": "lab"}), REGISTRY, check_mode=False
+    )
     ecr.stubber.assert_no_pending_responses()
     assert not outcome.changed
     assert outcome.before == outcome.after
@@ -334,15 +422,24 @@ def test_rule_of_another_upstream_is_refused_before_anything_else(ecr):
     with pytest.raises(AnsibleGenomicsError) as raised:
         ensure_pull_through_cache_present(ecr, request(images=[PYTHON]), REGISTRY, check_mode=False)
     message = raised.value.message
-    assert "already exists with upstream 'quay.io', not 'public.ecr.aws'" in message and "Nothing was changed" in message
+    assert (
+        "already exists with upstream 'quay.io', not 'public.ecr.aws'" in message and "Nothing was changed" in message
+    )
     assert operations(ecr) == ["DescribePullThroughCacheRules"]
     ecr.stubber.assert_no_pending_responses()
 
 
 def test_template_is_completed_keeping_what_is_not_ours(ecr):
     rule(ecr, "public.ecr.aws")
-    template(ecr, policy(READERS), applied_for=("REPLICATION",), description="team template", imageTagMutability="IMMUTABLE",
-             resourceTags=[{"Key": "old", "Value": "1"}], customRoleArn="arn:aws:iam::123456789012:role/ecr-templates")
+    template(
+        ecr,
+        policy(READERS),
+        applied_for=("REPLICATION",),
+        description="team template",
+        imageTagMutability="IMMUTABLE",
+        resourceTags=[{"Key": "old", "Value": "1"}],
+        customRoleArn="arn:aws:iam::123456789012:role/ecr-templates",
+    )
     registry_policy(ecr, policy(IMPORT))
     written_template(ecr, "update_repository_creation_template")
     outcome = ensure_pull_through_cache_present(ecr, request(tags={"new": "2"}), REGISTRY, check_mode=False)
@@ -353,7 +450,10 @@ def test_template_is_completed_keeping_what_is_not_ours(ecr):
     assert json.loads(update["repositoryPolicy"])["Statement"] == [READERS, PULL]
     assert update["resourceTags"] == [{"Key": "new", "Value": "2"}]  # purge_tags
     assert (update["description"], update["imageTagMutability"], update["customRoleArn"]) == (
-        "team template", "IMMUTABLE", "arn:aws:iam::123456789012:role/ecr-templates")
+        "team template",
+        "IMMUTABLE",
+        "arn:aws:iam::123456789012:role/ecr-templates",
+    )
     assert "PutRegistryPolicy" not in operations(ecr) and "CreatePullThroughCacheRule" not in operations(ecr)
 
 
@@ -383,7 +483,9 @@ def test_a_statement_of_another_prefix_with_the_same_sid_is_refused(ecr):
     template(ecr, policy(PULL))
     # "ecr.public" gives the same Sid as "ecr-public".
     registry_policy(ecr, policy(dict(IMPORT, Resource=f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/ecr.public/*")))
-    with pytest.raises(AnsibleGenomicsError, match="another pull-through cache whose prefix gives the same statement id"):
+    with pytest.raises(
+        AnsibleGenomicsError, match="another pull-through cache whose prefix gives the same statement id"
+    ):
         ensure_pull_through_cache_present(ecr, request(), REGISTRY, check_mode=False)
     assert "PutRegistryPolicy" not in operations(ecr)
 
@@ -407,41 +509,81 @@ def test_image_not_cached_is_imported_and_its_old_repository_gets_the_statement(
     described_image(ecr)
     ecr.stubber.add_response(
         "batch_get_image",
-        {"images": [{"registryId": ACCOUNT, "repositoryName": REPOSITORY, "imageId": {"imageTag": "3.12-slim", "imageDigest": DIGEST},
-                     "imageManifest": "{}"}], "failures": []},
-        {"repositoryName": REPOSITORY, "imageIds": [{"imageTag": "3.12-slim"}], "acceptedMediaTypes": ecr_api.ACCEPTED_MEDIA_TYPES},
+        {
+            "images": [
+                {
+                    "registryId": ACCOUNT,
+                    "repositoryName": REPOSITORY,
+                    "imageId": {"imageTag": "3.12-slim", "imageDigest": DIGEST},
+                    "imageManifest": "{}",
+                }
+            ],
+            "failures": [],
+        },
+        {
+            "repositoryName": REPOSITORY,
+            "imageIds": [{"imageTag": "3.12-slim"}],
+            "acceptedMediaTypes": ecr_api.ACCEPTED_MEDIA_TYPES,
+        },
     )
     # Created before the template: a policy of its own, without HealthOmics.
     repository_policy(ecr, policy(READERS))
-    ecr.stubber.add_response("set_repository_policy", {"repositoryName": REPOSITORY}, {"repositoryName": REPOSITORY, "policyText": ANY})
+    ecr.stubber.add_response(
+        "set_repository_policy", {"repositoryName": REPOSITORY}, {"repositoryName": REPOSITORY, "policyText": ANY}
+    )
     outcome = ensure_pull_through_cache_present(ecr, request(images=[PYTHON]), REGISTRY, check_mode=False)
     ecr.stubber.assert_no_pending_responses()
     assert outcome.changed
     assert json.loads(params_of(ecr, "SetRepositoryPolicy")["policyText"])["Statement"] == [READERS, PULL]
     [image] = outcome.resource["images"]
-    assert image == {"source": PYTHON, "repository_name": REPOSITORY, "image_digest": DIGEST, "imported": True,
-                     "repository_policy_updated": True, "image_uri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}:3.12-slim"}
+    assert image == {
+        "source": PYTHON,
+        "repository_name": REPOSITORY,
+        "image_digest": DIGEST,
+        "imported": True,
+        "repository_policy_updated": True,
+        "image_uri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}:3.12-slim",
+    }
 
 
 def test_cached_image_in_a_repository_without_the_statement(ecr):
     settled(ecr)
     described_image(ecr, digest=DIGEST)
     repository_policy(ecr, None)
-    ecr.stubber.add_response("set_repository_policy", {"repositoryName": REPOSITORY}, {"repositoryName": REPOSITORY, "policyText": ANY})
+    ecr.stubber.add_response(
+        "set_repository_policy", {"repositoryName": REPOSITORY}, {"repositoryName": REPOSITORY, "policyText": ANY}
+    )
     outcome = ensure_pull_through_cache_present(ecr, request(images=[PYTHON]), REGISTRY, check_mode=False)
     assert outcome.changed and "BatchGetImage" not in operations(ecr)
-    assert json.loads(params_of(ecr, "SetRepositoryPolicy")["policyText"]) == {"Version": "2012-10-17", "Statement": [PULL]}
+    assert json.loads(params_of(ecr, "SetRepositoryPolicy")["policyText"]) == {
+        "Version": "2012-10-17",
+        "Statement": [PULL],
+    }
 
 
 def test_image_missing_upstream_fails_naming_it(ecr):
     settled(ecr)
     described_image(ecr, tag="missing-tag")
-    ecr.stubber.add_response("batch_get_image", {"images": [], "failures": [
-        {"imageId": {"imageTag": "missing-tag"}, "failureCode": "ImageNotFound", "failureReason": "Requested image not found"}]})
+    ecr.stubber.add_response(
+        "batch_get_image",
+        {
+            "images": [],
+            "failures": [
+                {
+                    "imageId": {"imageTag": "missing-tag"},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": "Requested image not found",
+                }
+            ],
+        },
+    )
     source = "public.ecr.aws/docker/library/python:missing-tag"
     with pytest.raises(AnsibleGenomicsError) as raised:
         ensure_pull_through_cache_present(ecr, request(images=[source]), REGISTRY, check_mode=False)
-    assert f"image {source!r} was not found on public.ecr.aws (ImageNotFound: Requested image not found)" in raised.value.message
+    assert (
+        f"image {source!r} was not found on public.ecr.aws (ImageNotFound: Requested image not found)"
+        in raised.value.message
+    )
 
 
 def test_upstream_refusing_the_image_fails_naming_it(ecr):
@@ -458,7 +600,9 @@ def test_upstream_refusing_the_image_fails_naming_it(ecr):
 
 def test_absent_removes_what_is_ours(ecr):
     settled(ecr)
-    ecr.stubber.add_response("delete_pull_through_cache_rule", {"ecrRepositoryPrefix": PREFIX}, {"ecrRepositoryPrefix": PREFIX})
+    ecr.stubber.add_response(
+        "delete_pull_through_cache_rule", {"ecrRepositoryPrefix": PREFIX}, {"ecrRepositoryPrefix": PREFIX}
+    )
     ecr.stubber.add_response("delete_repository_creation_template", {"registryId": ACCOUNT}, {"prefix": PREFIX})
     ecr.stubber.add_response("delete_registry_policy", {"registryId": ACCOUNT}, {})
     outcome = ensure_pull_through_cache_absent(ecr, request(state="absent"), REGISTRY, check_mode=False)
@@ -505,7 +649,11 @@ def test_absent_in_check_mode_and_when_already_gone(ecr):
     settled(ecr)
     outcome = ensure_pull_through_cache_absent(ecr, request(state="absent"), REGISTRY, check_mode=True)
     assert outcome.changed and outcome.after["rule"] == {}
-    assert operations(ecr) == ["DescribePullThroughCacheRules", "DescribeRepositoryCreationTemplates", "GetRegistryPolicy"]
+    assert operations(ecr) == [
+        "DescribePullThroughCacheRules",
+        "DescribeRepositoryCreationTemplates",
+        "GetRegistryPolicy",
+    ]
     rule(ecr)
     template(ecr)
     registry_policy(ecr)

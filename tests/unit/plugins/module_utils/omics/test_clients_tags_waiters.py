@@ -7,10 +7,11 @@ import pytest
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _boto3_conn
+
 from ansible_collections.genomics.aws.plugins.module_utils._omics import waiters
+from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import module_client
 from ansible_collections.genomics.aws.plugins.module_utils.omics import AnsibleGenomicsError
 from ansible_collections.genomics.aws.plugins.module_utils.omics import ensure_omics_tags
-from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import module_client
 
 ARN = "arn:aws:omics:us-east-1:123456789012:run/1234567"
 
@@ -22,15 +23,23 @@ class FakeModule:
         self.params = params
 
     def client(self, service, **extra):
-        return _boto3_conn(conn_type="client", resource=service, region="us-east-1", endpoint=self.params.get("endpoint_url"),
-                           aws_config=self.params.get("aws_config"), **extra)
+        return _boto3_conn(
+            conn_type="client",
+            resource=service,
+            region="us-east-1",
+            endpoint=self.params.get("endpoint_url"),
+            aws_config=self.params.get("aws_config"),
+            **extra,
+        )
 
 
 def test_custom_endpoint_turns_off_the_host_prefix_and_keeps_the_rest_of_the_config(monkeypatch):
     monkeypatch.delenv("AWS_DISABLE_HOST_PREFIX_INJECTION", raising=False)
     from botocore.config import Config
 
-    client = module_client(FakeModule(endpoint_url="http://127.0.0.1:5000", aws_config=Config(connect_timeout=7)), "omics")
+    client = module_client(
+        FakeModule(endpoint_url="http://127.0.0.1:5000", aws_config=Config(connect_timeout=7)), "omics"
+    )
     assert client.meta.config.inject_host_prefix is False
     assert client.meta.config.connect_timeout == 7
     assert client.meta.config.user_agent.startswith("APN/1.0 Ansible/")  # amazon.aws's config is still the base
@@ -50,7 +59,9 @@ def test_tags_are_reconciled_without_purging_reserved_keys(omics):
     current = {"keep": "1", "drop": "2", "genomics.aws:request-id": "r", "aws:cloudformation:stack-name": "s"}
     omics.stubber.add_response("untag_resource", {}, {"resourceArn": ARN, "tagKeys": ["drop"]})
     omics.stubber.add_response("tag_resource", {}, {"resourceArn": ARN, "tags": {"new": "3"}})
-    changed, after = ensure_omics_tags(omics, ARN, current, {"keep": "1", "new": "3"}, True, False, reserved={"genomics.aws:request-id": "r"})
+    changed, after = ensure_omics_tags(
+        omics, ARN, current, {"keep": "1", "new": "3"}, True, False, reserved={"genomics.aws:request-id": "r"}
+    )
     assert changed
     assert after == {"keep": "1", "new": "3", "genomics.aws:request-id": "r", "aws:cloudformation:stack-name": "s"}
     omics.stubber.assert_no_pending_responses()
@@ -64,7 +75,13 @@ def test_tags_in_check_mode_and_without_changes_call_nothing(omics):
 
 
 def _run(status):
-    return {"arn": ARN, "id": "1234567", "status": status, "creationTime": datetime(2026, 1, 1), "statusMessage": "because"}
+    return {
+        "arn": ARN,
+        "id": "1234567",
+        "status": status,
+        "creationTime": datetime(2026, 1, 1),
+        "statusMessage": "because",
+    }
 
 
 @pytest.fixture

@@ -2,27 +2,52 @@
 
 from ansible_collections.genomics.aws.plugins.module_utils._omics.network import _check_subnet
 
-SUBNET = {"SubnetId": "subnet-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "us-east-1a", "AvailabilityZoneId": "use1-az6"}
-PUBLIC_TABLE = {"RouteTableId": "rtb-pub", "Associations": [{"SubnetId": "subnet-pub"}],
-                "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}]}
+SUBNET = {
+    "SubnetId": "subnet-1",
+    "CidrBlock": "10.0.1.0/24",
+    "AvailabilityZone": "us-east-1a",
+    "AvailabilityZoneId": "use1-az6",
+}
+PUBLIC_TABLE = {
+    "RouteTableId": "rtb-pub",
+    "Associations": [{"SubnetId": "subnet-pub"}],
+    "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}],
+}
 
 
 def table(route):
-    return {"RouteTableId": "rtb-1", "Associations": [{"SubnetId": "subnet-1"}], "Routes": [dict(route, DestinationCidrBlock="0.0.0.0/0")]}
+    return {
+        "RouteTableId": "rtb-1",
+        "Associations": [{"SubnetId": "subnet-1"}],
+        "Routes": [dict(route, DestinationCidrBlock="0.0.0.0/0")],
+    }
 
 
 def nat(**extra):
-    return {"nat-1": dict({"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "State": "available", "ConnectivityType": "public"}, **extra)}
+    return {
+        "nat-1": dict(
+            {"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "State": "available", "ConnectivityType": "public"},
+            **extra,
+        )
+    }
 
 
 def test_a_private_subnet_behind_a_public_nat_gateway_is_fine():
-    entry, problem, warning = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "active"}), PUBLIC_TABLE], nat())
+    entry, problem, warning = _check_subnet(
+        SUBNET, [table({"NatGatewayId": "nat-1", "State": "active"}), PUBLIC_TABLE], nat()
+    )
     assert (problem, warning) == (None, None)
-    assert entry["nat_gateway_id"] == "nat-1" and entry["route_table_id"] == "rtb-1" and entry["availability_zone_id"] == "use1-az6"
+    assert (
+        entry["nat_gateway_id"] == "nat-1"
+        and entry["route_table_id"] == "rtb-1"
+        and entry["availability_zone_id"] == "use1-az6"
+    )
 
 
 def test_blackhole_route_is_refused():
-    _entry, problem, _warning = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "blackhole"}), PUBLIC_TABLE], nat())
+    _entry, problem, _warning = _check_subnet(
+        SUBNET, [table({"NatGatewayId": "nat-1", "State": "blackhole"}), PUBLIC_TABLE], nat()
+    )
     assert "blackhole default route" in problem
 
 
@@ -34,7 +59,9 @@ def test_failed_and_private_nat_gateways_are_refused():
 
 
 def test_an_invisible_nat_gateway_of_a_shared_vpc_is_only_a_warning():
-    _entry, problem, warning = _check_subnet(SUBNET, [table({"NatGatewayId": "nat-1", "State": "active"})], {}, shared=True)
+    _entry, problem, warning = _check_subnet(
+        SUBNET, [table({"NatGatewayId": "nat-1", "State": "active"})], {}, shared=True
+    )
     assert problem is None and "cannot see" in warning
 
 

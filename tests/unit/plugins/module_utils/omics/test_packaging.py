@@ -48,7 +48,9 @@ def test_digest_changes_with_content_and_create_time_settings(tmp_path):
 
 
 def test_version_control_and_caches_are_left_out(tmp_path):
-    root = make_tree(tmp_path / "wf", {**FILES, ".git/config": "[core]\n", "tasks/__pycache__/x.pyc": "x", ".DS_Store": "x"})
+    root = make_tree(
+        tmp_path / "wf", {**FILES, ".git/config": "[core]\n", "tasks/__pycache__/x.pyc": "x", ".DS_Store": "x"}
+    )
     plain = package_definition(str(make_tree(tmp_path / "plain", FILES)))
     packaged = package_definition(str(root))
     assert packaged.paths == ["main.wdl", "tasks/a.wdl", "tasks/b.wdl"]
@@ -64,7 +66,11 @@ def test_a_single_file_is_packaged_under_its_name(tmp_path):
 
 @pytest.mark.parametrize(
     "path, main, message",
-    [("missing", None, "does not exist"), ("empty", None, "holds no files"), ("wf", "nope.wdl", "main 'nope.wdl' is not a file")],
+    [
+        ("missing", None, "does not exist"),
+        ("empty", None, "holds no files"),
+        ("wf", "nope.wdl", "main 'nope.wdl' is not a file"),
+    ],
 )
 def test_unusable_definitions_name_the_problem(tmp_path, path, main, message):
     make_tree(tmp_path / "wf", FILES)

@@ -62,7 +62,10 @@ def test_configuration_differences_ignore_order_and_unset_description():
     [
         ({"subnets": []}, "subnets must name at least one id"),
         ({"subnets": ["subnet-0a0a0a0a", "subnet-0a0a0a0a"]}, "subnets names ['subnet-0a0a0a0a'] more than once"),
-        ({"subnets": ["subnet-0a"]}, "subnets: 'subnet-0a' is not a subnet id (subnet- followed by 8 or 17 hex digits)"),
+        (
+            {"subnets": ["subnet-0a"]},
+            "subnets: 'subnet-0a' is not a subnet id (subnet- followed by 8 or 17 hex digits)",
+        ),
         ({"description": "tab\there"}, "control character"),
     ],
 )

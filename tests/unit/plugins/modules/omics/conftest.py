@@ -35,7 +35,9 @@ def shared_botocore_models():
     """
     from botocore import loaders
 
-    originals = {name: getattr(loaders.Loader, name) for name in ("load_service_model", "load_data", "load_data_with_path")}
+    originals = {
+        name: getattr(loaders.Loader, name) for name in ("load_service_model", "load_data", "load_data_with_path")
+    }
     cache = {}
 
     def cached(name):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import boto3
 
@@ -83,14 +84,18 @@ class NetworkBuilder:
         return subnet
 
     def security_group(self, network, name="omics-runs", egress_443_only=True):
-        group = self.ec2.create_security_group(VpcId=network.vpc_id, GroupName=name, Description="omics runs")["GroupId"]
+        group = self.ec2.create_security_group(VpcId=network.vpc_id, GroupName=name, Description="omics runs")[
+            "GroupId"
+        ]
         if egress_443_only:
             self.ec2.revoke_security_group_egress(
                 GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
             )
             self.ec2.authorize_security_group_egress(
                 GroupId=group,
-                IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                IpPermissions=[
+                    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                ],
             )
         network.security_groups.append(group)
         return group

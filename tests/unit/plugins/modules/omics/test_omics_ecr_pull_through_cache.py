@@ -64,7 +64,11 @@ def repository_policy(ecr, name):
 
 
 def repositories(ecr, prefix):
-    return sorted(r["repositoryName"] for r in ecr.describe_repositories()["repositories"] if r["repositoryName"].startswith(prefix + "/"))
+    return sorted(
+        r["repositoryName"]
+        for r in ecr.describe_repositories()["repositories"]
+        if r["repositoryName"].startswith(prefix + "/")
+    )
 
 
 def test_idempotency_triple(capsys, emulator, ecr, prefix):
@@ -101,8 +105,12 @@ def test_idempotency_triple(capsys, emulator, ecr, prefix):
     result = applied["pull_through_cache"]
     [image] = result["images"]
     assert image == {
-        "source": python_image(), "repository_name": repository, "image_uri": f"{HOST}/{repository}:3.12-slim",
-        "image_digest": detail["imageDigest"], "imported": True, "repository_policy_updated": False,
+        "source": python_image(),
+        "repository_name": repository,
+        "image_uri": f"{HOST}/{repository}:3.12-slim",
+        "image_digest": detail["imageDigest"],
+        "imported": True,
+        "repository_policy_updated": False,
     }
     assert result["registry_policy_statement_id"] == sid and result["registry_policy_statement"] == grant
     assert result["repository_creation_template"]["repository_policy"]["Statement"] == [pull]
@@ -119,18 +127,32 @@ def test_idempotency_triple(capsys, emulator, ecr, prefix):
 
 def test_other_statements_and_template_uses_are_kept(capsys, emulator, ecr, prefix):
     ecr.put_registry_policy(policyText=json.dumps({"Version": "2012-10-17", "Statement": [REPLICATION]}))
-    readers = {"Sid": "Readers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "ecr:BatchGetImage"}
+    readers = {
+        "Sid": "Readers",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+        "Action": "ecr:BatchGetImage",
+    }
     ecr.create_repository_creation_template(
-        prefix=prefix, appliedFor=["REPLICATION"], description="team template",
+        prefix=prefix,
+        appliedFor=["REPLICATION"],
+        description="team template",
         repositoryPolicy=json.dumps({"Version": "2012-10-17", "Statement": [readers]}),
     )
-    applied = cache(capsys, emulator, prefix, tags={"team": "lab"},
-                    custom_role_arn=f"arn:aws:iam::{ACCOUNT}:role/ecr-repository-creation")
+    applied = cache(
+        capsys,
+        emulator,
+        prefix,
+        tags={"team": "lab"},
+        custom_role_arn=f"arn:aws:iam::{ACCOUNT}:role/ecr-repository-creation",
+    )
     assert applied["changed"] and not applied.get("failed") and applied["warnings"] == [], applied
     state = emulator.ecr.state()
     assert sids(state["policy"])[0] == "ReplicateFromOtherAccount" and len(sids(state["policy"])) == 2
     [template] = state["templates"]
-    assert template["appliedFor"] == ["REPLICATION", "PULL_THROUGH_CACHE"] and template["description"] == "team template"
+    assert (
+        template["appliedFor"] == ["REPLICATION", "PULL_THROUGH_CACHE"] and template["description"] == "team template"
+    )
     assert sids(template["repositoryPolicy"]) == ["Readers", "HealthOmicsPull"]
     assert template["resourceTags"] == [{"Key": "team", "Value": "lab"}]
     assert template["customRoleArn"].endswith(":role/ecr-repository-creation")
@@ -142,7 +164,10 @@ def test_other_statements_and_template_uses_are_kept(capsys, emulator, ecr, pref
     state = emulator.ecr.state()
     assert state["rules"] == [] and sids(state["policy"]) == ["ReplicateFromOtherAccount"]
     [template] = state["templates"]
-    assert sids(template["repositoryPolicy"]) == ["Readers"] and template["appliedFor"] == ["REPLICATION", "PULL_THROUGH_CACHE"]
+    assert sids(template["repositoryPolicy"]) == ["Readers"] and template["appliedFor"] == [
+        "REPLICATION",
+        "PULL_THROUGH_CACHE",
+    ]
     assert removed["warnings"] == []
 
 
@@ -172,14 +197,22 @@ def test_absent_removes_the_settings_and_keeps_repositories_and_images(capsys, e
     before = emulator.ecr.state()
 
     plan = cache(capsys, emulator, prefix, state="absent", check_mode=True, diff=True)
-    assert plan["changed"] and plan["diff"]["after"]["rule"] == {} and plan["diff"]["before"]["rule"]["ecr_repository_prefix"] == prefix
+    assert (
+        plan["changed"]
+        and plan["diff"]["after"]["rule"] == {}
+        and plan["diff"]["before"]["rule"]["ecr_repository_prefix"] == prefix
+    )
     assert emulator.ecr.state() == before
 
     removed = cache(capsys, emulator, prefix, state="absent")
     assert removed["changed"] and not removed.get("failed") and removed["warnings"] == [], removed
     assert emulator.ecr.state() == {"rules": [], "templates": [], "policy": None}
     result = removed["pull_through_cache"]
-    assert result["rule"] == {} and result["repository_creation_template"] == {} and result["registry_policy_statement"] == {}
+    assert (
+        result["rule"] == {}
+        and result["repository_creation_template"] == {}
+        and result["registry_policy_statement"] == {}
+    )
     # The repository and the image stay.
     assert repositories(ecr, prefix) == [repository]
     assert ecr.describe_images(repositoryName=repository)["imageDetails"]
@@ -191,7 +224,10 @@ def test_rule_of_another_upstream_is_refused_and_nothing_is_written(capsys, emul
     ecr.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix, upstreamRegistryUrl="quay.io")
     result = cache(capsys, emulator, prefix, images=[python_image()])
     assert result["failed"] and not result.get("changed")
-    assert f"rule for ecr_repository_prefix {prefix!r} already exists with upstream 'quay.io', not 'public.ecr.aws'" in result["msg"]
+    assert (
+        f"rule for ecr_repository_prefix {prefix!r} already exists with upstream 'quay.io', not 'public.ecr.aws'"
+        in result["msg"]
+    )
     state = emulator.ecr.state()
     assert state["templates"] == [] and state["policy"] is None and len(state["rules"]) == 1
     assert repositories(ecr, prefix) == []
@@ -215,12 +251,21 @@ def test_image_missing_upstream_fails_naming_it(capsys, emulator, ecr, prefix):
 @pytest.mark.parametrize(
     "args, named",
     [
-        ({"ecr_repository_prefix": "Ecr-Public"}, "ecr_repository_prefix 'Ecr-Public' is not a valid ECR pull-through cache prefix"),
+        (
+            {"ecr_repository_prefix": "Ecr-Public"},
+            "ecr_repository_prefix 'Ecr-Public' is not a valid ECR pull-through cache prefix",
+        ),
         ({"ecr_repository_prefix": "x"}, "use 2 to 30 characters"),
         ({"ecr_repository_prefix": "ROOT"}, "'ROOT' would put the whole private registry behind the cache"),
-        ({"images": ["docker.io/library/python:3.12"]}, "images[0] 'docker.io/library/python:3.12' is not an image on the upstream"),
+        (
+            {"images": ["docker.io/library/python:3.12"]},
+            "images[0] 'docker.io/library/python:3.12' is not an image on the upstream",
+        ),
         ({"images": ["public.ecr.aws/docker/library/python"]}, "names no tag or digest"),
-        ({"images": ["quay.io/biocontainers/samtools:1.19"], "upstream_registry_url": "registry.k8s.io"}, "registry.k8s.io"),
+        (
+            {"images": ["quay.io/biocontainers/samtools:1.19"], "upstream_registry_url": "registry.k8s.io"},
+            "registry.k8s.io",
+        ),
         ({"custom_role_arn": "ecr-role"}, "custom_role_arn 'ecr-role' is not an IAM role ARN"),
     ],
 )

@@ -83,7 +83,9 @@ def test_a_retry_after_a_timeout_waits_for_the_same_run(capsys, start_emulator, 
     emulator = start_emulator(executor=executor)
     workflow_id = active_workflow(omics_of(emulator))
     timed_out = start(capsys, emulator, workflow_id=workflow_id, name="long", wait_timeout=1)
-    assert timed_out["failed"] and "timed out after wait_timeout=1s" in timed_out["msg"] and "RUNNING" in timed_out["msg"]
+    assert (
+        timed_out["failed"] and "timed out after wait_timeout=1s" in timed_out["msg"] and "RUNNING" in timed_out["msg"]
+    )
     [run] = stored(emulator, "runs")
     executor.release.set()
     resumed = start(capsys, emulator, workflow_id=workflow_id, name="long")
@@ -120,12 +122,18 @@ def test_a_failed_run_fails_with_its_reason(capsys, start_emulator, buckets):
 
 def test_vpc_run_by_workflow_name(capsys, emulator, omics, shared_network, buckets):
     configured = run_module(
-        omics_vpc_configuration, capsys, emulator.url, name="genomics-vpc",
-        subnets=shared_network.private_subnets, security_groups=shared_network.security_groups,
+        omics_vpc_configuration,
+        capsys,
+        emulator.url,
+        name="genomics-vpc",
+        subnets=shared_network.private_subnets,
+        security_groups=shared_network.security_groups,
     )
     assert configured["changed"]
     workflow_id = active_workflow(omics, name="connectivity")
-    result = start(capsys, emulator, workflow_name="connectivity", networking_mode="VPC", configuration_name="genomics-vpc")
+    result = start(
+        capsys, emulator, workflow_name="connectivity", networking_mode="VPC", configuration_name="genomics-vpc"
+    )
     assert result["changed"] and result["run"]["status"] == "COMPLETED"
     [run] = stored(emulator, "runs")
     assert run.workflow_id == workflow_id and run.networking_mode == "VPC" and run.configuration_name == "genomics-vpc"
@@ -138,10 +146,19 @@ def test_vpc_run_by_workflow_name(capsys, emulator, omics, shared_network, bucke
     "args, named",
     [
         ({"networking_mode": "VPC"}, "networking_mode is VPC but all of the following are missing: configuration_name"),
-        ({"configuration_name": "genomics-vpc"}, "configuration_name 'genomics-vpc' is only used with networking_mode=VPC"),
+        (
+            {"configuration_name": "genomics-vpc"},
+            "configuration_name 'genomics-vpc' is only used with networking_mode=VPC",
+        ),
         ({"networking_mode": "VPC", "configuration_name": "nowhere"}, "configuration_name 'nowhere' does not exist"),
-        ({"networking_mode": "VPC", "configuration_name": "bad name!"}, "'bad name!' is not a valid HealthOmics configuration name"),
-        ({"output_uri": "https://omics-results.s3.amazonaws.com/runs"}, "output_uri 'https://omics-results.s3.amazonaws.com/runs' is not an S3 URI"),
+        (
+            {"networking_mode": "VPC", "configuration_name": "bad name!"},
+            "'bad name!' is not a valid HealthOmics configuration name",
+        ),
+        (
+            {"output_uri": "https://omics-results.s3.amazonaws.com/runs"},
+            "output_uri 'https://omics-results.s3.amazonaws.com/runs' is not an S3 URI",
+        ),
         ({"output_uri": "s3://"}, "output_uri 's3://' is not an S3 URI"),
         ({"output_uri": "s3://omics-results-eu/runs"}, "is in a bucket of eu-west-1, but the run is in us-east-1"),
         ({"output_uri": "s3://no-such-bucket-here/runs"}, "the output bucket 'no-such-bucket-here' does not exist"),
@@ -188,7 +205,9 @@ def test_parameters_are_checked_against_the_workflow_template(capsys, emulator, 
     from .helpers import workflow_zip
 
     workflow_id = omics.create_workflow(
-        name="templated", definitionZip=workflow_zip(), requestId="templated",
+        name="templated",
+        definitionZip=workflow_zip(),
+        requestId="templated",
         parameterTemplate={"sample": {"description": "input"}, "threads": {"optional": True}},
     )["id"]
     unknown = start(capsys, emulator, workflow_id=workflow_id, parameters={"sample": "s3://x", "thread": 4})

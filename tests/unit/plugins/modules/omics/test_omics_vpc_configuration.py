@@ -1,11 +1,10 @@
 """omics_vpc_configuration: idempotency, replacement, tags, network preflight and bad input."""
 
 import pytest
+from botocore.config import Config
 
 from ansible_collections.genomics.aws.plugins.modules import omics_vpc_configuration
 from ansible_collections.genomics.aws.plugins.modules import omics_vpc_configuration_info
-
-from botocore.config import Config
 
 from .helpers import ROLE_ARN
 from .helpers import SESSION
@@ -46,7 +45,9 @@ def test_idempotency_triple(capsys, emulator, shared_network):
     assert applied["warnings"] == []
     assert applied["diff"]["after"] == result
 
-    rerun = configure(capsys, emulator, network, diff=True, tags={"team": "lab"}, subnets=list(reversed(network.private_subnets)))
+    rerun = configure(
+        capsys, emulator, network, diff=True, tags={"team": "lab"}, subnets=list(reversed(network.private_subnets))
+    )
     assert not rerun["changed"]
     assert rerun["diff"]["before"] == rerun["diff"]["after"]
     assert [c.uuid for c in stored(emulator, "configurations")] == [configuration.uuid]
@@ -105,8 +106,14 @@ def test_replacement_refused_while_a_run_uses_it(capsys, start_emulator, shared_
     omics = SESSION.client("omics", endpoint_url=emulator.url, config=Config(inject_host_prefix=False))
     network = shared_network
     configure(capsys, emulator, network, subnets=network.private_subnets[:1])
-    omics.start_run(workflowId=active_workflow(omics), roleArn=ROLE_ARN, outputUri="s3://out-bucket/x",
-                    networkingMode="VPC", configurationName="genomics-vpc", requestId="busy")
+    omics.start_run(
+        workflowId=active_workflow(omics),
+        roleArn=ROLE_ARN,
+        outputUri="s3://out-bucket/x",
+        networkingMode="VPC",
+        configurationName="genomics-vpc",
+        requestId="busy",
+    )
     try:
         result = configure(capsys, emulator, network, allow_replacement=True)
         assert result["failed"] and "in use by active runs" in result["msg"]
@@ -182,7 +189,14 @@ def _subnets_of_two_vpcs(networks):
 
 @pytest.mark.parametrize(
     "broken",
-    [_no_nat_route, _nat_in_private_subnet, _public_subnet, _group_of_another_vpc, _unknown_security_group, _subnets_of_two_vpcs],
+    [
+        _no_nat_route,
+        _nat_in_private_subnet,
+        _public_subnet,
+        _group_of_another_vpc,
+        _unknown_security_group,
+        _subnets_of_two_vpcs,
+    ],
     ids=lambda f: f.__name__.strip("_"),
 )
 @pytest.mark.parametrize("check_mode", [False, True], ids=["apply", "check"])
@@ -215,7 +229,8 @@ def test_a_security_group_without_egress_is_a_warning(capsys, emulator, networks
     network = networks.healthy()
     group = network.security_groups[0]
     networks.ec2.revoke_security_group_egress(
-        GroupId=group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
     result = configure(capsys, emulator, network)
     assert result["changed"] and result["network"]["security_groups"][0]["egress"] == []
@@ -232,7 +247,10 @@ def test_a_security_group_without_egress_is_a_warning(capsys, emulator, networks
         ({"name": "has space"}, "'has space'"),
         ({"name": "x" * 129}, "not a valid HealthOmics configuration name"),
         ({"subnets": [f"subnet-{i:08x}" for i in range(17)]}, "subnets names 17 ids; HealthOmics accepts at most 16"),
-        ({"security_groups": [f"sg-{i:08x}" for i in range(6)]}, "security_groups names 6 ids; HealthOmics accepts at most 5"),
+        (
+            {"security_groups": [f"sg-{i:08x}" for i in range(6)]},
+            "security_groups names 6 ids; HealthOmics accepts at most 5",
+        ),
         ({"security_groups": ["default"]}, "security_groups: 'default' is not a security group id"),
         ({"subnets": ["subnet-XYZ"]}, "subnets: 'subnet-XYZ' is not a subnet id"),
         ({"vpc_owner_account_id": "12345"}, "vpc_owner_account_id '12345'"),

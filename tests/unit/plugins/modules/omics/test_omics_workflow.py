@@ -35,7 +35,9 @@ def workflow(capsys, emulator, path, **args):
 
 def test_idempotency_triple(capsys, emulator, definition):
     digest = package_definition(str(definition), "main.wdl", "WDL").digest
-    plan = workflow(capsys, emulator, definition, main="main.wdl", engine="WDL", check_mode=True, diff=True, tags={"team": "lab"})
+    plan = workflow(
+        capsys, emulator, definition, main="main.wdl", engine="WDL", check_mode=True, diff=True, tags={"team": "lab"}
+    )
     assert plan["changed"] and plan["workflow"]["definition_digest"] == digest and plan["workflow"]["id"] is None
     assert plan["diff"]["before"] == {}
     assert stored(emulator, "workflows") == []
@@ -79,7 +81,9 @@ def test_changed_definition_replaces_the_workflow(capsys, emulator, definition):
     assert not workflow(capsys, emulator, definition)["changed"]
 
 
-@pytest.mark.parametrize("option, value", [("main", "main.wdl"), ("engine", "WDL"), ("parameter_template", {"who": {"description": "name"}})])
+@pytest.mark.parametrize(
+    "option, value", [("main", "main.wdl"), ("engine", "WDL"), ("parameter_template", {"who": {"description": "name"}})]
+)
 def test_create_time_settings_are_part_of_the_digest(capsys, emulator, definition, option, value):
     first = workflow(capsys, emulator, definition)["workflow"]
     changed = workflow(capsys, emulator, definition, **{option: value})
@@ -90,13 +94,21 @@ def test_create_time_settings_are_part_of_the_digest(capsys, emulator, definitio
 
 def test_description_and_storage_change_in_place(capsys, emulator, definition):
     first = workflow(capsys, emulator, definition, description="one", tags={"a": "1"})["workflow"]
-    plan = workflow(capsys, emulator, definition, description="two", storage_type="STATIC", storage_capacity=1200, check_mode=True)
+    plan = workflow(
+        capsys, emulator, definition, description="two", storage_type="STATIC", storage_capacity=1200, check_mode=True
+    )
     assert plan["changed"] and plan["workflow"]["description"] == "two" and plan["workflow"]["storage_type"] == "STATIC"
     assert stored(emulator, "workflows")[0].description == "one"
-    updated = workflow(capsys, emulator, definition, description="two", storage_type="STATIC", storage_capacity=1200, tags={"b": "2"})
+    updated = workflow(
+        capsys, emulator, definition, description="two", storage_type="STATIC", storage_capacity=1200, tags={"b": "2"}
+    )
     assert updated["changed"] and updated["workflow"]["id"] == first["id"]
     [current] = stored(emulator, "workflows")
-    assert (current.description, current.settings.get("storageType"), current.settings.get("storageCapacity")) == ("two", "STATIC", 1200)
+    assert (current.description, current.settings.get("storageType"), current.settings.get("storageCapacity")) == (
+        "two",
+        "STATIC",
+        1200,
+    )
     assert current.tags == {"b": "2", DIGEST_TAG: first["definition_digest"]}  # purged "a", kept the digest
     assert updated["workflow"]["storage_capacity"] == 1200
 
