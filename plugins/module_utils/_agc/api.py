@@ -5,7 +5,8 @@
 
 """One small wrapper per boto3 call that amazon.aws's module_utils does not already provide.
 
-Each retries throttling with jittered backoff and raises AnsibleGenomicsError; none touches the module.
+Each retries its service's throttling and transient errors (_shared/retries.py) and raises
+AnsibleGenomicsError; none touches the module.
 EC2 calls that amazon.aws wraps (VPCs, subnets, NAT gateways, endpoints, ...) are used from
 amazon.aws.plugins.module_utils.ec2 directly.
 """
@@ -16,13 +17,13 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import AnsibleS3PermissionsError
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_tagging
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import head_s3_bucket
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from .._shared.errors import AnsibleGenomicsError
+from .._shared.retries import retry_throttling
 from .common import AGCErrorHandler
 
 
@@ -49,7 +50,7 @@ class _MissingStackHandler(AGCErrorHandler):
 
 
 @AGCErrorHandler.common_error_handler("identify the AWS account (sts:GetCallerIdentity)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_caller_identity(client):
     return client.get_caller_identity()
 
@@ -58,7 +59,7 @@ def get_caller_identity(client):
 
 
 @AGCErrorHandler.common_error_handler("read the Elastic IP quota (ec2:DescribeAccountAttributes)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def describe_elastic_ip_quota(client):
     attributes = client.describe_account_attributes(AttributeNames=["vpc-max-elastic-ips"])["AccountAttributes"]
     for attribute in attributes:
@@ -68,19 +69,25 @@ def describe_elastic_ip_quota(client):
 
 
 @AGCErrorHandler.common_error_handler("tag resources (ec2:CreateTags)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def create_tags(client, resource_ids, tags):
     client.create_tags(Resources=list(resource_ids), Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @AGCErrorHandler.common_error_handler("untag resources (ec2:DeleteTags)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_tags(client, resource_ids, keys):
     client.delete_tags(Resources=list(resource_ids), Tags=[{"Key": k} for k in keys])
 
 
+@AGCErrorHandler.common_error_handler("change a VPC endpoint (ec2:ModifyVpcEndpoint)")
+@retry_throttling()
+def modify_endpoint(client, endpoint_id, **changes):
+    client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **changes)
+
+
 @AGCErrorHandler.common_error_handler("add route tables to a gateway endpoint (ec2:ModifyVpcEndpoint)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def add_endpoint_route_tables(client, endpoint_id, route_table_ids):
     client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=list(route_table_ids))
 
@@ -89,20 +96,20 @@ def add_endpoint_route_tables(client, endpoint_id, route_table_ids):
 
 
 @AGCErrorHandler.common_error_handler("read the activation state from SSM")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_parameters_by_path(client, path):
     paginator = client.get_paginator("get_parameters_by_path")
     return paginator.paginate(Path=path, Recursive=True).build_full_result().get("Parameters", [])
 
 
 @_MissingParameterHandler.list_error_handler("read an SSM parameter")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_parameter(client, name):
     return client.get_parameter(Name=name)["Parameter"]
 
 
 @AGCErrorHandler.common_error_handler("write an SSM parameter")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def put_parameter(client, **params):
     return client.put_parameter(**params)
 
@@ -118,13 +125,13 @@ def put_parameter_if_absent(client, **params):
         raise AnsibleGenomicsError(message="Failed to write an SSM parameter", exception=e) from e
 
 
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def _put_parameter_no_overwrite(client, **params):
     return client.put_parameter(Overwrite=False, **params)
 
 
 @AGCErrorHandler.common_error_handler("delete SSM parameters")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_parameters(client, names):
     deleted = []
     for start in range(0, len(names), 10):  # DeleteParameters takes at most 10 names
@@ -133,20 +140,20 @@ def delete_parameters(client, names):
 
 
 @_MissingParameterHandler.deletion_error_handler("delete an SSM parameter")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_parameter(client, name):
     client.delete_parameter(Name=name)
     return True
 
 
 @AGCErrorHandler.common_error_handler("tag an SSM parameter")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def tag_parameter(client, name, tags):
     client.add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @AGCErrorHandler.common_error_handler("untag an SSM parameter")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def untag_parameter(client, name, keys):
     client.remove_tags_from_resource(ResourceType="Parameter", ResourceId=name, TagKeys=list(keys))
 
@@ -163,7 +170,7 @@ def bucket_status(client, name):
 
 
 @AGCErrorHandler.common_error_handler("create the S3 bucket")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def create_bucket(client, name, region):
     params = {"Bucket": name, "ObjectOwnership": "BucketOwnerEnforced"}
     if region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
@@ -171,14 +178,35 @@ def create_bucket(client, name, region):
     client.create_bucket(**params)
 
 
-@AGCErrorHandler.common_error_handler("configure the S3 bucket")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchBucket", "OperationAborted"])
-def configure_bucket(client, name, public_access_block, encryption, ownership, policy, tags):
-    """Apply the hardening of a newly created bucket. Retries cover S3's eventual consistency."""
+# The bucket's hardening, one call each. NoSuchBucket and OperationAborted are retried too: right after CreateBucket
+# S3 may not know the bucket everywhere yet.
+@AGCErrorHandler.common_error_handler("tag the S3 bucket (s3:PutBucketTagging)")
+@retry_throttling("NoSuchBucket", "OperationAborted")
+def put_bucket_tagging(client, name, tags):
     client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ansible_dict_to_boto3_tag_list(tags)})
-    client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=public_access_block)
-    client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption)
-    client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
+
+
+@AGCErrorHandler.common_error_handler("block public access to the S3 bucket (s3:PutBucketPublicAccessBlock)")
+@retry_throttling("NoSuchBucket", "OperationAborted")
+def put_public_access_block(client, name, configuration):
+    client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=configuration)
+
+
+@AGCErrorHandler.common_error_handler("set the S3 bucket's default encryption (s3:PutEncryptionConfiguration)")
+@retry_throttling("NoSuchBucket", "OperationAborted")
+def put_bucket_encryption(client, name, configuration):
+    client.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=configuration)
+
+
+@AGCErrorHandler.common_error_handler("set the S3 bucket's object ownership (s3:PutBucketOwnershipControls)")
+@retry_throttling("NoSuchBucket", "OperationAborted")
+def put_bucket_ownership_controls(client, name, controls):
+    client.put_bucket_ownership_controls(Bucket=name, OwnershipControls=controls)
+
+
+@AGCErrorHandler.common_error_handler("set the S3 bucket's policy (s3:PutBucketPolicy)")
+@retry_throttling("NoSuchBucket", "OperationAborted")
+def put_bucket_policy(client, name, policy):
     client.put_bucket_policy(Bucket=name, Policy=policy)
 
 
@@ -186,12 +214,12 @@ def get_bucket_tags(client, name):
     return get_s3_bucket_tagging(client, name) or {}
 
 
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def put_object(client, bucket, key, body):
     client.put_object(Bucket=bucket, Key=key, Body=body)
 
 
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_object(client, bucket, key):
     client.delete_object(Bucket=bucket, Key=key)
 
@@ -200,7 +228,7 @@ def delete_object(client, bucket, key):
 
 
 @_MissingStackHandler.list_error_handler("describe CloudFormation stacks", default_value=[])
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def describe_stacks(client, name=None):
     paginator = client.get_paginator("describe_stacks")
     params = {"StackName": name} if name else {}
@@ -208,6 +236,6 @@ def describe_stacks(client, name=None):
 
 
 @AGCErrorHandler.common_error_handler("delete a CloudFormation stack")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_stack(client, name):
     client.delete_stack(StackName=name)

@@ -10,10 +10,10 @@
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.responses import strip_metadata
+from .._shared.retries import retry_throttling
 
 # BatchGetImage answers a multi-architecture tag with its index only if the index types are accepted.
 ACCEPTED_MEDIA_TYPES = [
@@ -43,7 +43,7 @@ class EcrErrorHandler(AWSErrorHandler):
 
 
 @EcrErrorHandler.list_error_handler("describe the pull-through cache rule (ecr:DescribePullThroughCacheRules)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def describe_pull_through_cache_rule(client, prefix):
     """The rule of exactly this prefix, or None."""
     rules = client.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[prefix]).get("pullThroughCacheRules") or []
@@ -51,7 +51,7 @@ def describe_pull_through_cache_rule(client, prefix):
 
 
 @EcrErrorHandler.common_error_handler("create the pull-through cache rule (ecr:CreatePullThroughCacheRule)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def create_pull_through_cache_rule(client, prefix, upstream_registry_url):
     return strip_metadata(
         client.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix, upstreamRegistryUrl=upstream_registry_url)
@@ -59,7 +59,7 @@ def create_pull_through_cache_rule(client, prefix, upstream_registry_url):
 
 
 @EcrErrorHandler.deletion_error_handler("delete the pull-through cache rule (ecr:DeletePullThroughCacheRule)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_pull_through_cache_rule(client, prefix):
     client.delete_pull_through_cache_rule(ecrRepositoryPrefix=prefix)
     return True
@@ -68,7 +68,7 @@ def delete_pull_through_cache_rule(client, prefix):
 @EcrErrorHandler.list_error_handler(
     "describe the repository creation template (ecr:DescribeRepositoryCreationTemplates)"
 )
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def describe_repository_creation_template(client, prefix):
     """The template of exactly this prefix, or None."""
     templates = (
@@ -78,13 +78,13 @@ def describe_repository_creation_template(client, prefix):
 
 
 @EcrErrorHandler.common_error_handler("create the repository creation template (ecr:CreateRepositoryCreationTemplate)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def create_repository_creation_template(client, **params):
     return strip_metadata(client.create_repository_creation_template(**params)).get("repositoryCreationTemplate") or {}
 
 
 @EcrErrorHandler.common_error_handler("update the repository creation template (ecr:UpdateRepositoryCreationTemplate)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def update_repository_creation_template(client, **params):
     return strip_metadata(client.update_repository_creation_template(**params)).get("repositoryCreationTemplate") or {}
 
@@ -92,34 +92,34 @@ def update_repository_creation_template(client, **params):
 @EcrErrorHandler.deletion_error_handler(
     "delete the repository creation template (ecr:DeleteRepositoryCreationTemplate)"
 )
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_repository_creation_template(client, prefix):
     client.delete_repository_creation_template(prefix=prefix)
     return True
 
 
 @EcrErrorHandler.list_error_handler("read the registry policy (ecr:GetRegistryPolicy)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_registry_policy(client):
     """The registry policy's JSON text, or None when the registry has none."""
     return client.get_registry_policy().get("policyText") or None
 
 
 @EcrErrorHandler.common_error_handler("write the registry policy (ecr:PutRegistryPolicy)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def put_registry_policy(client, policy_text):
     return strip_metadata(client.put_registry_policy(policyText=policy_text))
 
 
 @EcrErrorHandler.deletion_error_handler("delete the registry policy (ecr:DeleteRegistryPolicy)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_registry_policy(client):
     client.delete_registry_policy()
     return True
 
 
 @EcrErrorHandler.list_error_handler("describe the cached image (ecr:DescribeImages)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def describe_image(client, repository_name, image_id):
     """The image's details, or None when it (or its repository) is not in the registry."""
     details = client.describe_images(repositoryName=repository_name, imageIds=[image_id]).get("imageDetails") or []
@@ -127,7 +127,7 @@ def describe_image(client, repository_name, image_id):
 
 
 @EcrErrorHandler.common_error_handler("import the image through the pull-through cache (ecr:BatchGetImage)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def batch_get_image(client, repository_name, image_id):
     answer = client.batch_get_image(
         repositoryName=repository_name, imageIds=[image_id], acceptedMediaTypes=ACCEPTED_MEDIA_TYPES
@@ -136,7 +136,7 @@ def batch_get_image(client, repository_name, image_id):
 
 
 @EcrErrorHandler.list_error_handler("read the repository policy (ecr:GetRepositoryPolicy)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_repository_policy(client, repository_name):
     """The policy's JSON text; "" when the repository has no policy; None when it does not exist."""
     try:
@@ -146,6 +146,6 @@ def get_repository_policy(client, repository_name):
 
 
 @EcrErrorHandler.common_error_handler("write the repository policy (ecr:SetRepositoryPolicy)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def set_repository_policy(client, repository_name, policy_text):
     return strip_metadata(client.set_repository_policy(repositoryName=repository_name, policyText=policy_text))

@@ -5,7 +5,8 @@
 
 """One small wrapper per boto3 call.
 
-Each retries throttling with jittered backoff and raises AnsibleGenomicsError; "get" wrappers return
+Each retries its service's throttling and transient errors (_shared/retries.py) and raises
+AnsibleGenomicsError; "get" wrappers return
 None for a resource that does not exist. None touches the module. EC2 calls are used from
 amazon.aws.plugins.module_utils.ec2 directly.
 """
@@ -15,36 +16,36 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.responses import strip_metadata
+from .._shared.retries import retry_throttling
 from .common import OmicsErrorHandler
 
 # --- configurations ----------------------------------------------------------------------------
 
 
 @OmicsErrorHandler.common_error_handler("create the HealthOmics configuration (omics:CreateConfiguration)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def create_configuration(client, **params):
     return strip_metadata(client.create_configuration(**params))
 
 
 @OmicsErrorHandler.list_error_handler("read the HealthOmics configuration (omics:GetConfiguration)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_configuration(client, name):
     return strip_metadata(client.get_configuration(name=name))
 
 
 @OmicsErrorHandler.list_error_handler("list HealthOmics configurations (omics:ListConfigurations)", default_value=[])
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def list_configurations(client):
     paginator = client.get_paginator("list_configurations")
     return paginator.paginate().build_full_result().get("items", [])
 
 
 @OmicsErrorHandler.deletion_error_handler("delete the HealthOmics configuration (omics:DeleteConfiguration)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_configuration(client, name):
     client.delete_configuration(name=name)
     return True
@@ -54,19 +55,19 @@ def delete_configuration(client, name):
 
 
 @OmicsErrorHandler.common_error_handler("create the HealthOmics workflow (omics:CreateWorkflow)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def create_workflow(client, **params):
     return strip_metadata(client.create_workflow(**params))
 
 
 @OmicsErrorHandler.list_error_handler("read the HealthOmics workflow (omics:GetWorkflow)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_workflow(client, workflow_id):
     return strip_metadata(client.get_workflow(id=workflow_id, type="PRIVATE"))
 
 
 @OmicsErrorHandler.list_error_handler("list HealthOmics workflows (omics:ListWorkflows)", default_value=[])
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def list_workflows(client, name=None):
     params = {"type": "PRIVATE"}
     if name is not None:
@@ -76,13 +77,13 @@ def list_workflows(client, name=None):
 
 
 @OmicsErrorHandler.common_error_handler("update the HealthOmics workflow (omics:UpdateWorkflow)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def update_workflow(client, workflow_id, **params):
     client.update_workflow(id=workflow_id, **params)
 
 
 @OmicsErrorHandler.deletion_error_handler("delete the HealthOmics workflow (omics:DeleteWorkflow)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def delete_workflow(client, workflow_id):
     client.delete_workflow(id=workflow_id)
     return True
@@ -92,19 +93,19 @@ def delete_workflow(client, workflow_id):
 
 
 @OmicsErrorHandler.common_error_handler("start the HealthOmics run (omics:StartRun)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def start_run(client, **params):
     return strip_metadata(client.start_run(**params))
 
 
 @OmicsErrorHandler.list_error_handler("read the HealthOmics run (omics:GetRun)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def get_run(client, run_id):
     return strip_metadata(client.get_run(id=run_id))
 
 
 @OmicsErrorHandler.list_error_handler("list HealthOmics runs (omics:ListRuns)", default_value=[])
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def list_runs(client, name=None, status=None):
     params = {}
     if name is not None:
@@ -119,13 +120,13 @@ def list_runs(client, name=None, status=None):
 
 
 @OmicsErrorHandler.common_error_handler("tag the HealthOmics resource (omics:TagResource)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def tag_resource(client, arn, tags):
     client.tag_resource(resourceArn=arn, tags=tags)
 
 
 @OmicsErrorHandler.common_error_handler("untag the HealthOmics resource (omics:UntagResource)")
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def untag_resource(client, arn, keys):
     client.untag_resource(resourceArn=arn, tagKeys=list(keys))
 
@@ -133,7 +134,7 @@ def untag_resource(client, arn, keys):
 # --- S3 (where a run writes) ---------------------------------------------------------------------
 
 
-@AWSRetry.jittered_backoff()
+@retry_throttling()
 def _get_bucket_location(client, bucket):
     return client.get_bucket_location(Bucket=bucket)
 

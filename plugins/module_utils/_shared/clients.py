@@ -5,10 +5,17 @@
 
 """boto3 clients of a module run, made on first use."""
 
+from urllib.parse import urlsplit
+
 try:
     from botocore.config import Config
 except ImportError:
     pass  # Handled by AnsibleAWSModule
+
+from .retries import CLIENT_RETRIES
+
+# Host names of AWS's own endpoints, in every partition. Any other endpoint is a custom one (a proxy, an emulator).
+_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
 
 
 class Clients:
@@ -36,14 +43,25 @@ class Clients:
         return self._clients[name]
 
 
-def module_client(module, service):
-    """A module's client for `service`.
+def client_config():
+    """The botocore configuration of every client: its retry policy."""
+    return Config(retries=dict(CLIENT_RETRIES))
 
-    Every omics operation carries an endpoint host prefix ("workflows-", "tags-"...), which botocore puts in
-    front of the host of a custom endpoint (http://workflows-127.0.0.1:...), where nothing answers. With a
-    custom endpoint, host prefix injection is turned off, merged into whatever botocore config amazon.aws
-    builds (user agent, then the user's aws_config).
+
+def is_custom_endpoint(endpoint_url):
+    host = urlsplit(endpoint_url or "").hostname or ""
+    return bool(host) and not host.endswith(_AWS_HOST_SUFFIXES)
+
+
+def module_client(module, service):
+    """A module's client for `service`, with the collection's retry policy (the user's aws_config still wins).
+
+    Every omics operation carries an endpoint host prefix ("workflows-", "tags-"...), which botocore puts in front of
+    the host of a custom endpoint (http://workflows-127.0.0.1:...), where nothing answers. However the endpoint was
+    given (endpoint_url, AWS_URL, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_OMICS, a profile's endpoint_url), a client whose
+    endpoint is not AWS's is made again with host prefix injection turned off.
     """
-    if service == "omics" and module.params.get("endpoint_url"):
-        return module.client(service, config=Config(inject_host_prefix=False))
-    return module.client(service)
+    client = module.client(service, config=client_config())
+    if service == "omics" and is_custom_endpoint(client.meta.endpoint_url):
+        client = module.client(service, config=client_config().merge(Config(inject_host_prefix=False)))
+    return client

@@ -120,3 +120,39 @@ def test_deleted_configuration_counts_as_gone(omics, quick):
     omics.stubber.add_client_error("get_configuration", "ResourceNotFoundException", http_status_code=404)
     waiters.configuration_deleted(omics, "vpc", timeout=5)
     omics.stubber.assert_no_pending_responses()
+
+
+ENDPOINT = "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_OMICS"])
+def test_an_endpoint_from_the_environment_turns_off_the_host_prefix_too(monkeypatch, variable):
+    # The tests' own environment turns injection off for every client: a user's does not.
+    monkeypatch.delenv("AWS_DISABLE_HOST_PREFIX_INJECTION", raising=False)
+    monkeypatch.setenv(variable, ENDPOINT)
+    client = module_client(FakeModule(), "omics")
+    assert client.meta.endpoint_url == ENDPOINT
+    assert client.meta.config.inject_host_prefix is False
+
+
+def test_an_endpoint_from_a_profile_turns_off_the_host_prefix_too(monkeypatch, tmp_path):
+    monkeypatch.delenv("AWS_DISABLE_HOST_PREFIX_INJECTION", raising=False)
+    config = tmp_path / "config"
+    config.write_text(f"[default]\nendpoint_url = {ENDPOINT}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    client = module_client(FakeModule(), "omics")
+    assert client.meta.endpoint_url == ENDPOINT and client.meta.config.inject_host_prefix is False
+
+
+def test_aws_own_endpoints_keep_the_host_prefix(monkeypatch):
+    monkeypatch.delenv("AWS_DISABLE_HOST_PREFIX_INJECTION", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_OMICS", "https://omics.eu-west-1.amazonaws.com")
+    assert module_client(FakeModule(), "omics").meta.config.inject_host_prefix is True
+
+
+def test_every_client_gets_the_collections_retry_policy_unless_the_user_sets_one():
+    from botocore.config import Config
+
+    assert module_client(FakeModule(), "ssm").meta.config.retries == {"mode": "standard", "total_max_attempts": 10}
+    own = module_client(FakeModule(aws_config=Config(retries={"mode": "adaptive", "max_attempts": 3})), "ssm")
+    assert own.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 4}

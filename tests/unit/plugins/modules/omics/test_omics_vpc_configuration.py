@@ -290,3 +290,16 @@ def test_info_lists_configurations(capsys, emulator, shared_network):
     assert one["vpc_configurations"][0]["run_configurations"]["vpc_config"]["vpc_id"] == network.vpc_id
     none = run_module(omics_vpc_configuration_info, capsys, emulator.url, name="three")
     assert none["vpc_configurations"] == []
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_OMICS"])
+def test_an_endpoint_given_only_by_the_environment_works(capsys, emulator, shared_network, monkeypatch, variable):
+    """As AWX sets it in a job's environment: no endpoint_url option, and no AWS_DISABLE_HOST_PREFIX_INJECTION."""
+    configure(capsys, emulator, shared_network, name="from-the-environment")
+    monkeypatch.delenv("AWS_DISABLE_HOST_PREFIX_INJECTION", raising=False)
+    monkeypatch.setenv(variable, emulator.url)
+    from tests.unit.plugins.modules.in_process import run_main
+
+    found = run_main(omics_vpc_configuration_info.main, capsys, {"region": "us-east-1", "name": "from-the-environment"})
+    assert not found.get("failed"), found.get("msg")
+    assert [c["name"] for c in found["vpc_configurations"]] == ["from-the-environment"]
