@@ -21,6 +21,7 @@ from dataclasses import field
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
 
+from .._shared.arns import partition_of
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import ChangeLog
 from .._shared.outcome import Deadline
@@ -28,6 +29,7 @@ from .._shared.outcome import Outcome
 from .._shared.validation import check_ec2_id
 from .._shared.validation import check_ec2_ids
 from .._shared.validation import check_user_tags
+from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
 from . import api
 from . import contexts
@@ -50,6 +52,7 @@ from .managed_network import find_managed_vpcs
 from .managed_network import vpc_mode
 from .network_builder import NetworkBuilder
 from .state import CREATING_BUCKET_PARAMETER
+from .state import LOCK_PARAMETER
 from .state import ActivationRecord
 from .state import CoreLock
 from .state import StateStore
@@ -111,10 +114,7 @@ class ActivationRequest:
         if self.bucket is not None:
             self.bucket = storage.normalize_bucket_name(self.bucket)
         self.vpc_cidr = validate_vpc_cidr(self.vpc_cidr)
-        if self.wait_timeout is None or self.wait_timeout <= 0:
-            raise AnsibleGenomicsError(
-                message=f"wait_timeout {self.wait_timeout} must be a positive number of seconds."
-            )
+        check_wait_timeout(self.wait_timeout)
         check_user_tags(self.tags, RESERVED_TAG_KEYS)
 
 
@@ -129,16 +129,24 @@ def flatten_subnets(values):
     return flat
 
 
-def plan_then_apply(converge, clients, request, check_mode):
-    """Converge in plan mode; unless that changes nothing (or this is check mode), converge again for real
-    under the region's lock."""
-    plan = converge(ChangeLog(check_mode=True))
+def plan_then_apply(converge, clients, deadline, check_mode):
+    """Converge in plan mode; unless that changes nothing (or this is check mode), converge again for real under the
+    region's lock, against a fresh read of the state store. One deadline bounds the lock wait and every wait after it.
+
+    A lock left expired by a run that crashed at its last write is removed by a run that has nothing else to do
+    (and reported, in check mode too), so it never lingers."""
+    store = StateStore(clients.ssm)
+    store.load()
+    plan = converge(store, ChangeLog(check_mode=True))
     if check_mode or not plan.changed:
+        _remove_expired_lock(clients.ssm, store, plan.changes, check_mode)
         return plan
     lock = CoreLock(clients.ssm)
-    waited = lock.acquire(Deadline(request.wait_timeout))
+    waited = lock.acquire(deadline)
     try:
-        outcome = converge(ChangeLog(check_mode=False))
+        store = StateStore(clients.ssm)
+        store.load()
+        outcome = converge(store, ChangeLog(check_mode=False))
     finally:
         lock.release()
     if waited:
@@ -148,27 +156,38 @@ def plan_then_apply(converge, clients, request, check_mode):
     return outcome
 
 
+def _remove_expired_lock(ssm, store, changes, check_mode):
+    expired = store.expired_lock()
+    if expired is None:
+        return
+    changes.add(f"remove the expired lock {LOCK_PARAMETER} of {expired.get('owner')} (a run that ended early)")
+    if not check_mode:
+        CoreLock(ssm).remove_if_expired()
+
+
 def activate(clients, region, request, check_mode=False):
-    account_id = api.get_caller_identity(clients.sts)["Account"]
+    identity = api.get_caller_identity(clients.sts)
+    deadline = Deadline(request.wait_timeout)
 
-    def converge(changes):
-        return _Activation(clients, region, account_id, request, changes).run()
+    def converge(store, changes):
+        return _Activation(clients, region, identity, request, changes, deadline).run(store)
 
-    return plan_then_apply(converge, clients, request, check_mode)
+    return plan_then_apply(converge, clients, deadline, check_mode)
 
 
 class CoreRun:
-    """One converge pass (plan or apply) over a region's core."""
+    """One converge pass (plan or apply) over a region's core, within the run's one deadline."""
 
-    def __init__(self, clients, region, account_id, request, changes):
+    def __init__(self, clients, region, identity, request, changes, deadline):
         self.clients = clients
         self.ec2 = clients.ec2
         self.region = region
-        self.account_id = account_id
+        self.account_id = identity["Account"]
+        self.partition = partition_of(identity.get("Arn"))
         self.request = request
         self.changes = changes
         self.check_mode = changes.check_mode
-        self.deadline = Deadline(request.wait_timeout)
+        self.deadline = deadline
         self.warnings = []
 
 
@@ -183,9 +202,8 @@ class _VpcChoice:
 
 
 class _Activation(CoreRun):
-    def run(self):
-        store = StateStore(self.clients.ssm)
-        record = store.load()
+    def run(self, store):
+        record = store.record
         managed_vpcs = find_managed_vpcs(self.ec2)
         self._refuse_mode_switch(record)
         if not record and not managed_vpcs:
@@ -363,7 +381,12 @@ class _Activation(CoreRun):
             if not self.check_mode:
                 store.journal_bucket_creation(name)
                 storage.create_managed_bucket(
-                    self.clients.s3, name, self.region, self.request.tags, exists=bucket.status == "owned"
+                    self.clients.s3,
+                    name,
+                    self.region,
+                    self.partition,
+                    self.request.tags,
+                    exists=bucket.status == "owned",
                 )
             return name, True
         if adopting:
@@ -371,6 +394,11 @@ class _Activation(CoreRun):
             if not self.check_mode:
                 storage.prove_write_access(self.clients.s3, name)
             return name, bucket.created_by_collection
+        if record.bucket_managed:
+            # The collection's own bucket: its hardening is converged, never a customer's.
+            storage.converge_managed_bucket(
+                self.clients.s3, name, self.partition, self.request.tags, record.custom_tags, self.changes
+            )
         return name, record.bucket_managed
 
     def _record(self, store, record, new_record):

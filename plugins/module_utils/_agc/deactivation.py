@@ -11,6 +11,7 @@ deployed, unless forced to delete them first.
 """
 
 from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Deadline
 from .._shared.outcome import Outcome
 from . import api
 from . import contexts
@@ -18,23 +19,22 @@ from .activation import CoreRun
 from .activation import plan_then_apply
 from .managed_network import ManagedNetwork
 from .managed_network import find_managed_vpcs
-from .state import StateStore
 from .teardown import destroy
 
 
 def deactivate(clients, region, request, check_mode=False):
-    account_id = api.get_caller_identity(clients.sts)["Account"]
+    identity = api.get_caller_identity(clients.sts)
+    deadline = Deadline(request.wait_timeout)
 
-    def converge(changes):
-        return _Deactivation(clients, region, account_id, request, changes).run()
+    def converge(store, changes):
+        return _Deactivation(clients, region, identity, request, changes, deadline).run(store)
 
-    return plan_then_apply(converge, clients, request, check_mode)
+    return plan_then_apply(converge, clients, deadline, check_mode)
 
 
 class _Deactivation(CoreRun):
-    def run(self):
-        store = StateStore(self.clients.ssm)
-        record = store.load()
+    def run(self, store):
+        record = store.record
         managed_vpcs = find_managed_vpcs(self.ec2)
         before = record.as_dict() if record else {}
         retained = _retained(record)

@@ -26,6 +26,7 @@ from .._shared.tags import is_ours
 from .._shared.validation import check_ec2_id
 from .._shared.validation import check_ec2_ids
 from .._shared.validation import check_user_tags
+from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
 from . import endpoints
 from . import waiters
@@ -91,10 +92,7 @@ class EndpointsRequest:
             limit_owner="an endpoint",
         )
         check_user_tags(self.tags, RESERVED_TAG_KEYS)
-        if self.wait_timeout is None or self.wait_timeout <= 0:
-            raise AnsibleGenomicsError(
-                message=f"wait_timeout {self.wait_timeout} must be a positive number of seconds."
-            )
+        check_wait_timeout(self.wait_timeout)
 
 
 def _placement(ec2, vpc, request, security_groups):

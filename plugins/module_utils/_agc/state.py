@@ -35,8 +35,10 @@ RECORD_PARAMETER = "genomics.aws/activation"
 # Written before CreateBucket and dropped when the activation is recorded: a run interrupted
 # while creating the bucket is resumed by finishing its hardening, not by adopting it as found.
 CREATING_BUCKET_PARAMETER = "genomics.aws/creating-bucket"
-# Outside PARAMETER_ROOT so that deleting the state store never drops a held lock.
+# Outside PARAMETER_ROOT so that deleting the state store never drops a held lock; under STATE_ROOT so that one
+# read finds both.
 LOCK_PARAMETER = "/agc/_locks/core"
+STATE_ROOT = "/agc/"
 
 
 @dataclass
@@ -90,13 +92,27 @@ class StateStore:
     def __init__(self, ssm):
         self.ssm = ssm
         self.values = {}
+        self.record = None
+        self.lock_value = None
 
     def load(self):
-        """One batched read of every parameter under the root."""
-        self.values = {
-            p["Name"][len(PARAMETER_ROOT) :]: p["Value"] for p in api.get_parameters_by_path(self.ssm, PARAMETER_ROOT)
-        }
-        return _record_from_values(self.values)
+        """One batched read of every parameter under /agc/: the state store and the region's lock."""
+        self.values = {}
+        self.lock_value = None
+        for parameter in api.get_parameters_by_path(self.ssm, STATE_ROOT):
+            if parameter["Name"].startswith(PARAMETER_ROOT):
+                self.values[parameter["Name"][len(PARAMETER_ROOT) :]] = parameter["Value"]
+            elif parameter["Name"] == LOCK_PARAMETER:
+                self.lock_value = parameter["Value"]
+        self.record = _record_from_values(self.values)
+        return self.record
+
+    def expired_lock(self):
+        """The lock's holder when the lock is there and its lease has expired, else None."""
+        holder = _lock_holder(self.lock_value)
+        if holder is None or holder.get("expires_at", 0) >= time.time():
+            return None
+        return holder
 
     @property
     def exists(self):
@@ -235,12 +251,13 @@ class CoreLock:
 
     def _holder(self):
         parameter = api.get_parameter(self.ssm, LOCK_PARAMETER)
-        if not parameter:
-            return None
-        try:
-            return json.loads(parameter["Value"])
-        except ValueError:
-            return {"owner": parameter["Value"], "expires_at": 0}
+        return _lock_holder(parameter["Value"]) if parameter else None
+
+    def remove_if_expired(self):
+        """Delete a lock whose lease has expired (its holder was killed); a live lease is left alone."""
+        holder = self._holder()
+        if holder is not None and holder.get("expires_at", 0) < time.time():
+            api.delete_parameter(self.ssm, LOCK_PARAMETER)
 
     def release(self):
         self._stop.set()
@@ -249,6 +266,17 @@ class CoreLock:
         if self.held and (self._holder() or {}).get("owner") == self.token:
             api.delete_parameter(self.ssm, LOCK_PARAMETER)
         self.held = False
+
+
+def _lock_holder(value):
+    """The lock's {owner, acquired_at, expires_at}, or None when there is no lock."""
+    if value is None:
+        return None
+    try:
+        holder = json.loads(value)
+    except ValueError:
+        return {"owner": value, "expires_at": 0}
+    return holder if isinstance(holder, dict) else {"owner": value, "expires_at": 0}
 
 
 def _iso(epoch_seconds):

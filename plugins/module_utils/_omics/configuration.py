@@ -20,6 +20,7 @@ from .._shared.validation import check_account_id
 from .._shared.validation import check_ec2_ids
 from .._shared.validation import check_text
 from .._shared.validation import check_user_tags
+from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
 from . import api
 from . import network
@@ -89,6 +90,7 @@ class ConfigurationRequest:
     def validate(self):
         """Every check that needs no AWS call; raises naming the bad value."""
         check_configuration_name("name", self.name)
+        check_wait_timeout(self.wait_timeout)
         if self.state == "absent":
             return
         check_ec2_ids("subnets", self.subnets, "subnet", minimum=1, maximum=MAX_SUBNETS, limit_owner="HealthOmics")

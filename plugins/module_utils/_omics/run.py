@@ -24,6 +24,7 @@ from .._shared.validation import NUMERIC_ID
 from .._shared.validation import bucket_name_problem
 from .._shared.validation import check_text
 from .._shared.validation import check_user_tags
+from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
 from . import api
 from . import waiters
@@ -108,6 +109,7 @@ class RunRequest:
 
     def validate(self):
         """Every check that needs no AWS call; raises naming the bad value."""
+        check_wait_timeout(self.wait_timeout)
         if self.workflow_id is not None and not NUMERIC_ID.fullmatch(self.workflow_id):
             raise AnsibleGenomicsError(
                 message=f"workflow_id {self.workflow_id!r} is not a HealthOmics workflow id (digits only)."

@@ -28,6 +28,7 @@ from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import Outcome
 from .._shared.validation import check_text
 from .._shared.validation import check_user_tags
+from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
 from . import api
 from . import packaging
@@ -106,6 +107,7 @@ class WorkflowRequest:
 
     def validate(self):
         check_text("name", self.name, MAX_NAME_LENGTH)
+        check_wait_timeout(self.wait_timeout)
         if self.state == "absent":
             return
         check_text("description", self.description, MAX_DESCRIPTION_LENGTH)

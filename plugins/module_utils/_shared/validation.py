@@ -141,3 +141,11 @@ def check_user_tags(tags, reserved_keys=()):
 def string_tags(tags):
     """A tags option as str -> str (None stays None: leave the tags alone)."""
     return None if tags is None else {str(k): str(v) for k, v in tags.items()}
+
+
+def check_wait_timeout(value):
+    """wait_timeout: a positive number of seconds (0 would leave no time for any wait)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise AnsibleGenomicsError(
+            message=f"wait_timeout {value!r} must be a positive number of seconds; leave it out for the default."
+        )

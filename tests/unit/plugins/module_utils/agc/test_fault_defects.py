@@ -1,0 +1,147 @@
+"""The defects an independent fault-injection run found, each reproduced: an interruption between creating a
+resource and setting its attributes, a zero wait_timeout, a time budget not shared, an expired lock left behind, a
+hard-coded partition. (Throttling: test_throttling.py; endpoints from the environment: the omics client tests.)"""
+
+import json
+import time
+
+import pytest
+from moto import mock_aws
+
+from ansible_collections.genomics.aws.plugins.module_utils._agc import state as agc_state
+from ansible_collections.genomics.aws.plugins.module_utils._agc import storage
+from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
+
+from .helpers import Account
+from .helpers import Interrupted
+
+
+def write_index(params, operation):
+    """The index, among the writes of an uninterrupted activation, of the first call of `operation`."""
+    with mock_aws():
+        account = Account()
+        account.activate(**params)
+        return account.recorder.writes.index(operation)
+
+
+def interrupted_before(index, params, short_leases_seconds=0.2):
+    """An account whose activation crashed before write `index`, its lease expired."""
+    account = Account()
+    account.recorder.interrupt_at_write = index
+    with pytest.raises(Interrupted):  # the crash, or (from the lock release) what the dead process cannot send
+        account.activate(**params)
+    time.sleep(short_leases_seconds)
+    return account
+
+
+def test_endpoint_group_interrupted_before_its_rule_gets_it_on_the_next_run(short_leases):
+    index = write_index({}, "AuthorizeSecurityGroupIngress")
+    with mock_aws():
+        account = interrupted_before(index, {})
+        (group,) = account.ec2.describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": ["agc-vpc-endpoints"]}]
+        )["SecurityGroups"]
+        assert group["IpPermissions"] == []  # the interruption left the group without its rule
+        resumed = account.activate()
+        assert any("allow TCP 443 from 10.0.0.0/16" in change for change in resumed.changes.entries)
+        (group,) = account.ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"]
+        assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [
+            (443, ["10.0.0.0/16"])
+        ]
+        assert not account.activate().changed
+
+
+@pytest.mark.parametrize("params", [{}, {"use_public_subnets": True}], ids=["private", "public-only"])
+def test_public_subnet_interrupted_before_auto_assign_gets_it_on_the_next_run(params, short_leases):
+    index = write_index(params, "ModifySubnetAttribute")
+    with mock_aws():
+        account = interrupted_before(index, params)
+        public = account.ec2.describe_subnets(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["public-subnet"]}])[
+            "Subnets"
+        ]
+        assert not public[0]["MapPublicIpOnLaunch"]
+        account.activate(**params)
+        public = account.ec2.describe_subnets(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["public-subnet"]}])[
+            "Subnets"
+        ]
+        assert len(public) == 3 and all(s["MapPublicIpOnLaunch"] for s in public)
+        assert not account.activate(**params).changed
+
+
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_wait_timeout_that_leaves_no_time_is_refused_before_any_call(account, value):
+    with pytest.raises(AnsibleGenomicsError, match=f"wait_timeout {value} must be a positive number of seconds"):
+        account.activate(wait_timeout=value)
+    assert account.recorder.calls == []
+
+
+def test_the_lock_wait_and_every_later_wait_share_one_wait_timeout(account, monkeypatch):
+    """A run that waited 2 s of its 4 s for the lock has 2 s left for NAT gateways and endpoints, not 4 again."""
+    monkeypatch.setattr(agc_state.CoreLock, "POLL_SECONDS", 0.1)
+    holder = {"owner": "other-run:1:abcd", "acquired_at": "now", "expires_at": time.time() + 2}
+    account.ssm.put_parameter(Name=agc_state.LOCK_PARAMETER, Value=json.dumps(holder), Type="String")
+    left_for_waits = []
+
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import network_builder
+
+    wait_for = network_builder.waiters.wait_for
+
+    def observed_wait_for(ec2, deadline, *args, **kwargs):
+        left_for_waits.append(deadline.remaining())
+        return wait_for(ec2, deadline, *args, **kwargs)
+
+    monkeypatch.setattr(network_builder.waiters, "wait_for", observed_wait_for)
+    assert account.activate(wait_timeout=4).changed
+    assert left_for_waits and max(left_for_waits) < 2.5, left_for_waits
+
+
+def test_a_lock_expired_after_a_crash_is_removed_by_a_run_with_nothing_else_to_do(account):
+    account.activate()
+    dead = {"owner": "crashed:9:dead", "acquired_at": "earlier", "expires_at": time.time() - 1}
+    account.ssm.put_parameter(Name=agc_state.LOCK_PARAMETER, Value=json.dumps(dead), Type="String")
+
+    plan = account.activate(check_mode=True)
+    assert plan.changed and plan.changes.entries == [
+        "remove the expired lock /agc/_locks/core of crashed:9:dead (a run that ended early)"
+    ]
+    assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] != []  # check mode keeps it
+
+    account.recorder.reset()
+    removed = account.activate()
+    assert removed.changed and account.recorder.writes == ["DeleteParameter"]  # no lock taken, nothing else written
+    assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] == []
+    assert not account.activate().changed
+
+
+def test_a_live_lock_is_never_removed_by_a_run_with_nothing_to_do(account):
+    account.activate()
+    live = {"owner": "running:9:alive", "acquired_at": "now", "expires_at": time.time() + 300}
+    account.ssm.put_parameter(Name=agc_state.LOCK_PARAMETER, Value=json.dumps(live), Type="String")
+    account.recorder.reset()
+    assert not account.activate().changed and account.recorder.writes == []
+    assert account.ssm.get_parameters(Names=[agc_state.LOCK_PARAMETER])["Parameters"] != []
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
+def test_the_tls_only_policy_names_the_bucket_in_the_accounts_partition(partition):
+    policy = json.loads(storage.tls_only_policy("genomics-results", partition))
+    assert policy["Statement"][0]["Resource"] == [
+        f"arn:{partition}:s3:::genomics-results",
+        f"arn:{partition}:s3:::genomics-results/*",
+    ]
+
+
+def test_activation_takes_the_partition_from_the_callers_identity(account, monkeypatch):
+    from ansible_collections.genomics.aws.plugins.module_utils._agc import api
+
+    get_caller_identity = api.get_caller_identity
+
+    def in_china(client):
+        identity = dict(get_caller_identity(client))
+        identity["Arn"] = identity["Arn"].replace("arn:aws:", "arn:aws-cn:")
+        return identity
+
+    monkeypatch.setattr(api, "get_caller_identity", in_china)
+    bucket = account.activate(use_public_subnets=True).resource["bucket"]["name"]
+    policy = json.loads(account.s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert policy["Statement"][0]["Resource"][0] == f"arn:aws-cn:s3:::{bucket}"
