@@ -59,6 +59,29 @@ DEFAULT_ENDPOINT_SERVICES = (
 GATEWAY_ENDPOINT_SERVICES = frozenset(["s3", "dynamodb"])
 
 
+# The Name of each kind of resource of the core, from its role (and AZ or service).
+_NAMES = {
+    ROLE_VPC: "agc-core",
+    ROLE_IGW: "agc-core",
+    ROLE_PUBLIC_SUBNET: "agc-public-{az}",
+    ROLE_PRIVATE_SUBNET: "agc-private-{az}",
+    ROLE_PUBLIC_ROUTE_TABLE: "agc-public",
+    ROLE_PRIVATE_ROUTE_TABLE: "agc-private-{az}",
+    ROLE_NAT: "agc-nat-{az}",
+    ROLE_EIP: "agc-nat-{az}",
+    ROLE_ENDPOINT_SG: "agc-vpc-endpoints",
+    ROLE_ENDPOINT: "agc-{service}",
+}
+
+
+def resource_name(role, az=None, service=None):
+    """The Name tag of a resource of the core, or None when its role, AZ or service does not tell it."""
+    template = _NAMES.get(role)
+    if template is None or ("{az}" in template and not az) or ("{service}" in template and not service):
+        return None
+    return template.format(az=az, service=service)
+
+
 class AGCErrorHandler(AWSErrorHandler):
     _CUSTOM_EXCEPTION = AnsibleGenomicsError
 

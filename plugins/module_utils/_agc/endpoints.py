@@ -19,6 +19,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_secur
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_vpc_endpoints
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_attribute
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoint_services
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import revoke_security_group_ingress
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from .._shared.errors import AnsibleGenomicsError
@@ -30,8 +31,9 @@ from .common import GATEWAY_ENDPOINT_SERVICES
 from .common import ROLE_ENDPOINT
 from .common import ROLE_ENDPOINT_SG
 from .common import core_tags
+from .common import resource_name
 
-ENDPOINT_SECURITY_GROUP_NAME = "agc-vpc-endpoints"
+ENDPOINT_SECURITY_GROUP_NAME = resource_name(ROLE_ENDPOINT_SG)
 _INACTIVE_STATES = {"deleting", "deleted", "failed", "rejected", "expired"}
 
 
@@ -133,7 +135,7 @@ def create_endpoint(
     ec2, vpc_id, service, region, route_table_ids, subnet_ids, security_group_ids, private_dns, user_tags
 ):
     """Create one endpoint (no wait). Gateway endpoints attach to route tables, interface ones to subnets."""
-    name = f"agc-{service}"
+    name = resource_name(ROLE_ENDPOINT, service=service)
     params = dict(
         VpcId=vpc_id,
         ServiceName=full_service_name(service, region),
@@ -185,27 +187,34 @@ class EndpointPlacement:
 
 
 def ensure_endpoints(ec2, region, services, placement, endpoints, security_groups, user_tags, changes):
-    """Create (without waiting) an endpoint for every service that has none; attach our gateway
-    endpoints to route tables they miss. `endpoints` and `security_groups` are the VPC's as
+    """Create (without waiting) an endpoint for every service that has none, and converge the collection's own
+    endpoints and security group to the placement: route tables of gateway endpoints, subnets, security groups and
+    private DNS of interface endpoints, the group's one rule. `endpoints` and `security_groups` are the VPC's as
     discovered and are updated in place. Returns the ids of the endpoints created."""
     present, missing = audit(endpoints, services, region)
-    _attach_route_tables(ec2, [e for e in present.values() if is_ours(e)], placement.route_table_ids, changes)
+    ours = [e for e in present.values() if is_ours(e)]
+    _attach_route_tables(ec2, ours, placement.route_table_ids, changes)
+    group = our_endpoint_security_group(security_groups, placement.vpc_id)
+    if group is not None:
+        ensure_endpoint_group_rules(ec2, group, placement.vpc_cidr, changes)
+    catalog = _LazyCatalog(ec2, region)
+    group_ids = placement.security_group_ids
+    if group_ids is None and group is not None:
+        group_ids = [group["GroupId"]]
+    for endpoint in ours:
+        if endpoint.get("VpcEndpointType") == "Interface":
+            _converge_interface_endpoint(ec2, endpoint, placement, group_ids, catalog, region, changes)
     if not missing:
         return []
-    catalog = EndpointCatalog(ec2, region)
-    catalog.validate(missing)
-    group_ids = placement.security_group_ids
+    catalog.get().validate(missing)
     if group_ids is None and any(endpoint_type(s) == "Interface" for s in missing):
-        group = our_endpoint_security_group(security_groups, placement.vpc_id)
-        if group is None:
-            changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
-            group_tags = core_tags(
-                ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id
-            )
-            group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": ansible_dict_to_boto3_tag_list(group_tags)}
-            if not changes.check_mode:
-                group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
-            security_groups.append(group)
+        changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
+        group_tags = core_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
+        group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": ansible_dict_to_boto3_tag_list(group_tags)}
+        if not changes.check_mode:
+            group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
+            group["IpPermissions"] = [endpoint_security_group_rule(placement.vpc_cidr)]
+        security_groups.append(group)
         group_ids = [group["GroupId"]]
     created = []
     for service in missing:
@@ -230,7 +239,7 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
             service,
             region,
             route_table_ids=placement.route_table_ids,
-            subnet_ids=interface_subnets(placement.subnets_by_az, catalog.zones(service)),
+            subnet_ids=interface_subnets(placement.subnets_by_az, catalog.get().zones(service)),
             security_group_ids=group_ids,
             private_dns=placement.private_dns,
             user_tags=user_tags,
@@ -238,6 +247,114 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         endpoints.append(endpoint)
         created.append(endpoint["VpcEndpointId"])
     return created
+
+
+class _LazyCatalog:
+    """The region's endpoint services, read (one batched call) only when a run needs them."""
+
+    def __init__(self, ec2, region):
+        self._ec2 = ec2
+        self._region = region
+        self._catalog = None
+
+    def get(self):
+        if self._catalog is None:
+            self._catalog = EndpointCatalog(self._ec2, self._region)
+        return self._catalog
+
+
+def _rule_targets(permissions):
+    """Security group permissions as single-target rules: (protocol, from port, to port, target key, target)."""
+    rules = set()
+    for permission in permissions or []:
+        head = (str(permission.get("IpProtocol")), permission.get("FromPort"), permission.get("ToPort"))
+        for key, field in (
+            ("IpRanges", "CidrIp"),
+            ("Ipv6Ranges", "CidrIpv6"),
+            ("PrefixListIds", "PrefixListId"),
+            ("UserIdGroupPairs", "GroupId"),
+        ):
+            for target in permission.get(key) or []:
+                rules.add(head + (key, target.get(field)))
+    return rules
+
+
+def _permission(rule):
+    protocol, from_port, to_port, key, target = rule
+    field = {
+        "IpRanges": "CidrIp",
+        "Ipv6Ranges": "CidrIpv6",
+        "PrefixListIds": "PrefixListId",
+        "UserIdGroupPairs": "GroupId",
+    }[key]
+    permission = {"IpProtocol": protocol, key: [{field: target}]}
+    if from_port is not None:
+        permission.update(FromPort=from_port, ToPort=to_port)
+    return permission
+
+
+def ensure_endpoint_group_rules(ec2, group, vpc_cidr, changes):
+    """The collection's endpoint security group admits exactly TCP 443 from the VPC: a missing rule is added back,
+    any other inbound rule is revoked."""
+    if not group.get("GroupId"):
+        return
+    wanted = _rule_targets([endpoint_security_group_rule(vpc_cidr)])
+    current = _rule_targets(group.get("IpPermissions"))
+    missing, extra = wanted - current, current - wanted
+    if missing:
+        changes.add(
+            f"allow TCP 443 from {vpc_cidr} into security group {group['GroupId']} ({ENDPOINT_SECURITY_GROUP_NAME})"
+        )
+        if not changes.check_mode:
+            authorize_security_group_ingress(
+                ec2, GroupId=group["GroupId"], IpPermissions=[endpoint_security_group_rule(vpc_cidr)]
+            )
+    if extra:
+        changes.add(
+            f"revoke {len(extra)} other inbound rule(s) of security group {group['GroupId']} "
+            f"({ENDPOINT_SECURITY_GROUP_NAME})"
+        )
+        if not changes.check_mode:
+            revoke_security_group_ingress(
+                ec2, GroupId=group["GroupId"], IpPermissions=[_permission(r) for r in sorted(extra, key=str)]
+            )
+    if missing or extra:
+        group["IpPermissions"] = [endpoint_security_group_rule(vpc_cidr)]
+
+
+def _converge_interface_endpoint(ec2, endpoint, placement, group_ids, catalog, region, changes):
+    """One of the collection's interface endpoints: the placement's subnets (one per AZ the service offers), the
+    placement's security groups and private DNS."""
+    service = short_service_name(endpoint["ServiceName"], region)
+    current_subnets = set(endpoint.get("SubnetIds") or [])
+    wanted_subnets = set(placement.subnets_by_az.values())
+    if current_subnets != wanted_subnets and placement.subnets_by_az:
+        # Only when they differ: which AZs the service offers takes a read.
+        wanted_subnets = set(interface_subnets(placement.subnets_by_az, catalog.get().zones(service)))
+    else:
+        wanted_subnets = current_subnets if not placement.subnets_by_az else wanted_subnets
+    current_groups = {g["GroupId"] for g in endpoint.get("Groups") or []}
+    wanted_groups = set(group_ids) if group_ids and all(group_ids) else current_groups
+    changes_to_make = {}
+    if wanted_subnets - current_subnets:
+        changes_to_make["AddSubnetIds"] = sorted(wanted_subnets - current_subnets)
+    if current_subnets - wanted_subnets:
+        changes_to_make["RemoveSubnetIds"] = sorted(current_subnets - wanted_subnets)
+    if wanted_groups - current_groups:
+        changes_to_make["AddSecurityGroupIds"] = sorted(wanted_groups - current_groups)
+    if current_groups - wanted_groups:
+        changes_to_make["RemoveSecurityGroupIds"] = sorted(current_groups - wanted_groups)
+    if bool(endpoint.get("PrivateDnsEnabled")) != placement.private_dns:
+        changes_to_make["PrivateDnsEnabled"] = placement.private_dns
+    if not changes_to_make:
+        return
+    said = ", ".join(f"{key} {value}" for key, value in changes_to_make.items())
+    changes.add(f"converge interface endpoint {endpoint['VpcEndpointId']} ({service}): {said}")
+    if not changes.check_mode:
+        api.modify_endpoint(ec2, endpoint["VpcEndpointId"], **changes_to_make)
+    endpoint["SubnetIds"] = sorted(wanted_subnets)
+    endpoint["Groups"] = [{"GroupId": g} for g in sorted(wanted_groups)]
+    endpoint["PrivateDnsEnabled"] = placement.private_dns
 
 
 def _attach_route_tables(ec2, endpoints, route_table_ids, changes):

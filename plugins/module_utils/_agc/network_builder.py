@@ -21,11 +21,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from .._shared.routing import ANYWHERE
+from .._shared.tags import AZ_TAG
+from .._shared.tags import ROLE_TAG
+from .._shared.tags import SERVICE_TAG
 from .._shared.tags import tag_dict
 from .._shared.tags import tag_specifications
 from . import api
 from . import endpoints
 from . import waiters
+from .common import APP_TAG_KEY
+from .common import APP_TAG_VALUE
 from .common import DEFAULT_ENDPOINT_SERVICES
 from .common import MODE_TAG
 from .common import PRIVATE
@@ -39,6 +44,7 @@ from .common import ROLE_PUBLIC_ROUTE_TABLE
 from .common import ROLE_PUBLIC_SUBNET
 from .common import ROLE_VPC
 from .common import core_tags
+from .common import resource_name
 from .layout import network_mode
 from .layout import subnet_layout
 from .managed_network import ManagedNetwork
@@ -68,6 +74,8 @@ class NetworkBuilder:
         """Create whatever of the managed network is missing; returns the (possibly new) network."""
         if network is None:
             network = self._create_vpc(cidr, public_only)
+        else:
+            self._ensure_dns_hostnames(network)
         self._ensure_internet_gateway(network)
         for az, kind, subnet_cidr in subnet_layout(network.cidr, azs, public_only):
             self._ensure_subnet(network, az, kind, subnet_cidr)
@@ -90,7 +98,7 @@ class NetworkBuilder:
                 )
             for az in azs:
                 self._ensure_private_default_route(network, az)
-        self._ensure_tags(network)
+        self._ensure_tags(network, public_only)
         return network
 
     # -- steps ------------------------------------------------------------------------------------
@@ -98,7 +106,7 @@ class NetworkBuilder:
     def _create_vpc(self, cidr, public_only):
         mode = network_mode(public_only)
         self.changes.add(f"create VPC {cidr} ({mode} subnets, DNS hostnames on)")
-        tags = self._tags(ROLE_VPC, "agc-core")
+        tags = self._tags(ROLE_VPC, resource_name(ROLE_VPC))
         tags[MODE_TAG] = mode
         if self.check_mode:
             return ManagedNetwork({"VpcId": None, "CidrBlock": cidr, "Tags": ansible_dict_to_boto3_tag_list(tags)})
@@ -106,6 +114,14 @@ class NetworkBuilder:
         # Private DNS on interface endpoints needs DNS hostnames; DNS support is on by default.
         modify_vpc_attribute(self.ec2, vpc["VpcId"], EnableDnsHostnames={"Value": True})
         return ManagedNetwork(vpc)
+
+    def _ensure_dns_hostnames(self, network):
+        """DNS hostnames stay on (private DNS of interface endpoints needs them): a run interrupted right after
+        create_vpc, or a hand, may have left them off."""
+        if not endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id):
+            self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
+            if not self.check_mode:
+                modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
 
     def _ensure_internet_gateway(self, network):
         gateway = network.internet_gateway()
@@ -115,11 +131,13 @@ class NetworkBuilder:
                 network.internet_gateways.append(
                     {
                         "InternetGatewayId": None,
-                        "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_IGW, "agc-core")),
+                        "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_IGW, resource_name(ROLE_IGW))),
                     }
                 )
                 return
-            gateway = create_internet_gateway(self.ec2, self._tags(ROLE_IGW, "agc-core", vpc_id=network.vpc_id))
+            gateway = create_internet_gateway(
+                self.ec2, self._tags(ROLE_IGW, resource_name(ROLE_IGW), vpc_id=network.vpc_id)
+            )
             network.internet_gateways.append(gateway)
             attach_internet_gateway(self.ec2, gateway["InternetGatewayId"], network.vpc_id)
             gateway["Attachments"] = [{"VpcId": network.vpc_id, "State": "available"}]
@@ -132,11 +150,15 @@ class NetworkBuilder:
             gateway["Attachments"] = [{"VpcId": network.vpc_id, "State": "available"}]
 
     def _ensure_subnet(self, network, az, kind, cidr):
-        if network.subnet(kind, az):
+        existing = network.subnet(kind, az)
+        if existing:
+            self._ensure_public_ip_on_launch(existing, kind)
             return
         role = ROLE_PUBLIC_SUBNET if kind == PUBLIC else ROLE_PRIVATE_SUBNET
-        tags = self._tags(role, f"agc-{kind}-{az}", az=az)
-        self.changes.add(f"create {kind} subnet {cidr} in {az}")
+        tags = self._tags(role, resource_name(role, az=az), az=az)
+        self.changes.add(
+            f"create {kind} subnet {cidr} in {az}" + (" (auto-assign public IPv4 on)" if kind == PUBLIC else "")
+        )
         if self.check_mode:
             network.subnets.append(
                 {
@@ -154,9 +176,21 @@ class NetworkBuilder:
             AvailabilityZone=az,
             TagSpecifications=tag_specifications("subnet", tags),
         )
-        if kind == PUBLIC:
-            modify_subnet_attribute(self.ec2, subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
         network.subnets.append(subnet)
+        self._ensure_public_ip_on_launch(subnet, kind, report=False)  # part of "create public subnet"
+
+    def _ensure_public_ip_on_launch(self, subnet, kind, report=True):
+        """Public subnets give instances a public IPv4 address (their only way out: there is no NAT in front of
+        them); private subnets never do."""
+        wanted = kind == PUBLIC
+        if bool(subnet.get("MapPublicIpOnLaunch")) == wanted or not subnet.get("SubnetId"):
+            return
+        if report:
+            verb = "turn on" if wanted else "turn off"
+            self.changes.add(f"{verb} auto-assign public IPv4 on {kind} subnet {_label(subnet, 'SubnetId')}")
+        if not self.check_mode:
+            modify_subnet_attribute(self.ec2, subnet["SubnetId"], MapPublicIpOnLaunch={"Value": wanted})
+        subnet["MapPublicIpOnLaunch"] = wanted
 
     def _route_table(self, network, role, name, az=None):
         table = network.route_table(role, az)
@@ -209,7 +243,7 @@ class NetworkBuilder:
             )
 
     def _ensure_public_routing(self, network, azs):
-        table = self._route_table(network, ROLE_PUBLIC_ROUTE_TABLE, "agc-public")
+        table = self._route_table(network, ROLE_PUBLIC_ROUTE_TABLE, resource_name(ROLE_PUBLIC_ROUTE_TABLE))
         gateway = network.internet_gateway()
         self._ensure_route(table, "GatewayId", gateway["InternetGatewayId"], "the internet gateway")
         for az in azs:
@@ -228,7 +262,7 @@ class NetworkBuilder:
                     "NatGatewayId": None,
                     "State": "pending",
                     "SubnetId": subnet.get("SubnetId"),
-                    "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
+                    "Tags": ansible_dict_to_boto3_tag_list(self._tags(ROLE_NAT, resource_name(ROLE_NAT, az=az), az=az)),
                 }
             )
             return None
@@ -239,26 +273,32 @@ class NetworkBuilder:
                 self.ec2,
                 Domain="vpc",
                 TagSpecifications=tag_specifications(
-                    "elastic-ip", self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id)
+                    "elastic-ip", self._tags(ROLE_EIP, resource_name(ROLE_EIP, az=az), az=az, vpc_id=network.vpc_id)
                 ),
             )
             address.setdefault(
                 "Tags",
-                ansible_dict_to_boto3_tag_list(self._tags(ROLE_EIP, f"agc-nat-{az}", az=az, vpc_id=network.vpc_id)),
+                ansible_dict_to_boto3_tag_list(
+                    self._tags(ROLE_EIP, resource_name(ROLE_EIP, az=az), az=az, vpc_id=network.vpc_id)
+                ),
             )
             network.addresses.append(address)
         nat = create_nat_gateway(
             self.ec2,
             SubnetId=subnet["SubnetId"],
             AllocationId=address["AllocationId"],
-            TagSpecifications=tag_specifications("natgateway", self._tags(ROLE_NAT, f"agc-nat-{az}", az=az)),
+            TagSpecifications=tag_specifications(
+                "natgateway", self._tags(ROLE_NAT, resource_name(ROLE_NAT, az=az), az=az)
+            ),
         )
         address["AssociationId"] = address.get("AssociationId") or f"pending:{nat['NatGatewayId']}"
         network.nat_gateways.append(nat)
         return nat["NatGatewayId"]
 
     def _ensure_private_route_table(self, network, az):
-        table = self._route_table(network, ROLE_PRIVATE_ROUTE_TABLE, f"agc-private-{az}", az=az)
+        table = self._route_table(
+            network, ROLE_PRIVATE_ROUTE_TABLE, resource_name(ROLE_PRIVATE_ROUTE_TABLE, az=az), az=az
+        )
         self._associate(table, network.subnet(PRIVATE, az), f"private subnet in {az}")
 
     def _ensure_private_default_route(self, network, az):
@@ -280,12 +320,6 @@ class NetworkBuilder:
             subnets_by_az={az: network.subnet(PRIVATE, az).get("SubnetId") for az in azs},
             route_table_ids=[network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)["RouteTableId"] for az in azs],
         )
-        _present, missing = endpoints.audit(network.endpoints, DEFAULT_ENDPOINT_SERVICES, self.region)
-        if missing and network.vpc_id and not endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id):
-            # Private DNS on interface endpoints needs it; a run interrupted after create_vpc lacks it.
-            self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
-            if not self.check_mode:
-                modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
         return endpoints.ensure_endpoints(
             self.ec2,
             self.region,
@@ -297,8 +331,9 @@ class NetworkBuilder:
             self.changes,
         )
 
-    def _ensure_tags(self, network):
-        """Bring user tags on existing resources in line with `tags`, one call per distinct change."""
+    def _ensure_tags(self, network, public_only):
+        """Bring the tags of existing resources in line: the collection's markers (AGC's application tag, the Name,
+        the VPC's mode) and the user's `tags`; one call per distinct change. Tags set by other tools stay."""
         if network.vpc_id is None:
             return
         batches = {}
@@ -307,6 +342,7 @@ class NetworkBuilder:
                 continue
             wanted = {k: v for k, v in current.items() if k not in self.user_tags}
             wanted.update(self.user_tags)
+            wanted.update(_markers(current, public_only))
             to_set, _to_unset = compare_aws_tags(current, wanted, purge_tags=False)
             to_unset = sorted(k for k in self.previous_user_tags if k not in self.user_tags and k in current)
             if to_set or to_unset:
@@ -320,6 +356,18 @@ class NetworkBuilder:
                 api.create_tags(self.ec2, resource_ids, dict(to_set))
             if to_unset:
                 api.delete_tags(self.ec2, resource_ids, to_unset)
+
+
+def _markers(tags, public_only):
+    """The tags the collection set on a resource when it created it, as far as its role tells them."""
+    markers = {APP_TAG_KEY: APP_TAG_VALUE}
+    role = tags.get(ROLE_TAG)
+    name = resource_name(role, az=tags.get(AZ_TAG), service=tags.get(SERVICE_TAG))
+    if name:
+        markers["Name"] = name
+    if role == ROLE_VPC:
+        markers[MODE_TAG] = network_mode(public_only)
+    return markers
 
 
 def _label(resource, id_key):

@@ -17,7 +17,16 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_encryption
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_ownership_controls
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_policy
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_public_access_block
+from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_tagging
+
+from .._shared.arns import s3_bucket_arns
 from .._shared.errors import AnsibleGenomicsError
+from .._shared.policy_documents import POLICY_VERSION
+from .._shared.policy_documents import with_statement
 from .._shared.tags import MANAGED_BY_TAG
 from .._shared.tags import MANAGED_BY_VALUE
 from .._shared.validation import bucket_name_problem
@@ -46,23 +55,34 @@ def normalize_bucket_name(value):
     return name
 
 
-def tls_only_policy(name):
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        },
-        sort_keys=True,
-    )
+# What a managed bucket is created with, and converged back to.
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+DEFAULT_ENCRYPTION = {
+    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]
+}
+OWNERSHIP_CONTROLS = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+TLS_ONLY_STATEMENT_ID = "DenyInsecureTransport"
+
+
+def tls_only_statement(name, partition="aws"):
+    """The statement denying every request that does not use TLS, in the account's partition."""
+    return {
+        "Sid": TLS_ONLY_STATEMENT_ID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": s3_bucket_arns(partition, name),
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def tls_only_policy(name, partition="aws"):
+    return json.dumps({"Version": POLICY_VERSION, "Statement": [tls_only_statement(name, partition)]}, sort_keys=True)
 
 
 class BucketState:
@@ -90,26 +110,49 @@ def inspect_bucket(s3, name, adopting):
     return BucketState(name, status, tags)
 
 
-def create_managed_bucket(s3, name, region, user_tags, exists=False):
+def create_managed_bucket(s3, name, region, partition, user_tags, exists=False):
     """Create (unless a resumed run already did) and harden the bucket. Every step is idempotent."""
     if not exists:
         api.create_bucket(s3, name, region)
-    api.configure_bucket(
-        s3,
-        name,
-        public_access_block={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
-        encryption={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]
-        },
-        ownership={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-        policy=tls_only_policy(name),
-        tags=core_tags(ROLE_BUCKET, user_tags),
-    )
+    api.put_bucket_tagging(s3, name, core_tags(ROLE_BUCKET, user_tags))
+    api.put_public_access_block(s3, name, PUBLIC_ACCESS_BLOCK)
+    api.put_bucket_encryption(s3, name, DEFAULT_ENCRYPTION)
+    api.put_bucket_ownership_controls(s3, name, OWNERSHIP_CONTROLS)
+    api.put_bucket_policy(s3, name, tls_only_policy(name, partition))
+
+
+def converge_managed_bucket(s3, name, partition, user_tags, previous_user_tags, changes):
+    """Read a managed bucket's hardening back and restore what differs (changed by hand, or by a run that was
+    interrupted): all public access blocked, default encryption on (a stronger one, SSE-KMS, is kept),
+    owner-enforced object ownership, the TLS-only statement in its policy (other statements are kept), the
+    collection's tags and the user's (tags set by other tools are kept). 5 reads; a write only for what differs."""
+    check_mode = changes.check_mode
+    if get_s3_bucket_public_access_block(s3, name) != PUBLIC_ACCESS_BLOCK:
+        changes.add(f"block all public access to S3 bucket {name} again")
+        if not check_mode:
+            api.put_public_access_block(s3, name, PUBLIC_ACCESS_BLOCK)
+    encryption = get_s3_bucket_encryption(s3, name) or {}
+    if not any(r.get("ApplyServerSideEncryptionByDefault") for r in encryption.get("Rules") or []):
+        changes.add(f"turn default encryption of S3 bucket {name} back on")
+        if not check_mode:
+            api.put_bucket_encryption(s3, name, DEFAULT_ENCRYPTION)
+    ownership = get_s3_bucket_ownership_controls(s3, name) or {}
+    if [r.get("ObjectOwnership") for r in ownership.get("Rules") or []] != ["BucketOwnerEnforced"]:
+        changes.add(f"enforce bucket-owner object ownership of S3 bucket {name} again")
+        if not check_mode:
+            api.put_bucket_ownership_controls(s3, name, OWNERSHIP_CONTROLS)
+    policy_changed, policy = with_statement(get_s3_bucket_policy(s3, name) or None, tls_only_statement(name, partition))
+    if policy_changed:
+        changes.add(f"restore the TLS-only statement of S3 bucket {name}'s policy")
+        if not check_mode:
+            api.put_bucket_policy(s3, name, json.dumps(policy, sort_keys=True))
+    current = get_s3_bucket_tagging(s3, name) or {}
+    wanted = {k: v for k, v in current.items() if k not in previous_user_tags}
+    wanted.update(core_tags(ROLE_BUCKET, user_tags))
+    if wanted != current:
+        changes.add(f"update the tags of S3 bucket {name}")
+        if not check_mode:
+            api.put_bucket_tagging(s3, name, wanted)
 
 
 def prove_write_access(s3, name):

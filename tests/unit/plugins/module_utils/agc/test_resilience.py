@@ -1,19 +1,16 @@
-"""Interruption at any write, concurrent runs, throttling, and the region lock."""
+"""Concurrent runs, the region lock, retries of throttling and of dependencies, and waits left for later.
+
+The interruption sweep is in test_sweep_*.py, throttling of a share of all calls in test_throttling.py."""
 
 import json
-import os
 import threading
 import time
 
 import botocore
 import pytest
-from moto import mock_aws
 
 from ansible_collections.genomics.aws.plugins.module_utils._agc import state as agc_state
 from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
-
-from .helpers import Account
-from .helpers import Interrupted
 
 
 def _ours(resources):
@@ -40,83 +37,6 @@ def assert_single_core(account):
     assert len(_ours(ec2.describe_route_tables()["RouteTables"])) == 4
     assert len(_ours(ec2.describe_security_groups()["SecurityGroups"])) == 1
     assert len(account.parameters()) == 8
-
-
-def assert_nothing_of_ours(account):
-    ec2 = account.ec2
-    assert account.managed_vpcs() == []
-    assert ec2.describe_addresses()["Addresses"] == []
-    assert [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
-    assert _ours(ec2.describe_internet_gateways()["InternetGateways"]) == []
-    assert _ours(ec2.describe_subnets()["Subnets"]) == []
-    assert account.parameters() == {}
-
-
-# Every write index in `make sweep`; every third (and the last) in `make test`, to keep it fast.
-SWEEP_STRIDE = 1 if os.environ.get("AGC_FULL_SWEEP") else 3
-
-
-def _sweep(total):
-    return sorted(set(range(0, total, SWEEP_STRIDE)) | {total - 1})
-
-
-def _count_writes(run):
-    with mock_aws():
-        account = Account()
-        run(account, prepare=True)
-        account.recorder.reset()
-        run(account, prepare=False)
-        return len(account.recorder.writes)
-
-
-def _activation(account, prepare):
-    if not prepare:
-        account.activate()
-
-
-def _deactivation(account, prepare):
-    if prepare:
-        account.activate()
-    else:
-        account.deactivate()
-
-
-def test_activation_interrupted_before_any_write_resumes_to_one_core():
-    total = _count_writes(_activation)
-    assert total > 30  # lock, VPC, subnets, gateways, NAT gateways, endpoints, bucket, parameters
-    for index in _sweep(total):
-        with mock_aws():
-            account = Account()
-            account.recorder.interrupt_at_write = index
-            with pytest.raises(Interrupted):
-                account.activate()
-            resumed = account.activate()
-            try:
-                assert_single_core(account)
-                assert not account.activate().changed
-            except (AssertionError, ValueError) as e:
-                raise AssertionError(
-                    f"after an interruption before write #{index}: {e!r}; resume did {resumed.changes.entries}"
-                ) from e
-
-
-def test_deactivation_interrupted_before_any_write_resumes_to_nothing():
-    total = _count_writes(_deactivation)
-    assert total > 20
-    for index in _sweep(total):
-        with mock_aws():
-            account = Account()
-            account.activate()
-            account.recorder.reset()
-            account.recorder.interrupt_at_write = index
-            with pytest.raises(Interrupted):
-                account.deactivate()
-            account.deactivate()
-            try:
-                assert_nothing_of_ours(account)
-                assert not account.deactivate().changed
-            except AssertionError as e:
-                raise AssertionError(f"after an interruption before write #{index}: {e}") from e
 
 
 def test_two_activations_at_once_build_one_core(account, monkeypatch):

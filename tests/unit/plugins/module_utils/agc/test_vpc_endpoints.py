@@ -196,3 +196,24 @@ def test_agc_account_warns_about_what_agc_vpc_endpoints_then_adds(account, custo
     endpoints(account, vpc_id=customer["vpc_id"])
     second = account.activate(vpc_id=customer["vpc_id"])
     assert not any("lacks the recommended" in w for w in second.warnings)
+
+
+def test_drift_of_our_endpoints_and_group_in_a_customer_vpc_is_repaired(account, customer):
+    vpc_id = customer["vpc_id"]
+    created = endpoints(account, vpc_id=vpc_id)
+    group_id = created.extra["security_group_id"]
+    (group,) = account.ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    account.ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=group["IpPermissions"])
+    logs = vpc_endpoints(account, vpc_id)["logs"]
+    account.ec2.modify_vpc_endpoint(VpcEndpointId=logs["VpcEndpointId"], RemoveSubnetIds=logs["SubnetIds"][:1])
+
+    audit = endpoints(account, check_mode=True, vpc_id=vpc_id)
+    assert audit.changed and audit.extra["missing"] == [] and len(audit.changes.entries) == 2, audit.changes.entries
+    repaired = endpoints(account, vpc_id=vpc_id)
+    assert repaired.changed
+    (group,) = account.ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [
+        (443, ["172.16.0.0/16"])
+    ]
+    assert sorted(vpc_endpoints(account, vpc_id)["logs"]["SubnetIds"]) == sorted(customer["private"])
+    assert not endpoints(account, vpc_id=vpc_id).changed
