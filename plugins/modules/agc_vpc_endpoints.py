@@ -178,6 +178,25 @@ security_group_id:
   description: The security group this collection created for endpoints in the VPC, if any.
   returned: always
   type: str
+waited:
+  description:
+    - What the run waited for (NAT gateways and VPC endpoints, created or deleted), and how long each took,
+      in the order they got there. Empty when nothing needed waiting for (a re-run, check mode).
+    - A wait that ran out of O(wait_timeout) fails instead, naming each resource still pending.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    resource:
+      description: The kind and id of the resource.
+      type: str
+    reached:
+      description: The state it reached, C(available) or C(deleted).
+      type: str
+    seconds:
+      description: Seconds from the start of the wait until a poll saw it there.
+      type: float
+  sample: [{"resource": "NAT gateway nat-0123456789abcdef0", "reached": "available", "seconds": 92.4}]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError

@@ -249,6 +249,7 @@ class _Activation(CoreRun):
             before=record.as_dict() if record else {},
             after=new_record.as_dict(),
             warnings=self.warnings,
+            waited=self.deadline.waited,
         )
 
     # -- decisions ---------------------------------------------------------------------------------

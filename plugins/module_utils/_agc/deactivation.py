@@ -39,7 +39,7 @@ class _Deactivation(CoreRun):
         before = record.as_dict() if record else {}
         retained = _retained(record)
         if not store.exists and not managed_vpcs:
-            return Outcome(changes=self.changes, before=before, after={}, retained=retained)
+            return Outcome(changes=self.changes, before=before, after={}, retained=retained, waited=[])
 
         self._remove_contexts()
         for vpc in managed_vpcs:
@@ -48,7 +48,7 @@ class _Deactivation(CoreRun):
             self.changes.add(f"delete the state store ({len(store.values)} SSM parameters under /agc/_common/)")
             if not self.check_mode:
                 store.delete()
-        return Outcome(changes=self.changes, before=before, after={}, retained=retained)
+        return Outcome(changes=self.changes, before=before, after={}, retained=retained, waited=self.deadline.waited)
 
     def _remove_contexts(self):
         deployed = contexts.deployed_contexts(self.clients.cfn)

@@ -190,6 +190,7 @@ def manage_endpoints(ec2, region, request, check_mode=False):
         present=present_services,
         missing=list(missing),
         security_group_id=group.get("GroupId") if group else None,
+        waited=deadline.waited,
     )
 
 

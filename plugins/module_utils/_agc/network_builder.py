@@ -90,12 +90,17 @@ class NetworkBuilder:
                 pending_endpoints = [
                     e["VpcEndpointId"] for e in network.our_endpoints() if e["State"].lower() != "available"
                 ]
-                waiters.wait_for(
+                reached = waiters.wait_for(
                     self.ec2,
                     self.deadline,
                     nat_gateway_ids=set(pending_nats) | {i for i in new_nat_ids if i},
                     endpoint_ids=set(pending_endpoints) | set(new_endpoint_ids),
                 )
+                # The result describes the resources as they are now, not as they were created.
+                for resource in network.nat_gateways:
+                    resource["State"] = reached.get(resource.get("NatGatewayId"), resource.get("State"))
+                for resource in network.endpoints:
+                    resource["State"] = reached.get(resource.get("VpcEndpointId"), resource.get("State"))
             for az in azs:
                 self._ensure_private_default_route(network, az)
         self._ensure_tags(network, public_only)

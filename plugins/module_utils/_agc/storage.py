@@ -113,11 +113,13 @@ def inspect_bucket(s3, name, adopting):
 def create_managed_bucket(s3, name, region, partition, user_tags, exists=False):
     """Create (unless a resumed run already did) and harden the bucket. Every step is idempotent."""
     if not exists:
+        # Object ownership is set by the create call itself.
         api.create_bucket(s3, name, region)
     api.put_bucket_tagging(s3, name, core_tags(ROLE_BUCKET, user_tags))
     api.put_public_access_block(s3, name, PUBLIC_ACCESS_BLOCK)
     api.put_bucket_encryption(s3, name, DEFAULT_ENCRYPTION)
-    api.put_bucket_ownership_controls(s3, name, OWNERSHIP_CONTROLS)
+    if exists:
+        api.put_bucket_ownership_controls(s3, name, OWNERSHIP_CONTROLS)
     api.put_bucket_policy(s3, name, tls_only_policy(name, partition))
 
 

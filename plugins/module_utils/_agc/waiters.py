@@ -40,13 +40,21 @@ _GONE = {"deleted"}
 
 
 def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, sleep=time.sleep):
-    """Wait until every listed NAT gateway and endpoint is available (or, with deleted=True, gone)."""
+    """Wait until every listed NAT gateway and endpoint is available (or, with deleted=True, gone).
+
+    Returns {id: state} as the polls last saw each of them, for the caller's picture of the resources."""
     pending = {"NAT gateway": set(nat_gateway_ids), "VPC endpoint": set(endpoint_ids)}
+    started = time.monotonic()
+    seen = {}
 
     def done():
         for kind, ids in pending.items():
             if ids:
-                _settle(ec2, kind, ids, deleted)
+                for resource_id, state in _settle(ec2, kind, ids, deleted):
+                    seen[resource_id] = state
+                    deadline.note_wait(
+                        f"{kind} {resource_id}", "deleted" if deleted else "available", time.monotonic() - started
+                    )
         return not any(pending.values())
 
     def timed_out():
@@ -58,26 +66,28 @@ def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, 
         )
 
     poll_until(done, deadline, timed_out, sleep=sleep)
+    return seen
 
 
 def _settle(ec2, kind, ids, deleted):
-    """Drop from `ids` the resources that reached their goal; raise on one that failed."""
+    """Drop from `ids` the resources that reached their goal, and return them with their state; raise on one that
+    failed."""
     describe, ready, failed = _KINDS[kind]
     states = describe(ec2, ids)
+    reached = []
     for resource_id in sorted(ids):
         # Missing from a describe: gone when deleting; not yet visible (eventual consistency) when creating.
         state, reason = states.get(resource_id, ("deleted" if deleted else "pending", None))
-        if deleted:
-            if state in _GONE:
-                ids.discard(resource_id)
-        elif state in ready:
+        if (deleted and state in _GONE) or (not deleted and state in ready):
             ids.discard(resource_id)
-        elif state in failed:
+            reached.append((resource_id, state))
+        elif not deleted and state in failed:
             raise AnsibleGenomicsError(
                 message=f"{kind} {resource_id} is {state}"
                 + (f": {reason}" if reason else "")
                 + ". Run again to replace it; if it fails again check the service quotas of the region."
             )
+    return reached
 
 
 def retry_while_dependent(deadline, delete, *args, sleep=time.sleep):

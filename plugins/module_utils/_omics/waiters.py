@@ -10,6 +10,10 @@ defined here on amazon.aws's BaseWaiterFactory: botocore has none for configurat
 a deleted workflow, and its ``run_completed`` has no acceptor for CANCELLED or DELETED (it would
 wait out the whole timeout on a cancelled run), so ``run_terminal`` stops at any final status and
 the caller judges the outcome.
+
+A waiter is asked for one look at a time, and the looks are spaced by the shared polling rule (a tenth of the
+time waited so far): a configuration that is ACTIVE after 60 s is seen by about 66 s, not at the next multiple of a
+fixed delay.
 """
 
 try:
@@ -18,12 +22,16 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
 from .._shared.errors import AnsibleGenomicsError
+from .._shared.outcome import Deadline
+from .._shared.polling import MAX_PAUSE
+from .._shared.polling import poll_until
 
-# Seconds between two polls. Configurations and workflows take about a minute, runs much longer.
-POLL_PAUSE = 5
+# The shortest pause between two looks (the pause grows with the time waited, up to polling.MAX_PAUSE).
+POLL_PAUSE = 0.5
+# The waiter models' own delay; unused, as each wait() call makes a single attempt.
+_MODEL_DELAY = 5
 
 
 def _status_acceptors(success=(), retry=(), failure=(), missing=None):
@@ -41,7 +49,7 @@ class OmicsWaiterFactory(BaseWaiterFactory):
         return dict(
             configuration_active=dict(
                 operation="GetConfiguration",
-                delay=POLL_PAUSE,
+                delay=_MODEL_DELAY,
                 maxAttempts=120,
                 acceptors=_status_acceptors(
                     success=["ACTIVE"], retry=["CREATING", "UPDATING"], failure=["FAILED", "DELETING", "DELETED"]
@@ -49,13 +57,13 @@ class OmicsWaiterFactory(BaseWaiterFactory):
             ),
             configuration_deleted=dict(
                 operation="GetConfiguration",
-                delay=POLL_PAUSE,
+                delay=_MODEL_DELAY,
                 maxAttempts=120,
                 acceptors=_status_acceptors(success=["DELETED"], retry=["DELETING"], missing="success"),
             ),
             workflow_deleted=dict(
                 operation="GetWorkflow",
-                delay=POLL_PAUSE,
+                delay=_MODEL_DELAY,
                 maxAttempts=120,
                 acceptors=_status_acceptors(
                     success=["DELETED"],
@@ -65,7 +73,7 @@ class OmicsWaiterFactory(BaseWaiterFactory):
             ),
             run_terminal=dict(
                 operation="GetRun",
-                delay=POLL_PAUSE,
+                delay=_MODEL_DELAY,
                 maxAttempts=720,
                 acceptors=_status_acceptors(
                     success=["COMPLETED", "FAILED", "CANCELLED", "DELETED"],
@@ -87,19 +95,33 @@ def _waiter(client, waiter_name):
 def wait(client, waiter_name, timeout, what, **params):
     """Wait with the waiter `waiter_name` for at most `timeout` seconds; on failure raise AnsibleGenomicsError
     naming `what`."""
-    config = custom_waiter_config(timeout=max(1, int(timeout)), default_pause=POLL_PAUSE)
+    waiter = _waiter(client, waiter_name)
+    last_look = {}
+
+    def reached():
+        try:
+            waiter.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
+            return True
+        except botocore.exceptions.WaiterError as e:
+            if "Max attempts exceeded" not in str(e):
+                raise
+            last_look["response"] = e.last_response or {}
+            return False
+
+    def timed_out():
+        status = last_look.get("response", {}).get("status")
+        return AnsibleGenomicsError(
+            message=f"timed out after wait_timeout={timeout}s waiting for {what}"
+            + (f" (still {status})" if status else "")
+            + ". Nothing is lost: run the task again, with a larger wait_timeout, to resume waiting."
+        )
+
     try:
-        _waiter(client, waiter_name).wait(WaiterConfig=config, **params)
+        poll_until(reached, Deadline(max(1, int(timeout))), timed_out, first_pause=POLL_PAUSE, max_pause=MAX_PAUSE)
     except botocore.exceptions.WaiterError as e:
         last = e.last_response or {}
         status = last.get("status")
         detail = last.get("statusMessage") or last.get("failureReason")
-        if "Max attempts exceeded" in str(e):
-            raise AnsibleGenomicsError(
-                message=f"timed out after wait_timeout={timeout}s waiting for {what}"
-                + (f" (still {status})" if status else "")
-                + ". Nothing is lost: run the task again, with a larger wait_timeout, to resume waiting."
-            ) from e
         if status:
             raise AnsibleGenomicsError(
                 message=f"{what} failed: it is {status}" + (f": {detail}" if detail else "") + "."

@@ -26,11 +26,17 @@ class ChangeLog:
 
 
 class Deadline:
-    """The one time budget (wait_timeout) shared by every wait in a module run."""
+    """The one time budget (wait_timeout) shared by every wait in a module run, and what those waits took."""
 
     def __init__(self, seconds):
         self.seconds = seconds
-        self.expires_at = time.monotonic() + seconds
+        self.started_at = time.monotonic()
+        self.expires_at = self.started_at + seconds
+        # One entry per resource waited on: {"resource", "reached", "seconds"}, returned as the result's `waited`.
+        self.waited = []
+
+    def note_wait(self, resource, reached, seconds):
+        self.waited.append({"resource": resource, "reached": reached, "seconds": round(seconds, 1)})
 
     def remaining(self):
         return max(0.0, self.expires_at - time.monotonic())

@@ -153,6 +153,7 @@ def test_deletions_are_retried_while_aws_reports_a_dependency():
 
     from ansible_collections.genomics.aws.plugins.module_utils._agc import waiters
     from ansible_collections.genomics.aws.plugins.module_utils._shared.outcome import Deadline
+    from ansible_collections.genomics.aws.plugins.module_utils._shared.polling import FIRST_PAUSE
 
     attempts, pauses = [], []
 
@@ -166,7 +167,8 @@ def test_deletions_are_retried_while_aws_reports_a_dependency():
         return True
 
     assert waiters.retry_while_dependent(Deadline(60), delete_subnet, "subnet-1", sleep=pauses.append) is True
-    assert attempts == ["subnet-1"] * 3 and pauses == [1.0, 2.0]
+    # The sleeps take no time here, so each pause is the first one (it grows with the time waited).
+    assert attempts == ["subnet-1"] * 3 and pauses == [FIRST_PAUSE, FIRST_PAUSE]
 
     def denied(_subnet_id):
         error = botocore.exceptions.ClientError(
@@ -176,7 +178,7 @@ def test_deletions_are_retried_while_aws_reports_a_dependency():
 
     with pytest.raises(AnsibleEC2Error):  # anything else is not retried
         waiters.retry_while_dependent(Deadline(60), denied, "subnet-1", sleep=pauses.append)
-    assert pauses == [1.0, 2.0]
+    assert pauses == [FIRST_PAUSE, FIRST_PAUSE]
 
 
 def test_without_wait_routes_to_pending_nat_gateways_are_left_for_the_next_run(account, monkeypatch):
