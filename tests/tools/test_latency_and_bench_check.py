@@ -1,0 +1,83 @@
+"""The latency mode behaves as AWS does (pending, deleting, an Elastic IP held by its NAT gateway), and the bench
+check fails on a regressed figure."""
+
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tools.bench.run_bench import GOALS
+from tools.bench.run_bench import Phase
+from tools.bench.run_bench import at_aws_latency
+from tools.bench.run_bench import judge
+from tools.latency import Latency
+from tools.latency import patched_moto
+
+
+@pytest.fixture
+def ec2():
+    # NAT gateway 3 s (deleted 2 s), interface endpoint 4 s, gateway endpoint 0.2 s: wide margins on a busy machine
+    latency = Latency(scale=1 / 30, call_min=0, call_max=0)
+    with patched_moto(latency), mock_aws():
+        yield boto3.client("ec2", region_name="us-east-1")
+
+
+def _nat(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    return vpc, allocation, nat
+
+
+def _state(ec2, nat):
+    return ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]["State"]
+
+
+def test_a_nat_gateway_is_pending_then_available_then_deleting_and_holds_its_address(ec2):
+    _vpc, allocation, nat = _nat(ec2)
+    assert _state(ec2, nat) == "pending"
+    time.sleep(3.2)
+    assert _state(ec2, nat) == "available"
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    assert _state(ec2, nat) == "deleting"
+    with pytest.raises(ec2.exceptions.ClientError, match="InvalidIPAddress.InUse"):
+        ec2.release_address(AllocationId=allocation)
+    time.sleep(2.2)
+    assert _state(ec2, nat) == "deleted"
+    ec2.release_address(AllocationId=allocation)
+
+
+def test_an_interface_endpoint_takes_longer_than_a_gateway_endpoint(ec2):
+    vpc, _allocation, _nat_id = _nat(ec2)
+    interface = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName="com.amazonaws.us-east-1.logs", VpcEndpointType="Interface"
+    )["VpcEndpoint"]["VpcEndpointId"]
+    gateway = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway")[
+        "VpcEndpoint"
+    ]["VpcEndpointId"]
+    time.sleep(0.5)
+    states = {e["VpcEndpointId"]: e["State"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]}
+    assert states[gateway] == "available" and states[interface] == "pending"
+
+
+def _figures(**changes):
+    good = {goal: limit * 0.9 for goal, limit in GOALS.items()}
+    good.update(rerun_writes=0)
+    return dict(good, **changes)
+
+
+def test_the_bench_check_passes_figures_within_the_goals_and_names_each_regression():
+    assert judge(_figures()) == []
+    failures = judge(_figures(activation_over_floor=1.4, rerun_writes=2))
+    assert len(failures) == 2
+    assert "activation_over_floor = 1.4 exceeds its goal 1.15" in failures[0]
+    assert "rerun_writes = 2 exceeds its goal 0" in failures[1]
+
+
+def test_a_phase_is_projected_to_aws_latency_by_scaling_only_its_latency_bound_part():
+    # 20 s at 1/10 of AWS's latency, of which 5 s is Ansible's own (the same phase without latency):
+    # 15 s of latency become 150 s, plus the same 5 s.
+    phase = Phase("activation", wall=20.0, calls=90, writes=60, floor=12.0)
+    assert at_aws_latency(phase, unscaled=5.0, scale=0.1) == pytest.approx(155.0)
