@@ -1,6 +1,7 @@
 """`make demo` as a fresh machine runs it (both halves), its reports written to a temporary directory."""
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -33,6 +34,9 @@ def test_make_demo_activates_deactivates_and_shows_the_connectivity_test_passing
     assert "security group sg-" in output and ": 5 egress rules, 0 ingress" in output
     assert "networking mode VPC in demo-vpc-runs, run cache: none" in output
     assert "4 of 4 destinations reachable from inside the VPC" in output
+    # The connectivity test's turnaround is reported: the whole playbook, and the run within it.
+    turnaround = re.search(r"turnaround\s+([\d.]+) s from the playbook's start .* the run itself ([\d.]+) s", output)
+    assert turnaround and 0 < float(turnaround.group(2)) < float(turnaround.group(1)), output[-3000:]
     assert (
         "probe image    "
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/genomics-aws-public/docker/library/python:3.12-slim" in output

@@ -253,6 +253,7 @@ def omics_part(moto_url, env, scratch, reports):
         )
 
         banner("Prove it from inside the VPC: the connectivity test (playbooks/connectivity_test.yml)")
+        test_started = time.monotonic()
         playbook(
             "connectivity_test.yml",
             omics_url,
@@ -272,6 +273,7 @@ def omics_part(moto_url, env, scratch, reports):
                 },
             ),
         )
+        turnaround = time.monotonic() - test_started
         report = json.loads((connectivity_reports / "connectivity-report.json").read_text())
         run = omics_client(omics_url).get_run(id=report["run"]["id"])
     finally:
@@ -294,6 +296,11 @@ def omics_part(moto_url, env, scratch, reports):
     print(
         f"  probe image    {run['parameters']['probe_image']} (the ECR pull-through cache's copy of "
         f"public.ecr.aws/docker/library/python:3.12-slim, which HealthOmics may pull)"
+    )
+    in_service = (run["stopTime"] - run["creationTime"]).total_seconds()
+    print(
+        f"  turnaround     {turnaround:.1f} s from the playbook's start (workflow registered, image cached, run) to "
+        f"the report; the run itself {in_service:.1f} s from submission to COMPLETED"
     )
     print(
         f"  verdict        {report['summary']['ok']} of {report['summary']['total']} destinations reachable from "
