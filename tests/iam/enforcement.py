@@ -23,6 +23,7 @@ import json
 import threading
 
 import boto3
+from botocore.client import BaseClient
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import access_control
@@ -31,15 +32,6 @@ from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import ia
 
 REGION = "us-east-1"
 _CURRENT = threading.local()
-
-
-def note_operation(service):
-    """A before-call handler telling the S3 translation which operation a request is (same thread in process)."""
-
-    def handler(model, **_kwargs):
-        _CURRENT.operation = (service, model.name)
-
-    return handler
 
 
 @contextlib.contextmanager
@@ -66,19 +58,27 @@ def unenforced():
 @contextlib.contextmanager
 def real_actions():
     """moto checks an S3 request against the IAM action AWS checks (see the module docstring)."""
-    original = access_control.IAMRequestBase.check_action_permitted
+    original_check = access_control.IAMRequestBase.check_action_permitted
+    original_call = BaseClient._make_api_call
+
+    def call(client, operation_name, api_params):
+        # moto in process answers in the caller's thread: the operation being checked is this one.
+        _CURRENT.operation = (client.meta.service_model.service_name, operation_name)
+        return original_call(client, operation_name, api_params)
 
     def check(self, resource):
         operation = getattr(_CURRENT, "operation", None)
         if self._action.startswith("s3:") and operation and operation[0] == "s3":
             self._action = iam_action(*operation)
-        return original(self, resource)
+        return original_check(self, resource)
 
     access_control.IAMRequestBase.check_action_permitted = check
+    BaseClient._make_api_call = call
     try:
         yield
     finally:
-        access_control.IAMRequestBase.check_action_permitted = original
+        access_control.IAMRequestBase.check_action_permitted = original_check
+        BaseClient._make_api_call = original_call
 
 
 def statement_actions(statement):
