@@ -81,6 +81,28 @@ def real_actions():
         BaseClient._make_api_call = original_call
 
 
+@contextlib.contextmanager
+def recorded_actions():
+    """Yields the set of IAM actions moto (and the emulator's authorizer) checked meanwhile, in any thread."""
+    actions = set()
+    original = access_control.IAMRequestBase.check_action_permitted
+
+    def check(self, resource):
+        actions.add(self._action)
+        return original(self, resource)
+
+    access_control.IAMRequestBase.check_action_permitted = check
+    _RECORDERS.append(actions)
+    try:
+        yield actions
+    finally:
+        _RECORDERS.remove(actions)
+        access_control.IAMRequestBase.check_action_permitted = original
+
+
+_RECORDERS = []
+
+
 def statement_actions(statement):
     actions = statement["Action"]
     return [actions] if isinstance(actions, str) else list(actions)
@@ -105,11 +127,41 @@ def policy_actions(document):
     return sorted({a for s in document["Statement"] if s["Effect"] == "Allow" for a in statement_actions(s)})
 
 
-def create_user(name, document):
+def create_user(name, document, endpoint_url=None):
     """An IAM user (in moto, enforcement off) whose only permissions are `document`; its access keys."""
     with unenforced():
-        iam = boto3.client("iam", region_name=REGION)
+        iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint_url)
         iam.create_user(UserName=name)
         iam.put_user_policy(UserName=name, PolicyName=name, PolicyDocument=json.dumps(document))
         key = iam.create_access_key(UserName=name)["AccessKey"]
     return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def emulator_authorizer(account_id="123456789012", partition="aws"):
+    """``authorize(headers, action)`` for the HealthOmics emulator: moto's IAM decides, as for moto's own services.
+
+    Evaluated as moto does (the caller's policies on every resource) whenever moto's enforcement is on; the request's
+    signature is not checked (moto checks the signatures of the requests it answers)."""
+    from moto.iam.access_control import CreateAccessKeyFailure
+    from moto.iam.access_control import IAMPolicy
+    from moto.iam.access_control import IAMUserAccessKey
+    from moto.iam.access_control import PermissionResult
+
+    from tools.healthomics_emulator import AccessDeniedException
+
+    def authorize(headers, action):
+        if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            return
+        for actions in _RECORDERS:
+            actions.add(action)
+        authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        access_key_id = authorization.partition("Credential=")[2].partition("/")[0]
+        try:
+            key = IAMUserAccessKey(account_id, partition, access_key_id, headers)
+        except CreateAccessKeyFailure:
+            raise AccessDeniedException(f"The access key {access_key_id!r} is not an IAM user's") from None
+        results = [IAMPolicy(policy).is_action_permitted(action, "*") for policy in key.collect_policies()]
+        if PermissionResult.DENIED in results or PermissionResult.PERMITTED not in results:
+            raise AccessDeniedException(f"User: {key.arn} is not authorized to perform: {action}")
+
+    return authorize
