@@ -32,6 +32,8 @@ from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import ia
 
 REGION = "us-east-1"
 _CURRENT = threading.local()
+# moto's names of S3 requests that are not IAM actions, and the action AWS checks.
+_MOTO_S3_ACTIONS = {"s3:HeadBucket": "s3:ListBucket"}
 
 
 @contextlib.contextmanager
@@ -70,6 +72,8 @@ def real_actions():
         operation = getattr(_CURRENT, "operation", None)
         if self._action.startswith("s3:") and operation and operation[0] == "s3":
             self._action = iam_action(*operation)
+        else:  # a request of another process (ansible-playbook) to moto's server: only moto's name is known
+            self._action = _MOTO_S3_ACTIONS.get(self._action, self._action)
         return original_check(self, resource)
 
     access_control.IAMRequestBase.check_action_permitted = check

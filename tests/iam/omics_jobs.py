@@ -16,8 +16,10 @@ from typing import Callable
 import boto3
 from moto.iam.models import iam_backends
 
+from tools import loopback_servers as servers
 from tools.customer_vpc import create_customer_vpc
 from tools.healthomics_emulator import OmicsEmulator
+from tools.healthomics_emulator.local_executor import LocalWdlExecutor
 from tools.moto_server import empty_moto_server
 
 from ..playbooks.helpers import ACCOUNT
@@ -27,6 +29,7 @@ from ..playbooks.helpers import client
 from .enforcement import create_user
 from .enforcement import emulator_authorizer
 from .enforcement import enforced
+from .enforcement import real_actions
 
 ADMINISTRATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 NETWORKING_PLAYBOOK = ROOT / "playbooks" / "omics_vpc_networking_example.yml"
@@ -46,16 +49,23 @@ def keys_env(keys):
 
 
 @contextlib.contextmanager
-def omics_account():
-    """moto and the emulator, IAM enforced, the process acting as an administrator user; yields the emulator."""
+def omics_account(executor=None):
+    """moto and the emulator, IAM enforced, the process acting as an administrator user; yields the emulator.
+
+    `executor(moto_url)`: the emulator's run executor (by default runs succeed without running anything)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     token = os.environ.pop("AWS_SESSION_TOKEN", None)  # the administrator's keys are a user's: no session token
     boto3.DEFAULT_SESSION = None  # it keeps the credentials it found first
     try:
         with empty_moto_server() as moto_url:
             administrator_has_the_test_keys(moto_url)
-            with OmicsEmulator(ec2_endpoint=moto_url, delay=0, authorize=emulator_authorizer()) as emulator:
-                with enforced():
+            with OmicsEmulator(
+                ec2_endpoint=moto_url,
+                delay=0.02,
+                authorize=emulator_authorizer(),
+                executor=executor(moto_url) if executor else None,
+            ) as emulator:
+                with enforced(), real_actions():
                     yield emulator
     finally:
         if token is not None:
@@ -118,6 +128,66 @@ def networking_job(emulator, tmp_path, keys, check=True):
 def configuration_exists(emulator):
     omics = client("omics", emulator.url)
     return [c["name"] for c in omics.list_configurations()["items"]]
+
+
+CONNECTIVITY_PLAYBOOK = ROOT / "playbooks" / "connectivity_test.yml"
+RESULTS_BUCKET = "omics-connectivity-results"  # no TLS-only policy: moto would deny every object request
+# A private ECR image given: the emulator's pull through cache re-sends the caller's signature with another body,
+# which moto's enforcement refuses, so the job uses an image of the account (the executor runs no container).
+PROBE_IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/genomics-aws-public/docker/library/python:3.12-slim"
+
+
+def connectivity_job(emulator, tmp_path, keys, check=True):
+    """The connectivity test, as the operator, of a configuration the administrator opened to an HTTPS server (the
+    omics_vpc_networking role): a first run (workflow, service role, run, report), then a second one that finds
+    them. Returns the last CompletedProcess."""
+    site = servers.DestinationSite(tmp_path / "pki")
+    try:
+        client("s3", emulator.forward_endpoint).create_bucket(Bucket=RESULTS_BUCKET)
+        subnets = create_customer_vpc(emulator.forward_endpoint, cidr_prefix="10.60", azs=2, nat_gateways=1)
+        https = next(item for item in site.destinations() if item["kind"] == "https")
+        variables = tmp_path / "networking.json"
+        variables.write_text(
+            json.dumps(
+                {
+                    "omics_vpc_networking_name": "connectivity-vpc",
+                    "omics_vpc_networking_subnets": subnets["private_subnets"],
+                    "omics_vpc_networking_destinations": [https],
+                    "omics_vpc_networking_poll_interval": 1,
+                }
+            )
+        )
+        ansible_playbook(NETWORKING_PLAYBOOK, emulator.url, tmp_path, "-e", f"@{variables}")
+        for attempt in range(2):
+            variables = tmp_path / f"connectivity-{attempt}.json"
+            variables.write_text(
+                json.dumps(
+                    {
+                        "destinations": [https],
+                        "configuration": "connectivity-vpc",
+                        "output_uri": f"s3://{RESULTS_BUCKET}/connectivity/",
+                        "workflow_name": "connectivity-iam",
+                        "probe_image": PROBE_IMAGE,
+                        "ca_bundle": str(site.pki.ca_pem),
+                        "timeout_seconds": 3,
+                        "wait_timeout": 120,
+                        "report_dir": str(tmp_path / f"reports-{attempt}"),
+                    }
+                )
+            )
+            completed, _result = ansible_playbook(
+                CONNECTIVITY_PLAYBOOK, emulator.url, tmp_path, "-e", f"@{variables}", check=check, env=keys_env(keys)
+            )
+            if completed.returncode != 0:
+                break
+        return completed
+    finally:
+        site.stop()
+
+
+def wdl_executor(tmp_path):
+    """AWS's side of a run: the LocalWdlExecutor really runs the probe, as the administrator."""
+    return lambda moto_url: LocalWdlExecutor(moto_url, run_timeout=60, drop_timeout=1.0, work_dir=tmp_path / "runs")
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,9 @@ class OmicsService:
         if self.authorize is not None:
             self.authorize(headers, f"omics:{operation.name}")
         params = self.protocol.parse_request(operation, labels, query, headers, body)
+        if self.authorize is not None and params.get("roleArn"):
+            # HealthOmics checks that the caller may pass the run's service role to it.
+            self.authorize(headers, "iam:PassRole")
         context = RequestContext(region=self._region(headers), account_id=self.backend.account_id)
         result = self.backend.call(operation.name, context, params)
         return self.protocol.serialize_response(operation, result)
