@@ -194,10 +194,16 @@ def wdl_executor(tmp_path):
 class OmicsJob:
     policy: str  # the file under docs/iam/
     run: Callable  # run(emulator, tmp_path, operator's keys, check) -> the last ansible-playbook CompletedProcess
+    executor: Callable = lambda tmp_path: None  # executor(tmp_path) -> omics_account's executor
     # Actions of the policy whose need the emulators cannot show, and why (the proof skips their removal).
     not_demonstrable: dict = field(default_factory=dict)
 
 
+GIVEN_PROBE_IMAGE = (
+    "the job gives a probe image (PROBE_IMAGE): the emulator's pull through cache re-sends the caller's signature "
+    "with another body, which moto's enforcement refuses"
+)
+ONLY_ON_CHANGE = "only when the {} changes, which the job's re-run does not do"
 SERVICE_LINKED_ROLE = (
     "HealthOmics creates its service-linked role with the first configuration of an account, in AWS; the emulator "
     "does not model it"
@@ -210,6 +216,36 @@ OMICS_JOBS = {
             "omics-vpc-networking.json",
             networking_job,
             not_demonstrable={"iam:CreateServiceLinkedRole": SERVICE_LINKED_ROLE},
+        ),
+        OmicsJob(
+            "omics-connectivity-test.json",
+            connectivity_job,
+            wdl_executor,
+            not_demonstrable={
+                **{
+                    action: GIVEN_PROBE_IMAGE
+                    for action in (
+                        "ecr:BatchGetImage",
+                        "ecr:CreatePullThroughCacheRule",
+                        "ecr:CreateRepository",
+                        "ecr:CreateRepositoryCreationTemplate",
+                        "ecr:DescribeImages",
+                        "ecr:DescribePullThroughCacheRules",
+                        "ecr:DescribeRepositoryCreationTemplates",
+                        "ecr:GetRegistryPolicy",
+                        "ecr:GetRepositoryPolicy",
+                        "ecr:PutRegistryPolicy",
+                        "ecr:SetRepositoryPolicy",
+                        "ecr:UpdateRepositoryCreationTemplate",
+                    )
+                },
+                "iam:TagRole": ONLY_ON_CHANGE.format("service role's tags (omics_connectivity_test_tags)"),
+                "iam:UpdateAssumeRolePolicy": ONLY_ON_CHANGE.format("service role's trust policy"),
+                "iam:UpdateRole": ONLY_ON_CHANGE.format("service role's description"),
+                "omics:TagResource": ONLY_ON_CHANGE.format("workflow's tags"),
+                "omics:UntagResource": ONLY_ON_CHANGE.format("workflow's tags"),
+                "omics:UpdateWorkflow": ONLY_ON_CHANGE.format("workflow's name or description"),
+            },
         ),
     )
 }

@@ -31,7 +31,7 @@ def demonstrable(policy):
 @pytest.mark.parametrize("policy", sorted(OMICS_JOBS))
 def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy, tmp_path):
     job = OMICS_JOBS[policy]
-    with omics_account() as emulator:
+    with omics_account(job.executor(tmp_path)) as emulator:
         keys = operator_keys(emulator, moto_view(rendered(policy)))
         with recorded_actions() as checked:
             completed = job.run(emulator, tmp_path, keys, check=False)
@@ -41,9 +41,10 @@ def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy, tmp
 
 @pytest.mark.parametrize(("policy", "action"), [(p, a) for p in sorted(OMICS_JOBS) for a in demonstrable(p)])
 def test_job_fails_without_any_one_action(policy, action, tmp_path):
-    with omics_account() as emulator:
+    job = OMICS_JOBS[policy]
+    with omics_account(job.executor(tmp_path)) as emulator:
         keys = operator_keys(emulator, moto_view(rendered(policy), without={action}))
-        completed = OMICS_JOBS[policy].run(emulator, tmp_path, keys, check=False)
+        completed = job.run(emulator, tmp_path, keys, check=False)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, f"{policy} without {action}: the job succeeded"
     assert action in output, output[-4000:]
