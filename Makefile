@@ -1,6 +1,7 @@
 # genomics.aws: everything a fresh machine needs is set up by these targets.
 #   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, on local moto
 #   make test   the test suite (unit, module and playbook tests against moto on 127.0.0.1)
+#   make iam    the least-privilege IAM policies (docs/iam/) proven action by action under moto's IAM enforcement
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit sweep sanity ansible-test-sanity integration bench constraints clean
+.PHONY: all venv demo test test-unit sweep iam sanity ansible-test-sanity integration bench constraints clean
 
 all: test
 
@@ -46,6 +47,11 @@ SWEEP_TESTS := $(addprefix tests/unit/plugins/module_utils/agc/,test_sweep_activ
 	test_throttling.py test_drift.py)
 sweep: venv
 	AGC_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 $(SWEEP_TESTS)
+
+# The IAM policies of docs/iam/ under moto's IAM enforcement: each job with exactly its policy, then without each of
+# its actions in turn (the job must fail on that action). make test runs every job and a sample of removals.
+iam: venv
+	IAM_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 tests/iam
 
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit

@@ -143,16 +143,23 @@ class CallRecorder:
 
 
 class Account:
-    """One emulated account/region: activate and deactivate it, recording the calls."""
+    """One emulated account/region: activate and deactivate it, recording the calls.
 
-    def __init__(self):
+    ``credentials``: the (access key id, secret access key) the runs sign with, such as an IAM user's with moto's IAM
+    enforcement on (tests/iam/); by default the environment's.
+    """
+
+    def __init__(self, credentials=None):
         self.recorder = CallRecorder()
+        self.credentials = credentials
 
     def clients(self):
         # A run is a new process: whatever crashed before is gone.
         self.recorder.crashed = False
         # A session per run: boto3's default session is not safe to create clients from in threads.
-        session = boto3.session.Session()
+        keys = dict(zip(("aws_access_key_id", "aws_secret_access_key"), self.credentials or ()))
+        # A user's keys are long-term: no session token (the environment's fake one would be sent with them).
+        session = boto3.session.Session(**keys, aws_session_token=None) if keys else boto3.session.Session()
 
         def factory(service):
             client = session.client(service, region_name=REGION, config=client_config())

@@ -7,15 +7,23 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.genomics.aws.plugins.module_utils._shared.clients import Clients
+from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import denied_action
+from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import is_access_denied
+from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import missing_permission_message
 from ansible_collections.genomics.aws.plugins.module_utils.common import COLLECTION_NAME
 from ansible_collections.genomics.aws.plugins.module_utils.common import COLLECTION_VERSION
 
 
 class AnsibleGenomicsModule(AnsibleAWSModule):
     """AnsibleAWSModule that identifies this collection in the botocore user agent, makes the run's clients
-    on first use, and turns an Outcome into the module's result."""
+    on first use, turns an Outcome into the module's result, and names the missing permission of a denied call.
 
-    def __init__(self, **kwargs):
+    `iam_policy`: the file under docs/iam/ that grants every permission of the module's job, or a function of the
+    module returning it (agc_account's depends on state and mode).
+    """
+
+    def __init__(self, iam_policy=None, **kwargs):
+        self._iam_policy = iam_policy
         super().__init__(**kwargs)
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
         self.clients = Clients.for_module(self)
@@ -28,6 +36,38 @@ class AnsibleGenomicsModule(AnsibleAWSModule):
         # (amazon.aws does it for in-process unit tests, where a controller import makes warn() go to the
         # controller's Display instead of the result; tests/unit/plugins/modules/in_process.py handles that.)
         return False
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        hint = self._missing_permission(exception)
+        if hint:
+            action, message = hint
+            msg = f"{message}. {msg}" if msg else message
+            kwargs.setdefault("missing_permission", action)
+        super().fail_json_aws(exception, msg=msg, **kwargs)
+
+    def fail_json_aws_error(self, exception):
+        # amazon.aws fails without the botocore error when the handler kept none; a denial may still be its cause.
+        hint = None if exception.exception else self._missing_permission(exception)
+        if hint:
+            action, message = hint
+            self.fail_json(msg=f"{message}. {exception.message}", missing_permission=action)
+        super().fail_json_aws_error(exception)
+
+    def _missing_permission(self, exception):
+        """(action, message) when `exception` or what caused it is an access denial, else None."""
+        error = exception
+        seen = set()
+        while error is not None and id(error) not in seen and not is_access_denied(error):
+            seen.add(id(error))
+            error = getattr(error, "exception", None) or error.__cause__ or error.__context__
+        if error is None or id(error) in seen:
+            return None
+        service = self.clients.service_of(getattr(error, "operation_name", None))
+        action = denied_action(error, service)
+        policy = self._iam_policy(self) if callable(self._iam_policy) else self._iam_policy
+        if not action or not policy:
+            return None
+        return action, missing_permission_message(action, policy)
 
     def require_region(self):
         if not self.region:

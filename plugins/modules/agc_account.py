@@ -274,6 +274,16 @@ from ansible_collections.genomics.aws.plugins.module_utils.agc import deactivate
 from ansible_collections.genomics.aws.plugins.module_utils.modules import AnsibleGenomicsModule
 
 
+def policy_file(module):
+    """The docs/iam/ policy of this run's job, named when AWS denies a call."""
+    params = module.params
+    if params["state"] == "absent":
+        return "agc-deactivate.json"
+    if params["vpc_id"]:
+        return "agc-activate-customer-vpc.json"
+    return "agc-activate-public-only.json" if params["use_public_subnets"] else "agc-activate.json"
+
+
 def run(module):
     region = module.require_region()
     request = ActivationRequest.from_params(module.params)
@@ -296,7 +306,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
-    module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleGenomicsModule(iam_policy=policy_file, argument_spec=argument_spec, supports_check_mode=True)
     try:
         run(module)
     except AnsibleAWSError as e:

@@ -127,7 +127,7 @@ def run(module):
 
 def main():
     argument_spec = dict(prices=dict(type="dict"))
-    module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleGenomicsModule(iam_policy="read-only.json", argument_spec=argument_spec, supports_check_mode=True)
     try:
         run(module)
     except AnsibleAWSError as e:

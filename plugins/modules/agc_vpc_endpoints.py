@@ -215,6 +215,11 @@ def run(module):
     module.exit_outcome(outcome, "vpc_endpoints")
 
 
+def policy_file(module):
+    """The docs/iam/ policy of this run's job, named when AWS denies a call: check mode only audits."""
+    return "agc-vpc-endpoints-audit.json" if module.check_mode else "agc-vpc-endpoints.json"
+
+
 def main():
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
@@ -227,7 +232,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
-    module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleGenomicsModule(iam_policy=policy_file, argument_spec=argument_spec, supports_check_mode=True)
     try:
         run(module)
     except AnsibleAWSError as e:

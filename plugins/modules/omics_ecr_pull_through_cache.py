@@ -247,7 +247,9 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleGenomicsModule(
+        iam_policy="omics-connectivity-test.json", argument_spec=argument_spec, supports_check_mode=True
+    )
     try:
         run(module)
     except AnsibleAWSError as e:

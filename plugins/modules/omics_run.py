@@ -254,6 +254,7 @@ def main():
         wait_timeout=dict(type="int", default=DEFAULT_RUN_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(
+        iam_policy="omics-connectivity-test.json",
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[("workflow_id", "workflow_name")],

@@ -112,6 +112,7 @@ def main():
         ),
     )
     module = AnsibleGenomicsModule(
+        iam_policy="read-only.json",
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[("run_id", "name"), ("run_id", "status")],

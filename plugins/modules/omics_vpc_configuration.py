@@ -229,6 +229,7 @@ def main():
         wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(
+        iam_policy="omics-vpc-networking.json",
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_if=[("state", "present", ["subnets", "security_groups"])],

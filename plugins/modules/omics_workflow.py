@@ -231,6 +231,7 @@ def main():
         wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     )
     module = AnsibleGenomicsModule(
+        iam_policy="omics-connectivity-test.json",
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_if=[("state", "present", ["definition_path"])],

@@ -272,7 +272,7 @@ class EcrPullThroughCache:
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes, region: str) -> HttpAnswer | None:
         """The answer to an ECR request, or None when moto should answer it."""
-        operation_name = self._operation_name(method, target, headers)
+        operation_name = self.operation_name(method, target, headers)
         if operation_name is None:
             return None
         if operation_name not in self.operations:
@@ -293,10 +293,10 @@ class EcrPullThroughCache:
                     json.dumps(_serialize_value(operation.output_shape, result or {})).encode(),
                 )
         except EcrError as error:
-            answer = self._error_answer(error)
+            answer = self.error_answer(error)
         except Exception:  # a bug must answer 500, not drop the connection
             LOG.error("ECR emulation failed on %s\n%s", operation_name, traceback.format_exc())
-            answer = self._error_answer(
+            answer = self.error_answer(
                 EcrError(f"The ECR emulation failed: {traceback.format_exc(limit=1).strip()}", code="ServerException")
             )
         if not any(key.lower() == "x-amzn-requestid" for key in answer.headers):
@@ -304,7 +304,8 @@ class EcrPullThroughCache:
         return answer
 
     @staticmethod
-    def _operation_name(method: str, target: str, headers: dict[str, str]) -> str | None:
+    def operation_name(method: str, target: str, headers: dict[str, str]) -> str | None:
+        """The ECR operation of a request in ECR's protocol, else None."""
         amz_target = next((value for key, value in headers.items() if key.lower() == "x-amz-target"), "")
         if method != "POST" or target.partition("?")[0] != "/" or not amz_target.startswith(TARGET_PREFIX):
             return None
@@ -330,7 +331,7 @@ class EcrPullThroughCache:
         checker.violations = _EcrViolations()
         return checker.check_request(shape, document)
 
-    def _error_answer(self, error: OmicsError) -> HttpAnswer:
+    def error_answer(self, error: OmicsError) -> HttpAnswer:
         status = error.http_status
         if status is None:
             shapes = self.service_model.shape_names
@@ -696,7 +697,7 @@ class EcrPullThroughCache:
         try:
             return self.forwarder.forward("POST", "/", headers, body)
         except OSError as error:
-            return self._error_answer(EcrError(f"cannot reach the ECR backend (moto): {error}", code="ServerException"))
+            return self.error_answer(EcrError(f"cannot reach the ECR backend (moto): {error}", code="ServerException"))
 
     def _moto(self, operation_name: str, params: dict, headers: dict[str, str]) -> dict:
         """Call an ECR operation on moto as the caller; raise _MotoError with moto's answer on failure."""

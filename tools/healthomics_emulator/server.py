@@ -9,6 +9,7 @@ import re
 import threading
 import traceback
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -66,7 +67,9 @@ class Forwarder:
 
     def forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> HttpAnswer:
         outgoing = {key: value for key, value in headers.items() if key.lower() not in _HOP_HEADERS}
-        outgoing["Host"] = f"{self.host}:{self.port}"
+        # The client's Host, which its SigV4 signature covers: moto checks it when its IAM enforcement is on.
+        host = next((value for key, value in headers.items() if key.lower() == "host"), None)
+        outgoing["Host"] = host or f"{self.host}:{self.port}"
         if body or method in ("POST", "PUT", "PATCH"):
             outgoing["Content-Length"] = str(len(body))
         connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -97,8 +100,10 @@ class OmicsService:
         default_region: str = DEFAULT_REGION,
         forwarder: Forwarder | None = None,
         ecr: EcrPullThroughCache | None = None,
+        authorize: Callable[[dict[str, str], str], None] | None = None,
     ):
         self.backend = backend
+        self.authorize = authorize
         self.protocol = protocol
         self.default_region = default_region
         self.forwarder = forwarder
@@ -107,6 +112,9 @@ class OmicsService:
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> HttpAnswer:
         service = self._signing_service(headers)
         if self.ecr is not None and service == ECR_SIGNING_NAME:
+            denied = self._ecr_denial(method, target, headers)
+            if denied is not None:
+                return denied
             # The ECR operations moto lacks (pull through cache); None leaves the request to moto.
             answer = self.ecr.handle(method, target, headers, body, self._region(headers))
             if answer is not None:
@@ -143,10 +151,26 @@ class OmicsService:
             raise ValidationException(
                 f"The omics emulator does not implement the {operation.name} operation", http_status=501
             )
+        if self.authorize is not None:
+            self.authorize(headers, f"omics:{operation.name}")
         params = self.protocol.parse_request(operation, labels, query, headers, body)
+        if self.authorize is not None and params.get("roleArn"):
+            # HealthOmics checks that the caller may pass the run's service role to it.
+            self.authorize(headers, "iam:PassRole")
         context = RequestContext(region=self._region(headers), account_id=self.backend.account_id)
         result = self.backend.call(operation.name, context, params)
         return self.protocol.serialize_response(operation, result)
+
+    def _ecr_denial(self, method, target, headers) -> HttpAnswer | None:
+        """ECR's answer when `authorize` refuses the request (moto checks the ones it answers again: harmless)."""
+        operation_name = self.ecr.operation_name(method, target, headers)
+        if self.authorize is None or operation_name is None:
+            return None
+        try:
+            self.authorize(headers, f"ecr:{operation_name}")
+        except OmicsError as error:
+            return self.ecr.error_answer(error)
+        return None
 
     @staticmethod
     def _credential_scope(headers: dict[str, str]):
@@ -244,6 +268,7 @@ class OmicsEmulator:
         default_region: str = DEFAULT_REGION,
         verbose: bool = False,
         forward_endpoint: str | None = None,
+        authorize: Callable[[dict[str, str], str], None] | None = None,
     ):
         self.protocol = OmicsProtocol()
         self.backend = OmicsBackend(
@@ -259,7 +284,9 @@ class OmicsEmulator:
         forwarder = Forwarder(forward_to) if forward_to else None
         # ECR pull through cache on top of moto's ECR (see ecr.py); its repositories live in moto.
         self.ecr = EcrPullThroughCache(forwarder, account_id=account_id) if forwarder else None
-        self.service = OmicsService(self.backend, self.protocol, default_region, forwarder, self.ecr)
+        # ``authorize(headers, action)`` raises AccessDeniedException to refuse a HealthOmics or ECR request: IAM
+        # for the emulator's own services (tests/iam/ asks moto's IAM); None allows everything, as before.
+        self.service = OmicsService(self.backend, self.protocol, default_region, forwarder, self.ecr, authorize)
         self._port = port
         self._verbose = verbose
         self._server: _Server | None = None

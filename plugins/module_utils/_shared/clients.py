@@ -12,6 +12,7 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from .iam import denies_access
 from .retries import CLIENT_RETRIES
 
 # Host names of AWS's own endpoints, in every partition. Any other endpoint is a custom one (a proxy, an emulator).
@@ -22,7 +23,8 @@ class Clients:
     """boto3 clients made on first use, so a run only opens the connections it needs.
 
     ``clients.ec2``, ``clients.omics``, ``clients.cfn`` (CloudFormation)...: ``factory(service)`` makes each
-    client once.
+    client once. ``denied`` lists the (service, operation) of every call answered access denied, since botocore's
+    error names the operation but not its service (ECR and HealthOmics both have TagResource).
     """
 
     _SERVICE_NAMES = {"cfn": "cloudformation"}
@@ -30,6 +32,7 @@ class Clients:
     def __init__(self, factory):
         self._factory = factory
         self._clients = {}
+        self.denied = []
 
     @classmethod
     def for_module(cls, module):
@@ -39,8 +42,19 @@ class Clients:
         if name.startswith("_"):
             raise AttributeError(name)
         if name not in self._clients:
-            self._clients[name] = self._factory(self._SERVICE_NAMES.get(name, name))
+            service = self._SERVICE_NAMES.get(name, name)
+            client = self._factory(service)
+            client.meta.events.register("after-call", lambda parsed, model, **_kw: self._note(service, parsed, model))
+            self._clients[name] = client
         return self._clients[name]
+
+    def _note(self, service, parsed, model):
+        if isinstance(parsed, dict) and denies_access(parsed):
+            self.denied.append((service, model.name))
+
+    def service_of(self, operation):
+        """The service of the last denied call of `operation`, or None."""
+        return next((service for service, name in reversed(self.denied) if name == operation), None)
 
 
 def client_config():

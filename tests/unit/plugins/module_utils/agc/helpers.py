@@ -20,8 +20,8 @@ __all__ = ["ACCOUNT", "READ_PREFIXES", "REGION", "Account", "CallRecorder", "Int
 class Account(HarnessAccount):
     """One emulated account/region: clients for the code under test (the harness's) and for the test itself."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, credentials=None):
+        super().__init__(credentials)
         self.ec2 = boto3.client("ec2", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
         self.ssm = boto3.client("ssm", region_name=REGION)

@@ -1,0 +1,120 @@
+"""The policies of docs/iam/ are least privilege, proven with moto's IAM enforcement.
+
+For each AGC job: a user granted exactly its policy runs the job end to end (first run, re-run with other tags,
+repair of drift); without any one action the job fails, on a call moto denied for that action. Actions moto cannot
+show are listed with the reason in agc_jobs.JOBS. ``make iam`` removes every action in turn (IAM_FULL_SWEEP=1);
+``make test`` removes a sample, and checks that every action of each policy was called by its job.
+The HealthOmics jobs are proven in test_omics_policies.py.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import POLICY_JOBS
+from ansible_collections.genomics.aws.plugins.module_utils._shared.iam import iam_action
+from ansible_collections.genomics.aws.plugins.modules import agc_account
+from tests.unit.plugins.module_utils.agc.helpers import REGION
+from tests.unit.plugins.module_utils.agc.helpers import Account
+from tests.unit.plugins.modules.in_process import run_main
+
+from .agc_jobs import JOBS
+from .agc_jobs import UserAccount
+from .enforcement import create_user
+from .enforcement import enforced
+from .enforcement import moto_view
+from .enforcement import policy_actions
+from .enforcement import real_actions
+from .omics_jobs import OMICS_JOBS
+from .proof import demonstrable_actions
+from .proof import rendered
+from .proof import run_as_user
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "docs" / "iam"
+FULL_SWEEP = os.environ.get("IAM_FULL_SWEEP") == "1"
+REGISTRY_SETTINGS = {
+    "ecr:CreatePullThroughCacheRule",
+    "ecr:CreateRepositoryCreationTemplate",
+    "ecr:PutRegistryPolicy",
+    "ecr:UpdateRepositoryCreationTemplate",
+}
+# make test's sample of the removal sweep: one action per kind of job, and the S3 bucket scoping.
+SAMPLE = [
+    ("agc-activate.json", "ec2:CreateNatGateway"),
+    ("agc-activate-customer-vpc.json", "s3:PutBucketPolicy"),
+    ("agc-deactivate.json", "ec2:DeleteVpc"),
+    ("agc-vpc-endpoints.json", "ec2:CreateVpcEndpoint"),
+]
+REMOVALS = [(policy, action) for policy in JOBS for action in demonstrable_actions(policy)] if FULL_SWEEP else SAMPLE
+
+
+def test_every_policy_file_is_a_job_and_a_module_names_it():
+    shipped = {path.name for path in POLICY_DIR.glob("*.json")}
+    assert shipped == set(POLICY_JOBS) == set(JOBS) | set(OMICS_JOBS)
+
+
+@pytest.mark.parametrize("policy", sorted(POLICY_JOBS))
+def test_policy_renders_for_an_account_and_region(policy):
+    text = (POLICY_DIR / policy).read_text()
+    document = json.loads(text)
+    assert set(re.findall(r"\$\{(\w+)\}", text)) <= {"Partition", "Region", "Account"}
+    china = json.dumps(rendered_for(policy, "cn-north-1"))
+    assert "${" not in china and "arn:aws:" not in china
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow" and statement["Action"] == sorted(set(statement["Action"]))
+        assert all(re.fullmatch(r"[a-z0-9-]+:[A-Z][A-Za-z0-9]+", action) for action in statement["Action"])
+        # Writes are scoped: on every resource only reads, and the settings of the ECR registry, which has no ARN.
+        if statement["Resource"] == "*":
+            writes = {a for a in statement["Action"] if not re.match(r"[a-z0-9-]+:(Describe|Get|List)", a)}
+            assert writes <= REGISTRY_SETTINGS, statement
+
+
+def rendered_for(policy, region):
+    from ansible_collections.genomics.aws.plugins.filter.iam_policy import iam_policy
+
+    return iam_policy(policy, "123456789012", region)
+
+
+@pytest.mark.parametrize("policy", sorted(JOBS))
+def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy):
+    job = JOBS[policy]
+    with mock_aws():
+        admin = Account()
+        world = job.setup(admin)
+        user = UserAccount(create_user("operator", moto_view(rendered(policy))))
+        with enforced(), real_actions():
+            job.run(user, admin, world)
+    assert user.denied == []
+    called = {iam_action(*call) for call in user.operations}
+    # Nothing granted that the job does not call, except what is listed with its reason.
+    assert set(demonstrable_actions(policy)) <= called, set(demonstrable_actions(policy)) - called
+    assert set(job.not_demonstrable) <= set(policy_actions(rendered(policy)))
+
+
+@pytest.mark.parametrize(("policy", "action"), REMOVALS)
+def test_job_fails_without_any_one_action(policy, action):
+    error, denied = run_as_user(policy, without={action})
+    assert error is not None, f"{policy} without {action}: the job succeeded"
+    assert action in denied, (error, denied)
+
+
+def test_access_denied_names_the_action_and_the_policy_that_grants_it(capsys, monkeypatch):
+    # The user's keys alone: a session token of the environment would make moto look for an assumed role.
+    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        access_key, secret_key = create_user(
+            "operator", moto_view(rendered("agc-activate.json"), without={"ec2:CreateNatGateway"})
+        )
+        args = dict(region=REGION, access_key=access_key, secret_key=secret_key, wait_timeout=60)
+        with enforced(), real_actions():
+            result = run_main(agc_account.main, capsys, args)
+    assert result["failed"]
+    assert result["msg"].startswith(
+        "AccessDenied for ec2:CreateNatGateway: grant it with docs/iam/agc-activate.json"
+    ), result["msg"]
+    assert result["missing_permission"] == "ec2:CreateNatGateway"
