@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit sweep sanity ansible-test-sanity integration bench constraints clean
+.PHONY: all venv demo test test-unit sweep sanity lint ansible-test-sanity integration bench constraints clean
 
 all: test
 
@@ -52,6 +52,10 @@ test-unit: venv
 
 sanity: venv
 	$(BIN)/python -m pytest tests/sanity
+
+# ansible-lint (production profile) over the roles and playbooks; tools/ansible_lint.py works from a plain clone too.
+lint: $(STAMP)
+	$(BIN)/python tools/ansible_lint.py
 
 # ansible-test sanity (what Automation Hub certification requires), in a copy under ansible_collections/genomics/aws
 # (offline; extra arguments with ARGS, e.g. make ansible-test-sanity ARGS="--test pep8").
