@@ -19,7 +19,9 @@ BIN = Path(sys.executable).parent
 # ansible_collections/ that holds amazon.aws (its doc fragments are needed to read our modules' documentation).
 SITE_COLLECTIONS = Path(amazon_aws.__path__[0]).parents[2]
 HISTORY_WORDING = re.compile(r"\b(no longer|now|anymore|any more|instead of|former|previously|was|were)\b", re.I)
-TOOLING_WORDING = re.compile(r"\b(make (test|demo|sweep|bench)|test suite|unit tests?|emulator|moto|ruff|pytest)\b", re.I)
+TOOLING_WORDING = re.compile(
+    r"\b(make (test|demo|sweep|bench)|test suite|unit tests?|emulator|moto|ruff|pytest)\b", re.I
+)
 
 
 def changelog(*args, cwd, env=None):
