@@ -35,7 +35,7 @@ def run(*args, cwd):
         PATH=f"{BIN}:{os.environ['PATH']}",
     )
     print("+", " ".join(str(a) for a in args), flush=True)
-    completed = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    completed = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     sys.stdout.write(completed.stdout)
     sys.stderr.write(completed.stderr)
     if completed.returncode != 0:

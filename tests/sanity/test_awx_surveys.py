@@ -23,7 +23,7 @@ def playbook_variables(name):
     if name == "connectivity_test":
         [play] = yaml.safe_load(text)
         known |= set(play["vars"]["connectivity_test_vars"]) | {"destinations", "destinations_file"}
-    known |= {v for v in re.findall(r"\{\{\s*([a-z_]+)\s*\|\s*default", text)}
+    known |= set(re.findall(r"\{\{\s*([a-z_]+)\s*\|\s*default", text))
     return known
 
 

@@ -26,7 +26,13 @@ TOOLING_WORDING = re.compile(
 
 def changelog(*args, cwd, env=None):
     completed = subprocess.run(
-        [str(BIN / "antsibull-changelog"), *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
+        [str(BIN / "antsibull-changelog"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed
