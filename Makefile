@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit sweep sanity lint docs ansible-test-sanity integration bench constraints clean
+.PHONY: all venv demo test test-awx test-unit sweep sanity lint docs ansible-test-sanity integration bench constraints clean
 
 all: test
 
@@ -47,6 +47,10 @@ SWEEP_TESTS := $(addprefix tests/unit/plugins/module_utils/agc/,test_sweep_activ
 	test_throttling.py test_drift.py)
 sweep: venv
 	AGC_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 $(SWEEP_TESTS)
+
+# The AWX/AAP job tests through ansible-runner, the connectivity test's included (make test runs the activation only).
+test-awx: venv
+	GENOMICS_AWS_AWX_FULL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_ansible_runner.py
 
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit
