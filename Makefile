@@ -2,6 +2,7 @@
 #   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, on local moto
 #   make test   the test suite (unit, module and playbook tests against moto on 127.0.0.1)
 #   make iam    the least-privilege IAM policies (docs/iam/) proven action by action under moto's IAM enforcement
+#   make docs   the collection docs site, offline (.build/docs/build/html/index.html)
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit sweep iam sanity ansible-test-sanity integration bench constraints clean
+.PHONY: all venv demo test test-awx test-unit sweep iam sanity lint docs ansible-test-sanity integration bench constraints \
+	clean
 
 all: test
 
@@ -53,11 +55,25 @@ sweep: venv
 iam: venv
 	IAM_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 tests/iam
 
+# The AWX/AAP job tests through ansible-runner, the connectivity test's included (make test runs the activation only).
+test-awx: venv
+	GENOMICS_AWS_AWX_FULL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_ansible_runner.py
+
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit
 
 sanity: venv
 	$(BIN)/python -m pytest tests/sanity
+
+# The collection docs site (antsibull-docs + Sphinx, offline) in .build/docs/build/html, after
+# antsibull-docs lint-collection-docs --plugin-docs finds nothing; checks every module, filter, role and playbook has
+# its page. About a minute.
+docs: venv
+	$(BIN)/python tools/build_docs.py
+
+# ansible-lint (production profile) over the roles and playbooks; tools/ansible_lint.py works from a plain clone too.
+lint: $(STAMP)
+	$(BIN)/python tools/ansible_lint.py
 
 # ansible-test sanity (what Automation Hub certification requires), in a copy under ansible_collections/genomics/aws
 # (offline; extra arguments with ARGS, e.g. make ansible-test-sanity ARGS="--test pep8").

@@ -9,6 +9,7 @@ here, never from _ecr."""
 from ._ecr.pull_through_cache import UPSTREAM_REGISTRIES
 from ._ecr.pull_through_cache import EcrRegistry
 from ._ecr.pull_through_cache import PullThroughCacheRequest
+from ._ecr.pull_through_cache import describe_pull_through_caches
 from ._ecr.pull_through_cache import ensure_pull_through_cache_absent
 from ._ecr.pull_through_cache import ensure_pull_through_cache_present
 from ._ecr.pull_through_cache import pull_through_cache_statement_id
@@ -19,6 +20,7 @@ __all__ = (
     "UPSTREAM_REGISTRIES",
     "EcrRegistry",
     "PullThroughCacheRequest",
+    "describe_pull_through_caches",
     "ensure_pull_through_cache_absent",
     "ensure_pull_through_cache_present",
     "pull_through_cache_statement_id",

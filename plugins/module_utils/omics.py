@@ -24,6 +24,7 @@ from ._omics.tagging import ensure_omics_tags
 from ._omics.transformations import normalize_run
 from ._omics.transformations import normalize_workflow
 from ._omics.workflow import WorkflowRequest
+from ._omics.workflow import describe_workflows
 from ._omics.workflow import ensure_workflow_absent
 from ._omics.workflow import ensure_workflow_present
 from ._shared.errors import AnsibleGenomicsError
@@ -49,6 +50,7 @@ __all__ = (
     "normalize_run",
     "normalize_workflow",
     "WorkflowRequest",
+    "describe_workflows",
     "ensure_workflow_absent",
     "ensure_workflow_present",
     "AnsibleGenomicsError",

@@ -91,11 +91,21 @@ options:
     default: 10.0.0.0/16
   tags:
     description:
-      - Tags added to every resource the module creates, beside C(application-name=agc). Changing them updates the
-        managed EC2 resources and SSM parameters; a tag removed from O(tags) is removed from them, tags set by other
-        tools are left alone. Keys C(application-name), C(Name), C(aws:*) and C(genomics.aws:*) are reserved.
+      - User tags of every resource the module creates, beside C(application-name=agc), recorded in the state store.
+        Changing them updates the managed EC2 resources, the managed bucket and the SSM parameters. Keys
+        C(application-name), C(Name), C(aws:*) and C(genomics.aws:*) are reserved.
+      - When omitted, the user tags applied before are left as they are (as amazon.aws modules do).
+      - Tags set by other tools (keys this module never applied) always stay. To remove such a tag, put its key in
+        O(tags) once (the module then owns it) and leave it out with O(purge_tags=true).
     type: dict
     aliases: [resource_tags]
+  purge_tags:
+    description:
+      - With V(true), the user tags this module applied before and that O(tags) no longer lists are removed, so O(tags)
+        is the complete set of user tags. With V(false), O(tags) are added or updated and nothing is removed.
+      - Has no effect when O(tags) is omitted. Only keys this module applied are ever removed.
+    type: bool
+    default: true
   force:
     description:
       - With O(state=absent), delete deployed AGC contexts (C(Agc-Context-*) stacks) first. This interrupts their
@@ -302,6 +312,7 @@ def main():
         use_public_subnets=dict(type="bool", default=False),
         vpc_cidr=dict(type="str", default=DEFAULT_VPC_CIDR),
         tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
         force=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),

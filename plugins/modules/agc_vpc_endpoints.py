@@ -59,9 +59,21 @@ options:
     type: bool
     default: true
   tags:
-    description: Tags for what the module creates, beside C(application-name=agc).
+    description:
+      - User tags of the endpoints and the security group the module creates, beside C(application-name=agc). The
+        module records their keys on each resource (tag C(genomics.aws:user-tag-keys)) and brings the tags of its own
+        endpoints (of O(services)) and security group in line with O(tags) on every run.
+      - When omitted, the user tags applied before are left as they are (as amazon.aws modules do).
+      - Endpoints the module did not create are never tagged. Tags set by other tools (keys this module never applied)
+        always stay; to remove one, put its key in O(tags) once and leave it out with O(purge_tags=true).
     type: dict
     aliases: [resource_tags]
+  purge_tags:
+    description:
+      - With V(true), the user tags this module applied before and that O(tags) no longer lists are removed. With
+        V(false), O(tags) are added or updated and nothing is removed. Has no effect when O(tags) is omitted.
+    type: bool
+    default: true
   state:
     description: V(present) ensures the endpoints; V(absent) removes the collection's own.
     type: str
@@ -228,6 +240,7 @@ def main():
         security_groups=dict(type="list", elements="str"),
         private_dns=dict(type="bool", default=True),
         tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),

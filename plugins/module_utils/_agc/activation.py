@@ -18,6 +18,7 @@ public-only and private subnets needs deactivation first.
 
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
 
@@ -26,6 +27,7 @@ from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import ChangeLog
 from .._shared.outcome import Deadline
 from .._shared.outcome import Outcome
+from .._shared.tags import user_tags_after
 from .._shared.validation import check_ec2_id
 from .._shared.validation import check_ec2_ids
 from .._shared.validation import check_user_tags
@@ -69,7 +71,8 @@ class ActivationRequest:
     subnets: list = field(default_factory=list)
     ami: str = None
     use_public_subnets: bool = False
-    tags: dict = field(default_factory=dict)
+    tags: dict = None  # None: leave the user tags applied before as they are (amazon.aws semantics)
+    purge_tags: bool = True
     force: bool = False
     wait: bool = True
     wait_timeout: int = DEFAULT_WAIT_TIMEOUT
@@ -84,7 +87,8 @@ class ActivationRequest:
             subnets=flatten_subnets(params.get("subnets") or []),
             ami=params.get("ami"),
             use_public_subnets=bool(params.get("use_public_subnets")),
-            tags=string_tags(params.get("tags")) or {},
+            tags=string_tags(params.get("tags")),
+            purge_tags=params.get("purge_tags", True) is not False,
             force=bool(params.get("force")),
             wait=params.get("wait", True) is not False,
             wait_timeout=params.get("wait_timeout", DEFAULT_WAIT_TIMEOUT),
@@ -115,7 +119,7 @@ class ActivationRequest:
             self.bucket = storage.normalize_bucket_name(self.bucket)
         self.vpc_cidr = validate_vpc_cidr(self.vpc_cidr)
         check_wait_timeout(self.wait_timeout)
-        check_user_tags(self.tags, RESERVED_TAG_KEYS)
+        check_user_tags(self.tags or {}, RESERVED_TAG_KEYS)
 
 
 def flatten_subnets(values):
@@ -204,6 +208,9 @@ class _VpcChoice:
 class _Activation(CoreRun):
     def run(self, store):
         record = store.record
+        # From here on request.tags is the complete set of user tags the core carries after this run.
+        applied = record.custom_tags if record else {}
+        self.request = replace(self.request, tags=user_tags_after(applied, self.request.tags, self.request.purge_tags))
         managed_vpcs = find_managed_vpcs(self.ec2)
         self._refuse_mode_switch(record)
         if not record and not managed_vpcs:

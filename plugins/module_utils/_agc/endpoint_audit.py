@@ -22,12 +22,17 @@ from .._shared.outcome import ChangeLog
 from .._shared.outcome import Deadline
 from .._shared.outcome import Outcome
 from .._shared.routing import effective_route_table
+from .._shared.tags import USER_TAG_KEYS_TAG
 from .._shared.tags import is_ours
+from .._shared.tags import tag_dict
+from .._shared.tags import user_tag_keys_of
+from .._shared.tags import user_tags_after
 from .._shared.validation import check_ec2_id
 from .._shared.validation import check_ec2_ids
 from .._shared.validation import check_user_tags
 from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
+from . import api
 from . import endpoints
 from . import waiters
 from .common import DEFAULT_ENDPOINT_SERVICES
@@ -47,7 +52,8 @@ class EndpointsRequest:
     subnets: list = field(default_factory=list)
     security_groups: list = field(default_factory=list)
     private_dns: bool = True
-    tags: dict = field(default_factory=dict)
+    tags: dict = None  # None: leave the user tags applied before as they are (amazon.aws semantics)
+    purge_tags: bool = True
     state: str = "present"
     wait: bool = True
     wait_timeout: int = DEFAULT_WAIT_TIMEOUT
@@ -61,7 +67,8 @@ class EndpointsRequest:
             subnets=list(dict.fromkeys(params.get("subnets") or [])),
             security_groups=list(dict.fromkeys(params.get("security_groups") or [])),
             private_dns=params.get("private_dns", True) is not False,
-            tags=string_tags(params.get("tags")) or {},
+            tags=string_tags(params.get("tags")),
+            purge_tags=params.get("purge_tags", True) is not False,
             state=params.get("state") or "present",
             wait=params.get("wait", True) is not False,
             wait_timeout=params.get("wait_timeout", DEFAULT_WAIT_TIMEOUT),
@@ -91,7 +98,7 @@ class EndpointsRequest:
             maximum=MAX_ENDPOINT_SECURITY_GROUPS,
             limit_owner="an endpoint",
         )
-        check_user_tags(self.tags, RESERVED_TAG_KEYS)
+        check_user_tags(self.tags or {}, RESERVED_TAG_KEYS)
         check_wait_timeout(self.wait_timeout)
 
 
@@ -169,8 +176,11 @@ def manage_endpoints(ec2, region, request, check_mode=False):
         endpoints.remove_unused_security_group(ec2, vpc.endpoints, security_groups, vpc.vpc_id, changes)
     else:
         _refuse_what_cannot_be_placed(ec2, vpc, request, placement, missing)
+        ours_before = [e for e in present.values() if is_ours(e)]
+        group_before = endpoints.our_endpoint_security_group(security_groups, vpc.vpc_id)
+        _converge_user_tags(ec2, ours_before + ([group_before] if group_before else []), request, changes)
         created = endpoints.ensure_endpoints(
-            ec2, region, services, placement, vpc.endpoints, security_groups, request.tags, changes
+            ec2, region, services, placement, vpc.endpoints, security_groups, _tags_to_create(request), changes
         )
         if created and not check_mode and request.wait:
             waiters.wait_for(ec2, deadline, endpoint_ids=created)
@@ -192,6 +202,42 @@ def manage_endpoints(ec2, region, request, check_mode=False):
         security_group_id=group.get("GroupId") if group else None,
         waited=deadline.waited,
     )
+
+
+def _tags_to_create(request):
+    """The user tags of a new endpoint or group, with the record of their keys (what a later run may purge)."""
+    tags = dict(request.tags or {})
+    if tags:
+        tags[USER_TAG_KEYS_TAG] = ",".join(sorted(tags))
+    return tags
+
+
+def _converge_user_tags(ec2, resources, request, changes):
+    """The user tags of the collection's own endpoints and security group, as amazon.aws's purge_tags does it, over
+    the keys the collection applied (recorded on each resource in USER_TAG_KEYS_TAG); tags other tools set stay."""
+    batches = {}
+    for resource in resources:
+        current = tag_dict(resource)
+        applied = {k: current[k] for k in user_tag_keys_of(current) if k in current}
+        wanted = user_tags_after(applied, request.tags, request.purge_tags)
+        to_set = {k: v for k, v in wanted.items() if current.get(k) != v}
+        keys = ",".join(sorted(wanted))
+        if keys and current.get(USER_TAG_KEYS_TAG) != keys:
+            to_set[USER_TAG_KEYS_TAG] = keys
+        to_unset = sorted(k for k in applied if k not in wanted)
+        if not keys and USER_TAG_KEYS_TAG in current:
+            to_unset.append(USER_TAG_KEYS_TAG)
+        if to_set or to_unset:
+            resource_id = resource.get("VpcEndpointId") or resource.get("GroupId")
+            batches.setdefault((tuple(sorted(to_set.items())), tuple(to_unset)), []).append(resource_id)
+    for (to_set, to_unset), resource_ids in sorted(batches.items()):
+        changes.add(f"update tags on {', '.join(sorted(resource_ids))}")
+        if changes.check_mode:
+            continue
+        if to_set:
+            api.create_tags(ec2, resource_ids, dict(to_set))
+        if to_unset:
+            api.delete_tags(ec2, resource_ids, list(to_unset))
 
 
 def _refuse_what_cannot_be_placed(ec2, vpc, request, placement, missing):

@@ -50,6 +50,16 @@ def describe_pull_through_cache_rule(client, prefix):
     return next((r for r in rules if r.get("ecrRepositoryPrefix") == prefix), None)
 
 
+@EcrErrorHandler.list_error_handler(
+    "list the pull-through cache rules (ecr:DescribePullThroughCacheRules)", default_value=[]
+)
+@retry_throttling()
+def list_pull_through_cache_rules(client):
+    """Every pull-through cache rule of the registry."""
+    paginator = client.get_paginator("describe_pull_through_cache_rules")
+    return paginator.paginate().build_full_result().get("pullThroughCacheRules") or []
+
+
 @EcrErrorHandler.common_error_handler("create the pull-through cache rule (ecr:CreatePullThroughCacheRule)")
 @retry_throttling()
 def create_pull_through_cache_rule(client, prefix, upstream_registry_url):
@@ -75,6 +85,16 @@ def describe_repository_creation_template(client, prefix):
         client.describe_repository_creation_templates(prefixes=[prefix]).get("repositoryCreationTemplates") or []
     )
     return next((t for t in templates if t.get("prefix") == prefix), None)
+
+
+@EcrErrorHandler.list_error_handler(
+    "list the repository creation templates (ecr:DescribeRepositoryCreationTemplates)", default_value=[]
+)
+@retry_throttling()
+def list_repository_creation_templates(client):
+    """Every repository creation template of the registry."""
+    paginator = client.get_paginator("describe_repository_creation_templates")
+    return paginator.paginate().build_full_result().get("repositoryCreationTemplates") or []
 
 
 @EcrErrorHandler.common_error_handler("create the repository creation template (ecr:CreateRepositoryCreationTemplate)")

@@ -67,6 +67,8 @@ from .api import describe_pull_through_cache_rule
 from .api import describe_repository_creation_template
 from .api import get_registry_policy
 from .api import get_repository_policy
+from .api import list_pull_through_cache_rules
+from .api import list_repository_creation_templates
 from .api import put_registry_policy
 from .api import set_repository_policy
 from .api import update_repository_creation_template
@@ -719,3 +721,62 @@ def ensure_pull_through_cache_absent(ecr, request, registry, check_mode):
             delete_registry_policy(ecr)
     after = _resource(request, registry, plan.rule_after, plan.template_after, plan.registry_after, [])
     return Outcome(changed=plan.changed, resource=after, before=before, after=after, warnings=plan.warnings)
+
+
+# --- info ---------------------------------------------------------------------------------------------
+
+
+def _template_lets_omics_pull(template):
+    """Whether a creation template gives the repositories the cache creates the HealthOmics pull statement."""
+    if not template or APPLIED_FOR not in (template.get("appliedFor") or []):
+        return False
+    try:
+        policy = json.loads(template.get("repositoryPolicy") or "null")
+    except ValueError:
+        return False
+    return same_statement(find_statement(policy, REPOSITORY_STATEMENT_ID), repository_statement())
+
+
+def describe_pull_through_caches(ecr, prefix=None):
+    """The registry's pull-through caches (every rule, or the rule of `prefix`), each with its creation template,
+    its registry-policy statement, and whether HealthOmics can pull from it and fill it. Reads only: the rules, the
+    templates and the registry policy, one call each (paginated)."""
+    if prefix is not None:
+        if prefix != "ROOT":  # a rule for the whole registry can exist (not this collection's): it can be read
+            check_prefix(prefix)
+        rule = describe_pull_through_cache_rule(ecr, prefix)
+        rules = [rule] if rule else []
+    else:
+        rules = list_pull_through_cache_rules(ecr)
+    if not rules:
+        return []
+    templates = {t.get("prefix"): t for t in list_repository_creation_templates(ecr)}
+    registry_document = load_policy(get_registry_policy(ecr), "registry policy")
+    caches = []
+    for rule in sorted(rules, key=lambda r: r.get("ecrRepositoryPrefix") or ""):
+        rule_prefix = rule.get("ecrRepositoryPrefix")
+        template = templates.get(rule_prefix)
+        statement_id = pull_through_cache_statement_id(rule_prefix)
+        statement = find_statement(registry_document, statement_id)
+        pull = _template_lets_omics_pull(template)
+        import_ = statement is not None and set(IMPORT_ACTIONS) <= set(_as_list(statement.get("Action")))
+        caches.append(
+            {
+                "ecr_repository_prefix": rule_prefix,
+                "upstream_registry_url": rule.get("upstreamRegistryUrl"),
+                "registry_id": rule.get("registryId"),
+                "rule": normalize_rule(rule),
+                "repository_creation_template": normalize_template(template),
+                "registry_policy_statement_id": statement_id,
+                "registry_policy_statement": copy.deepcopy(statement) or {},
+                "healthomics_can_pull": pull,
+                "healthomics_can_import": import_,
+            }
+        )
+    return caches
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)

@@ -26,6 +26,7 @@ import uuid
 
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import Outcome
+from .._shared.validation import NUMERIC_ID
 from .._shared.validation import check_text
 from .._shared.validation import check_user_tags
 from .._shared.validation import check_wait_timeout
@@ -343,3 +344,28 @@ def resolve_workflow(omics, workflow_id=None, name=None):
             "ACTIVE workflow" + (f": {workflow['statusMessage']}" if workflow.get("statusMessage") else ".")
         )
     return workflow
+
+
+def describe_workflows(omics, workflow_id=None, name=None, status=None):
+    """Private workflows in full (one GetWorkflow each): by id, or every one of the region (with exactly `name`, with
+    `status`); newest first. Each carries definition_digest when this collection created it (None otherwise)."""
+    if workflow_id is not None:
+        if not NUMERIC_ID.fullmatch(workflow_id):
+            raise AnsibleGenomicsError(
+                message=f"workflow_id {workflow_id!r} is not a HealthOmics workflow id (digits only)."
+            )
+        workflow = api.get_workflow(omics, workflow_id)
+        found = [workflow] if workflow and workflow.get("status") != "DELETED" else []
+    elif name is not None:
+        check_text("name", name, MAX_NAME_LENGTH)
+        found = _workflows_named(omics, name)
+    else:
+        found = []
+        for item in api.list_workflows(omics):
+            if item.get("status") == "DELETED":
+                continue
+            workflow = api.get_workflow(omics, item["id"])
+            if workflow and workflow.get("status") != "DELETED":
+                found.append(workflow)
+        found.sort(key=lambda w: str(w.get("creationTime") or ""), reverse=True)
+    return [normalize_workflow(w) for w in found if status is None or w.get("status") == status]

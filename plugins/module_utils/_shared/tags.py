@@ -71,3 +71,23 @@ def role_of(resource):
 
 def az_of(resource):
     return tag_dict(resource).get(AZ_TAG)
+
+
+# The keys of the user tags the collection applied to a resource that has no state store (agc_vpc_endpoints' own
+# endpoints and security group), comma-separated: tag keys cannot contain a comma.
+USER_TAG_KEYS_TAG = TAG_PREFIX + "user-tag-keys"
+
+
+def user_tags_after(applied, requested, purge_tags):
+    """The user tags the collection keeps on its resources, amazon.aws style: `requested` None leaves `applied` as it
+    is; with `purge_tags` the requested tags replace the applied ones (an applied key left out goes), without it they
+    are added to them. Only keys the collection applied are ever removed: tags other tools set are not in `applied`,
+    so they stay unless the user takes a key over by putting it in `tags` (and then leaves it out)."""
+    if requested is None:
+        return dict(applied)
+    return dict(requested) if purge_tags else {**applied, **requested}
+
+
+def user_tag_keys_of(tags):
+    """The user tag keys recorded in USER_TAG_KEYS_TAG (none when the tag is absent)."""
+    return [k for k in (tags.get(USER_TAG_KEYS_TAG) or "").split(",") if k]
