@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-unit sweep sanity ansible-test-sanity integration bench constraints clean
+.PHONY: all venv demo test test-migrate test-unit sweep sanity ansible-test-sanity integration bench constraints clean
 
 all: test
 
@@ -46,6 +46,11 @@ SWEEP_TESTS := $(addprefix tests/unit/plugins/module_utils/agc/,test_sweep_activ
 	test_throttling.py test_drift.py)
 sweep: venv
 	AGC_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 $(SWEEP_TESTS)
+
+# The AGC-project-to-HealthOmics playbook end to end (networking, workflows, connectivity test, a run, a re-run that
+# changes nothing) against moto and the HealthOmics emulator: minutes on 2 cores, so make test runs only its refusal of a public-only activation.
+test-migrate: venv
+	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_agc_project_to_healthomics.py
 
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit

@@ -132,6 +132,13 @@ output_uri:
   returned: always
   type: str
   sample: s3://agc-123456789012-us-east-1/healthomics/Demo/
+destinations:
+  description:
+    - The S3 destinations of the runs (the AGC bucket and each data bucket), as the
+      C(genomics.aws.omics_vpc_networking) role takes them.
+  returned: always
+  type: list
+  elements: dict
 service_role:
   description: The run service role - C(policy) and C(trust_policy) documents and C(permissions), one line per grant.
   returned: always

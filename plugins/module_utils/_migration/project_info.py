@@ -32,6 +32,18 @@ def normalize_bucket(bucket):
     return name
 
 
+def project_destinations(project, bucket):
+    """What the runs reach in S3, as omics_vpc_networking destinations: the AGC bucket and each data bucket."""
+    destinations = [
+        {"name": "agc-bucket", "kind": "s3", "bucket": bucket, "description": "the AGC bucket (run outputs)"}
+    ]
+    for data_bucket in sorted({d.bucket for d in project.data} - {bucket}):
+        destinations.append(
+            {"name": f"data-{data_bucket}", "kind": "s3", "bucket": data_bucket, "description": "a data location"}
+        )
+    return destinations
+
+
 def describe_project(sts, region, project_path, bucket, tags=None):
     """The whole plan: project, workflows (each mapped or refused), the service role's policies, the output URI."""
     bucket = normalize_bucket(bucket)
@@ -57,6 +69,7 @@ def describe_project(sts, region, project_path, bucket, tags=None):
             "trust_policy": trust_policy(account_id),
             "permissions": permission_summary(project.name, project.data, bucket),
         },
+        "destinations": project_destinations(project, bucket),
         "account_id": account_id,
         "partition": partition,
     }

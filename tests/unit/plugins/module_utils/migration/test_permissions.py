@@ -101,6 +101,12 @@ def test_describe_project_renders_plan_policy_and_output_uri(demo_project, sts):
     }
     assert f"read and write s3://{BUCKET}/healthomics/Demo/ (run outputs)" in plan["service_role"]["permissions"]
     assert "read and write s3://my-results/scratch/" in plan["service_role"]["permissions"]
+    assert [(d["name"], d["bucket"]) for d in plan["destinations"]] == [
+        ("agc-bucket", BUCKET),
+        ("data-broad-references", "broad-references"),
+        ("data-gatk-test-data", "gatk-test-data"),
+        ("data-my-results", "my-results"),
+    ]
 
 
 def test_a_bad_bucket_is_refused_before_the_project_is_read(demo_project, sts):
