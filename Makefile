@@ -1,5 +1,6 @@
 # genomics.aws: everything a fresh machine needs is set up by these targets.
-#   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, on local moto
+#   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, then an
+#               AGC project moved to HealthOmics in a new activation's VPC, on local moto
 #   make test   the test suite (unit, module and playbook tests against moto on 127.0.0.1)
 
 PYTHON ?= python3
@@ -47,8 +48,8 @@ SWEEP_TESTS := $(addprefix tests/unit/plugins/module_utils/agc/,test_sweep_activ
 sweep: venv
 	AGC_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 $(SWEEP_TESTS)
 
-# The AGC-project-to-HealthOmics playbook end to end (networking, workflows, connectivity test, a run, a re-run that
-# changes nothing) against moto and the HealthOmics emulator: minutes on 2 cores, so make test runs only its refusal of a public-only activation.
+# The AGC-project-to-HealthOmics playbook end to end (check mode, networking, workflows, connectivity test, a run, a
+# re-run that changes nothing) and make demo's migration part, against moto and the HealthOmics emulator: minutes on 2 cores, so make test runs only its refusal of a public-only activation.
 test-migrate: venv
 	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_agc_project_to_healthomics.py
 

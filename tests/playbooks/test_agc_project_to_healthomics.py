@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 
 import boto3
 import pytest
@@ -246,3 +248,24 @@ def test_the_migration_runs_in_the_vpc_then_a_rerun_changes_nothing(stack, tmp_p
     assert {w["agc_name"]: w["workflow_id"] for w in again["workflows"]} == {
         w["agc_name"]: w["workflow_id"] for w in report["workflows"]
     }
+
+
+@FULL_RUNS
+def test_make_demo_moves_its_project_from_the_activation_it_just_made(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "demo" / "run_demo.py"), "--part", "migrate", "--reports", str(tmp_path)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-5000:]
+    assert "moved          2 of 3 workflows; not migratable: assembly" in output
+    assert "connectivity   passed" in output and " COMPLETED" in output.split("runs           ", 1)[1]
+    markdown = (tmp_path / "agc-migration.md").read_text()
+    assert (
+        "| count-lines | wdl 1.0 | DemoProject-count-lines (WDL) |" in markdown
+        and "- Activation: genomics.aws" in markdown
+    )
