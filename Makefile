@@ -49,7 +49,8 @@ sweep: venv
 	AGC_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 $(SWEEP_TESTS)
 
 # The AGC-project-to-HealthOmics playbook end to end (check mode, networking, workflows, connectivity test, a run, a
-# re-run that changes nothing) and make demo's migration part, against moto and the HealthOmics emulator: minutes on 2 cores, so make test runs only its refusal of a public-only activation.
+# re-run that changes nothing) and make demo's migration part, against moto and the HealthOmics emulator: minutes on
+# 2 cores, so make test runs only its refusal of a public-only activation.
 test-migrate: venv
 	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_agc_project_to_healthomics.py
 

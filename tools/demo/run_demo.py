@@ -1,4 +1,5 @@
-"""`make demo`: the collection's two halves, and the move from one to the other, against local stand-ins for AWS, on 127.0.0.1 only.
+"""`make demo`: the collection's two halves, and the move from one to the other, against local stand-ins for AWS,
+on 127.0.0.1 only.
 
 1. AGC core infrastructure: activate, re-activate (no change) and deactivate a region against a moto
    server, with the activation report (a Mermaid diagram of the VPC, the ids, the monthly cost estimate)

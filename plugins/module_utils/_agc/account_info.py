@@ -73,7 +73,7 @@ def _cli_activation(clients, region, account_id, values, prices):
     )
     core = describe_core(account_id, region, record, None, customer)
     # The CLI's names are all there is: no parameter of this collection's record is expected.
-    core["parameters"] = {name: value for name, value in sorted(values.items())}
+    core["parameters"] = dict(sorted(values.items()))
     return AccountInfo(
         activated=True, core=core, drift=drift, cost=core_cost_estimate(core, prices), source=SOURCE_AGC_CLI
     )
