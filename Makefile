@@ -1,5 +1,6 @@
 # genomics.aws: everything a fresh machine needs is set up by these targets.
-#   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, on local moto
+#   make demo   AGC activation, re-activation and deactivation, then a HealthOmics VPC and its connectivity test, then an
+#               AGC project moved to HealthOmics in a new activation's VPC, on local moto
 #   make test   the test suite (unit, module and playbook tests against moto on 127.0.0.1)
 #   make iam    the least-privilege IAM policies (docs/iam/) proven action by action under moto's IAM enforcement
 #   make docs   the collection docs site, offline (.build/docs/build/html/index.html)
@@ -16,8 +17,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all venv demo test test-awx test-unit sweep iam sanity lint docs ansible-test-sanity integration bench constraints \
-	clean
+.PHONY: all venv demo test test-awx test-migrate test-unit sweep iam sanity lint docs ansible-test-sanity integration \
+	bench constraints clean
 
 all: test
 
@@ -58,6 +59,12 @@ iam: venv
 # The AWX/AAP job tests through ansible-runner, the connectivity test's included (make test runs the activation only).
 test-awx: venv
 	GENOMICS_AWS_AWX_FULL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_ansible_runner.py
+
+# The AGC-project-to-HealthOmics playbook end to end (check mode, networking, workflows, connectivity test, a run, a
+# re-run that changes nothing) and make demo's migration part, against moto and the HealthOmics emulator: minutes on
+# 2 cores, so make test runs only its refusal of a public-only activation.
+test-migrate: venv
+	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_agc_project_to_healthomics.py
 
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit

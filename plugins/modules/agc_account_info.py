@@ -12,6 +12,9 @@ description:
   - Reads the activation recorded in the state store (SSM parameters under C(/agc/_common/)) and what exists, and
     reports drift - resources missing or changed outside Ansible (NAT gateways, endpoints, subnets, routes, the
     internet gateway, parameters, the bucket).
+  - A region activated by the AGC CLI itself (only the CLI's names C(bucket), C(vpc) and C(InfraSubnets) under
+    C(/agc/_common/), no record of this collection) is described read-only from those names and its VPC as it is,
+    with RV(activation_source=agc-cli).
   - Estimates the core's fixed monthly cost (NAT gateways, interface endpoints per AZ, public IPv4 addresses) from a
     list-price table, and what a public-only core would save (AGC issue #269). It is an estimate, not a bill.
   - Read-only; never changes anything.
@@ -57,9 +60,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 activated:
-  description: Whether the region has an activation record.
+  description:
+    - Whether the region is activated - by this collection (its record under C(/agc/_common/)) or by the AGC CLI (only
+      the CLI's names C(bucket), C(vpc) and C(InfraSubnets) there).
   returned: always
   type: bool
+activation_source:
+  description:
+    - V(genomics.aws) for an activation of this collection, V(agc-cli) for one the AGC CLI made (described read-only
+      from its names and the VPC as it is; its VPC is reported as not managed), null when not activated.
+  returned: always
+  type: str
+  sample: genomics.aws
 in_sync:
   description: Whether what exists matches the record (no drift).
   returned: always
@@ -118,6 +130,7 @@ def run(module):
     module.exit_json(
         changed=False,
         activated=info.activated,
+        activation_source=info.source,
         in_sync=not info.drift,
         drift=info.drift,
         core_infrastructure=info.core,

@@ -1,4 +1,5 @@
-"""`make demo`: the collection's two halves against local stand-ins for AWS, on 127.0.0.1 only.
+"""`make demo`: the collection's two halves, and the move from one to the other, against local stand-ins for AWS,
+on 127.0.0.1 only.
 
 1. AGC core infrastructure: activate, re-activate (no change) and deactivate a region against a moto
    server, with the activation report (a Mermaid diagram of the VPC, the ids, the monthly cost estimate)
@@ -9,8 +10,13 @@
    server); the omics_vpc_networking playbook opens the network to them and the connectivity test
    proves it from inside the VPC, with its table and its JSON, JUnit XML and Markdown reports.
 
+3. From AGC to HealthOmics: the region activated again, and an AGC project with two small WDL workflows (one
+   reading a `data` location) and a Snakemake one moved to HealthOmics in the core's VPC by the
+   agc_project_to_healthomics playbook: the network, the runs' role, the workflows, the connectivity test passing,
+   one run completing, and the migration report.
+
 No AWS account or credentials are needed; the playbooks are the ones you would run against real AWS,
-given the local endpoint as an override. `--part agc` or `--part omics` runs one half.
+given the local endpoint as an override. `--part agc`, `--part omics` or `--part migrate` (repeatable) runs a part.
 """
 
 import argparse
@@ -311,6 +317,110 @@ def omics_part(moto_url, env, scratch, reports):
         raise SystemExit("demo failed: every destination should be reachable from the VPC")
 
 
+MIGRATION_BUCKET = "genomics-demo-agc-bucket"
+MIGRATION_DATA_BUCKET = "genomics-demo-agc-inputs"
+MIGRATION_TASK_RUNTIME = '  runtime { docker: "public.ecr.aws/docker/library/python:3.12-slim" }\n'
+MIGRATION_PROJECT = {
+    "agc-project.yaml": f"""---
+name: DemoProject
+schemaVersion: 1
+workflows:
+  hello:
+    type: {{language: wdl, version: 1.0}}
+    sourceURL: workflows/hello/hello.wdl
+  count-lines:
+    type: {{language: wdl, version: 1.0}}
+    sourceURL: workflows/count-lines
+  assembly:
+    type: {{language: snakemake, version: 1.0}}
+    sourceURL: workflows/assembly
+data:
+  - location: s3://{MIGRATION_DATA_BUCKET}/greetings
+    readOnly: true
+contexts:
+  onDemandCtx:
+    engines: [{{type: wdl, engine: miniwdl}}]
+  snakemakeCtx:
+    engines: [{{type: snakemake, engine: snakemake}}]
+""",
+    "workflows/hello/hello.wdl": "version 1.0\nworkflow hello {\n  call say\n"
+    "  output { String message = say.message }\n}\n"
+    "task say {\n  command <<< echo hello from HealthOmics >>>\n  output { String message = read_string(stdout()) }\n"
+    + MIGRATION_TASK_RUNTIME
+    + "}\n",
+    "workflows/count-lines/MANIFEST.json": json.dumps(
+        {"mainWorkflowURL": "count-lines.wdl", "inputFileURLs": ["count-lines.inputs.json"]}
+    ),
+    "workflows/count-lines/count-lines.wdl": "version 1.0\nworkflow count_lines {\n  input { File greeting }\n"
+    "  call count { input: greeting = greeting }\n  output { Int lines = count.lines }\n}\n"
+    "task count {\n  input { File greeting }\n  command <<< wc -l < ~{greeting} >>>\n"
+    "  output { Int lines = read_int(stdout()) }\n" + MIGRATION_TASK_RUNTIME + "}\n",
+    "workflows/count-lines/count-lines.inputs.json": json.dumps(
+        {"count_lines.greeting": f"s3://{MIGRATION_DATA_BUCKET}/greetings/hello.txt"}
+    ),
+    "workflows/assembly/Snakefile": "rule all:\n    input: 'assembly.fa'\n",
+}
+
+
+def migrate_part(moto_url, env, scratch, reports):
+    """Activate, then move an AGC project to HealthOmics in the core's VPC; show the report."""
+    # The AGC bucket is an existing one (used as it is): moto would deny the runs' writes under a TLS-only policy.
+    s3 = boto3_client("s3", moto_url)
+    s3.create_bucket(Bucket=MIGRATION_BUCKET)
+    s3.create_bucket(Bucket=MIGRATION_DATA_BUCKET)
+    s3.put_object(Bucket=MIGRATION_DATA_BUCKET, Key="greetings/hello.txt", Body=b"hello\nbonjour\nhallo\n")
+    project = Path(scratch) / "agc-project"
+    for name, text in MIGRATION_PROJECT.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    site = DestinationSite(Path(scratch) / "pki-migrate")
+    emulator, omics_url = start_omics_emulator(moto_url, env, Path(scratch))
+    report_md, report_json = reports / "agc-migration.md", Path(scratch) / "agc-migration.json"
+    try:
+        banner(f"Activate the region again, with the bucket {MIGRATION_BUCKET} (playbooks/activate.yml)")
+        playbook("activate.yml", moto_url, env, "-e", f"bucket={MIGRATION_BUCKET}")
+        portal = [d for d in site.destinations() if d["name"] == "results-portal"]
+        banner("Move the AGC project to HealthOmics in that VPC (playbooks/agc_project_to_healthomics.yml)")
+        playbook(
+            "agc_project_to_healthomics.yml",
+            omics_url,
+            env,
+            *vars_file(
+                scratch,
+                "migration-vars.json",
+                {
+                    "project": str(project),
+                    "destinations": portal,
+                    "connectivity_destinations": ["results-portal"],
+                    "ca_bundle": str(site.pki.ca_pem),
+                    "timeout_seconds": 3,
+                    "wait_timeout": 300,
+                    "run_workflows": True,
+                    "report_dir": str(reports / "agc-migration-connectivity"),
+                    "report_markdown": str(report_md),
+                },
+            ),
+            report=str(report_json),
+        )
+        report = json.loads(report_json.read_text())
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+        site.stop()
+    print(f"\nMigration report: {report_md}\n")
+    print(report_md.read_text())
+    runs = [w["run"] for w in report["workflows"] if w.get("run")]
+    moved = [w for w in report["workflows"] if w["migratable"]]
+    print(
+        f"  moved          {len(moved)} of {len(report['workflows'])} workflows; "
+        f"not migratable: {', '.join(w['agc_name'] for w in report['workflows'] if not w['migratable'])}"
+    )
+    print(f"  connectivity   {report['connectivity']['verdict']}")
+    print(f"  runs           {', '.join(r['id'] + ' ' + r['status'] for r in runs)}")
+    if report["connectivity"]["verdict"] != "passed" or [r for r in runs if r["status"] != "COMPLETED"] or not runs:
+        raise SystemExit("demo failed: the connectivity test should pass and the run complete")
+
+
 def boto3_client(service, endpoint, **options):
     import boto3
 
@@ -327,21 +437,29 @@ def omics_client(endpoint):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--part", choices=("all", "agc", "omics"), default="all", help="which half to run (default: both)"
+        "--part",
+        choices=("all", "agc", "omics", "migrate"),
+        action="append",
+        help="which part to run, repeatable (default: all three)",
     )
     parser.add_argument("--reports", type=Path, default=REPORTS, help=f"where the reports go (default: {REPORTS})")
     options = parser.parse_args()
-    part, reports = options.part, options.reports.resolve()
+    parts = set(options.part or ["all"])
+    if "all" in parts:
+        parts = {"agc", "omics", "migrate"}
+    reports = options.reports.resolve()
     started = time.monotonic()
     env = environment()
     server, endpoint = start_moto(free_port(), env)
     reports.mkdir(parents=True, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory(prefix="genomics-aws-demo-") as scratch:
-            if part in ("all", "agc"):
+            if "agc" in parts:
                 agc_part(endpoint, env, scratch, reports)
-            if part in ("all", "omics"):
+            if "omics" in parts:
                 omics_part(endpoint, env, scratch, reports)
+            if "migrate" in parts:
+                migrate_part(endpoint, env, scratch, reports)
         print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     finally:
         server.terminate()

@@ -28,7 +28,12 @@ from .customer_vpc import CustomerVpc
 from .endpoints import active_endpoints_by_service
 from .managed_network import ManagedNetwork
 from .managed_network import find_managed_vpcs
+from .state import ActivationRecord
 from .state import StateStore
+
+# Where the activation was read from: the collection's record, or only the AGC CLI's names under /agc/_common/.
+SOURCE_COLLECTION = "genomics.aws"
+SOURCE_AGC_CLI = "agc-cli"
 
 
 @dataclass
@@ -37,6 +42,41 @@ class AccountInfo:
     core: dict = field(default_factory=dict)
     drift: list = field(default_factory=list)
     cost: dict = field(default_factory=dict)
+    source: str = None
+
+
+def _cli_activation(clients, region, account_id, values, prices):
+    """A region activated by the AGC CLI: only its names under /agc/_common/ (bucket, vpc, InfraSubnets), no record
+    of this collection. Described read-only from those names and the VPC as it is; the VPC is the CLI's (its
+    CloudFormation stack owns it), so it is reported as not managed by this collection."""
+    infra = [s for s in (values.get("InfraSubnets") or "").split(",") if s]
+    drift = []
+    try:
+        customer = CustomerVpc.discover(clients.ec2, values["vpc"])
+    except AnsibleGenomicsError:
+        return AccountInfo(
+            activated=True,
+            drift=[f"VPC {values['vpc']} named by /agc/_common/vpc no longer exists"],
+            cost=core_cost_estimate({}, prices),
+            source=SOURCE_AGC_CLI,
+        )
+    private = {s["SubnetId"] for s in customer.private_subnets()}
+    existing = {s["SubnetId"] for s in customer.subnets}
+    drift += [f"infra subnet {s} recorded in InfraSubnets no longer exists" for s in infra if s not in existing]
+    record = ActivationRecord(
+        bucket=values.get("bucket") or "",
+        vpc_id=values["vpc"],
+        infra_subnets=infra,
+        compute_image=values.get("ComputeEnvImage") or "",
+        artifacts_root_url=values.get("installed-artifacts/s3-root-url") or "",
+        public_subnets_only=bool(infra) and not [s for s in infra if s in private],
+    )
+    core = describe_core(account_id, region, record, None, customer)
+    # The CLI's names are all there is: no parameter of this collection's record is expected.
+    core["parameters"] = dict(sorted(values.items()))
+    return AccountInfo(
+        activated=True, core=core, drift=drift, cost=core_cost_estimate(core, prices), source=SOURCE_AGC_CLI
+    )
 
 
 def _drift_of_managed(network, record, region):
@@ -89,6 +129,8 @@ def describe_activation(clients, region, prices=None):
     account_id = api.get_caller_identity(clients.sts)["Account"]
     store = StateStore(clients.ssm)
     record = store.load()
+    if record is None and store.values.get("vpc"):
+        return _cli_activation(clients, region, account_id, store.values, prices)
     if record is None:
         leftovers = find_managed_vpcs(clients.ec2)
         drift = [
@@ -127,4 +169,6 @@ def describe_activation(clients, region, prices=None):
         drift.append(f"bucket {record.bucket} is missing or not accessible")
 
     core = describe_core(account_id, region, record, network, customer) if (network or customer) else {}
-    return AccountInfo(activated=True, core=core, drift=drift, cost=core_cost_estimate(core, prices))
+    return AccountInfo(
+        activated=True, core=core, drift=drift, cost=core_cost_estimate(core, prices), source=SOURCE_COLLECTION
+    )

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[4]
 MODULE_UTILS = ROOT / "plugins" / "module_utils"
 PREFIX = "ansible_collections.genomics.aws.plugins.module_utils"
-FACADES = {"agc", "omics", "ecr", "modules"}
+FACADES = {"agc", "omics", "ecr", "migration", "modules"}
 
 
 def _exists(name):
@@ -70,7 +70,24 @@ def test_healthomics_modules_carry_no_agc_code(module_file):
     assert not [n for n in shipped if n == "agc" or n.startswith("_agc")], sorted(shipped)
 
 
-@pytest.mark.parametrize("module_file", [m for m in MODULES if m.name.startswith("agc_")], ids=lambda p: p.stem)
+# The migration modules (agc_project_info) read an AGC project and plan HealthOmics workflows: they carry the
+# workflow packaging and nothing of the AGC planner.
+MIGRATION_MODULES = ("agc_project_info.py",)
+
+
+@pytest.mark.parametrize("module_file", [m for m in MODULES if m.name in MIGRATION_MODULES], ids=lambda p: p.stem)
+def test_migration_modules_carry_no_agc_code_and_only_the_packaging_of_healthomics(module_file):
+    shipped = payload(module_file)
+    assert "_migration.agc_project" in shipped
+    assert not [n for n in shipped if n == "agc" or n.startswith("_agc")], sorted(shipped)
+    assert {n for n in shipped if n.startswith("_omics")} == {"_omics.packaging"}, sorted(shipped)
+
+
+@pytest.mark.parametrize(
+    "module_file",
+    [m for m in MODULES if m.name.startswith("agc_") and m.name not in MIGRATION_MODULES],
+    ids=lambda p: p.stem,
+)
 def test_agc_modules_carry_no_healthomics_or_ecr_code(module_file):
     shipped = payload(module_file)
     assert "_agc.common" in shipped

@@ -16,7 +16,7 @@ def test_a_fresh_core_is_in_sync_and_reading_writes_nothing(account):
     account.activate()
     account.recorder.reset()
     found = insight(account)
-    assert found.activated and found.drift == []
+    assert found.activated and found.drift == [] and found.source == "genomics.aws"
     assert account.recorder.writes == []
     assert found.core["vpc"]["managed"] and len(found.core["nat_gateways"]) == 3
 
@@ -84,3 +84,46 @@ def test_nothing_activated(account):
     found = insight(account)
     assert not found.activated and found.core == {} and found.drift == []
     assert found.cost["monthly_total"] == 0.0
+
+
+def _cli_activation(account, nat_gateways, infra="private"):
+    """What `agc account activate` leaves: its VPC and only its names under /agc/_common/, no collection record."""
+    from tools.customer_vpc import build_customer_vpc
+
+    vpc = build_customer_vpc(account.ec2, nat_gateways=nat_gateways)
+    subnets = vpc[f"{infra}_subnets"]
+    for name, value, kind in (
+        ("bucket", "agc-123456789012-us-east-1", "String"),
+        ("vpc", vpc["vpc_id"], "String"),
+        ("InfraSubnets", ",".join(subnets), "StringList"),
+        ("NumInfraSubnets", str(len(subnets)), "String"),
+    ):
+        account.ssm.put_parameter(Name=f"/agc/_common/{name}", Value=value, Type=kind)
+    return vpc
+
+
+def test_an_activation_made_by_the_agc_cli_is_described_read_only_from_its_names(account):
+    vpc = _cli_activation(account, nat_gateways="per_az")
+    account.recorder.reset()
+    found = insight(account)
+    assert account.recorder.writes == []
+    assert found.activated and found.source == "agc-cli" and found.drift == []
+    core = found.core
+    assert core["vpc"] == {
+        "id": vpc["vpc_id"],
+        "cidr_block": "10.20.0.0/16",
+        "managed": False,
+        "public_subnets_only": False,
+    }
+    assert core["bucket"]["name"] == "agc-123456789012-us-east-1" and not core["bucket"]["managed"]
+    assert core["subnets"]["infra"] == vpc["private_subnets"]
+    assert sorted(core["subnets"]["private"]) == sorted(vpc["private_subnets"])
+    routes = {s["id"]: s["default_route"] for s in core["network"]["subnets"]}
+    assert [routes[s] for s in vpc["private_subnets"]] == vpc["nat_gateways"]
+    assert core["parameters"]["vpc"] == vpc["vpc_id"] and "genomics.aws/activation" not in core["parameters"]
+
+
+def test_an_agc_cli_activation_on_public_subnets_is_reported_public_only(account):
+    _cli_activation(account, nat_gateways=0, infra="public")
+    found = insight(account)
+    assert found.source == "agc-cli" and found.core["vpc"]["public_subnets_only"]

@@ -1,0 +1,271 @@
+"""playbooks/agc_project_to_healthomics.yml end to end: an AGC project moved into the VPC of an AGC CLI activation.
+
+The region was activated by the AGC CLI (only its names under /agc/_common/, no record of this collection) over a VPC
+whose private subnets go out through a NAT gateway. moto and the HealthOmics emulator run on 127.0.0.1 and the
+emulator's LocalWdlExecutor really runs the workflows. The AGC bucket has no TLS-only policy here: moto enforces Deny
+statements but ignores their Conditions (SPEC section 6).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tools import loopback_servers as servers
+from tools.customer_vpc import create_customer_vpc
+from tools.healthomics_emulator import OmicsEmulator
+from tools.healthomics_emulator.local_executor import LocalWdlExecutor
+from tools.moto_server import empty_moto_server
+
+from .helpers import ROOT
+from .helpers import ansible_playbook
+
+pytestmark = pytest.mark.playbook
+
+PLAYBOOK = ROOT / "playbooks" / "agc_project_to_healthomics.yml"
+REGION = "us-east-1"
+AGC_BUCKET = "agc-123456789012-us-east-1"
+DATA_BUCKET = "agc-demo-inputs"
+SESSION = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+OMICS_CONFIG = Config(inject_host_prefix=False, retries={"total_max_attempts": 1})
+
+HELLO_WDL = """version 1.0
+workflow hello {
+  call say
+  output { String message = say.message }
+}
+task say {
+  command <<< echo hello from HealthOmics >>>
+  output { String message = read_string(stdout()) }
+  runtime { docker: "public.ecr.aws/docker/library/python:3.12-slim" }
+}
+"""
+READ_WDL = """version 1.0
+workflow read {
+  input { File greeting }
+  call count { input: greeting = greeting }
+  output { Int lines = count.lines }
+}
+task count {
+  input { File greeting }
+  command <<< wc -l < ~{greeting} >>>
+  output { Int lines = read_int(stdout()) }
+  runtime { docker: "public.ecr.aws/docker/library/python:3.12-slim" }
+}
+"""
+PROJECT = f"""---
+name: Demo
+schemaVersion: 1
+workflows:
+  hello:
+    type: {{language: wdl, version: 1.0}}
+    sourceURL: workflows/hello/hello.wdl
+  read:
+    type: {{language: wdl, version: 1.0}}
+    sourceURL: workflows/read
+  assembly:
+    type: {{language: snakemake, version: 1.0}}
+    sourceURL: workflows/assembly
+data:
+  - location: s3://{DATA_BUCKET}/greetings
+    readOnly: true
+contexts:
+  ctx:
+    engines: [{{type: wdl, engine: miniwdl}}]
+"""
+
+
+def write_project(root):
+    files = {
+        "agc-project.yaml": PROJECT,
+        "workflows/hello/hello.wdl": HELLO_WDL,
+        "workflows/read/MANIFEST.json": json.dumps(
+            {"mainWorkflowURL": "read.wdl", "inputFileURLs": ["read.inputs.json"]}
+        ),
+        "workflows/read/read.wdl": READ_WDL,
+        "workflows/read/read.inputs.json": json.dumps({"read.greeting": f"s3://{DATA_BUCKET}/greetings/hello.txt"}),
+        "workflows/assembly/Snakefile": "rule all:\n",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def network_snapshot(ec2, vpc_id):
+    """The VPC as the AGC CLI left it: subnets, route tables, endpoints; security groups apart."""
+    by_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    return {
+        "subnets": sorted((s["SubnetId"], s["CidrBlock"]) for s in ec2.describe_subnets(Filters=by_vpc)["Subnets"]),
+        "routes": sorted(
+            json.dumps(t["Routes"], sort_keys=True) for t in ec2.describe_route_tables(Filters=by_vpc)["RouteTables"]
+        ),
+        "endpoints": ec2.describe_vpc_endpoints(Filters=by_vpc)["VpcEndpoints"],
+    }
+
+
+@pytest.fixture(autouse=True)
+def quiet_moto():
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    site = servers.DestinationSite(tmp_path_factory.mktemp("pki"))
+    with empty_moto_server() as moto_url:
+        executor = LocalWdlExecutor(
+            moto_url, run_timeout=60, drop_timeout=1.0, work_dir=tmp_path_factory.mktemp("runs")
+        )
+        with OmicsEmulator(ec2_endpoint=moto_url, delay=0.02, executor=executor) as emulator:
+            s3 = SESSION.client("s3", endpoint_url=moto_url)
+            s3.create_bucket(Bucket=AGC_BUCKET)
+            s3.create_bucket(Bucket=DATA_BUCKET)
+            s3.put_object(Bucket=DATA_BUCKET, Key="greetings/hello.txt", Body=b"one\ntwo\nthree\n")
+            vpc = create_customer_vpc(moto_url, cidr_prefix="10.70", azs=2, nat_gateways=1)
+            ssm = SESSION.client("ssm", endpoint_url=moto_url)
+            for name, value, kind in (
+                ("bucket", AGC_BUCKET, "String"),
+                ("vpc", vpc["vpc_id"], "String"),
+                ("InfraSubnets", ",".join(vpc["private_subnets"]), "StringList"),
+            ):
+                ssm.put_parameter(Name=f"/agc/_common/{name}", Value=value, Type=kind)
+            yield {"url": emulator.url, "moto": moto_url, "vpc": vpc, "site": site, "ssm": ssm}
+    site.stop()
+
+
+def migrate(stack, tmp_path, *args, check=True, **extra):
+    variables = dict(
+        project=str(write_project(tmp_path / "project")),
+        destinations=[d for d in stack["site"].destinations() if d["name"] == "results-portal"],
+        connectivity_destinations=["results-portal"],
+        ca_bundle=str(stack["site"].pki.ca_pem),
+        timeout_seconds=3,
+        wait_timeout=120,
+        report_markdown=str(tmp_path / "report.md"),
+        report_dir=str(tmp_path / "connectivity"),
+        **extra,
+    )
+    vars_file = tmp_path / f"vars-{len(list(tmp_path.iterdir()))}.json"
+    vars_file.write_text(json.dumps(variables))
+    return ansible_playbook(PLAYBOOK, stack["url"], tmp_path, "-e", f"@{vars_file}", *args, check=check)
+
+
+def parameters(ssm):
+    return {p["Name"]: p["Value"] for p in ssm.get_parameters_by_path(Path="/agc", Recursive=True)["Parameters"]}
+
+
+def test_a_public_only_activation_is_refused_with_the_reason(stack, tmp_path):
+    ssm, vpc = stack["ssm"], stack["vpc"]
+    ssm.put_parameter(
+        Name="/agc/_common/InfraSubnets", Value=",".join(vpc["public_subnets"]), Overwrite=True, Type="StringList"
+    )
+    try:
+        completed, _report = migrate(stack, tmp_path, check=False)
+    finally:
+        ssm.put_parameter(
+            Name="/agc/_common/InfraSubnets", Value=",".join(vpc["private_subnets"]), Overwrite=True, Type="StringList"
+        )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "uses public subnets only" in output and "NAT gateway" in output
+
+
+# The playbook's full runs take minutes on a loaded 2-core machine: make test-migrate runs them, make test only the
+# refusal above.
+FULL_RUNS = pytest.mark.skipif(not os.environ.get("GENOMICS_AWS_MIGRATE_E2E"), reason="make test-migrate runs it")
+
+
+@FULL_RUNS
+def test_check_mode_shows_the_whole_plan_and_changes_nothing(stack, tmp_path):
+    ec2 = SESSION.client("ec2", endpoint_url=stack["moto"])
+    iam = SESSION.client("iam", endpoint_url=stack["moto"])
+    omics = SESSION.client("omics", endpoint_url=stack["url"], config=OMICS_CONFIG)
+    groups_before = ec2.describe_security_groups()["SecurityGroups"]
+    state_before = parameters(stack["ssm"])
+
+    _completed, plan = migrate(stack, tmp_path, "--check", run_workflows=True)
+    assert plan["check_mode"] and plan["changed"]
+    rows = {w["agc_name"]: w for w in plan["workflows"]}
+    assert rows["hello"]["healthomics_name"] == "Demo-hello" and rows["hello"]["workflow_id"] is None
+    assert not rows["assembly"]["migratable"] and "snakemake" in rows["assembly"]["reason"]
+    assert plan["configuration"]["subnets"] == stack["vpc"]["private_subnets"]
+    assert plan["activation"]["source"] == "agc-cli" and not plan["activation"]["use_endpoints"]
+    assert omics.list_workflows()["items"] == [] and omics.list_configurations()["items"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
+    assert ec2.describe_security_groups()["SecurityGroups"] == groups_before
+    assert parameters(stack["ssm"]) == state_before
+    assert plan["service_role"]["permissions"] == [
+        f"read s3://{DATA_BUCKET}/greetings/",
+        f"read and write s3://{AGC_BUCKET}/healthomics/Demo/ (run outputs)",
+    ]
+    assert plan["connectivity"]["verdict"] == "not run (check mode)"
+    assert "check mode: the plan, nothing changed" in (tmp_path / "report.md").read_text()
+
+
+@FULL_RUNS
+def test_the_migration_runs_in_the_vpc_then_a_rerun_changes_nothing(stack, tmp_path):
+    ec2 = SESSION.client("ec2", endpoint_url=stack["moto"])
+    iam = SESSION.client("iam", endpoint_url=stack["moto"])
+    omics = SESSION.client("omics", endpoint_url=stack["url"], config=OMICS_CONFIG)
+    vpc_id = stack["vpc"]["vpc_id"]
+    before, groups_before = network_snapshot(ec2, vpc_id), ec2.describe_security_groups()["SecurityGroups"]
+    state_before = parameters(stack["ssm"])
+
+    _completed, report = migrate(stack, tmp_path, run_workflows=True)
+    assert report["changed"] and not report["check_mode"]
+    rows = {w["agc_name"]: w for w in report["workflows"]}
+    workflow = omics.get_workflow(id=rows["read"]["workflow_id"])
+    assert workflow["status"] == "ACTIVE" and workflow["engine"] == "WDL" and workflow["main"] == "read.wdl"
+    run = omics.get_run(id=rows["read"]["run"]["id"])
+    assert run["status"] == "COMPLETED" and run["networkingMode"] == "VPC"
+    assert run["configuration"]["name"] == "agc-demo" and run["parameters"] == {
+        "greeting": f"s3://{DATA_BUCKET}/greetings/hello.txt"
+    }
+    assert run["outputUri"].startswith(f"s3://{AGC_BUCKET}/healthomics/Demo/runs/read/")
+    assert rows["hello"]["run"] is None  # no inputs file: registered, not run
+    assert report["connectivity"]["verdict"] == "passed" and report["connectivity"]["summary"]["ok"] == 1
+    # The role holds exactly the rendered policy.
+    role = iam.get_role(RoleName="healthomics-Demo-runs")["Role"]
+    document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="agc-project-data")["PolicyDocument"]
+    assert document == report["service_role"]["policy"]
+    # Read-only on the activation; the VPC got one security group and nothing else.
+    assert network_snapshot(ec2, vpc_id) == before and parameters(stack["ssm"]) == state_before
+    added = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g not in groups_before]
+    assert [g["GroupId"] for g in added] == [report["configuration"]["security_group"]]
+    markdown = (tmp_path / "report.md").read_text()
+    assert "| read | wdl 1.0 | Demo-read (WDL) |" in markdown and "not migratable" in markdown
+
+    _completed, again = migrate(stack, tmp_path, run_workflows=True, connectivity_test=False)
+    assert not again["changed"], again
+    assert {w["agc_name"]: w["workflow_id"] for w in again["workflows"]} == {
+        w["agc_name"]: w["workflow_id"] for w in report["workflows"]
+    }
+
+
+@FULL_RUNS
+def test_make_demo_moves_its_project_from_the_activation_it_just_made(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "demo" / "run_demo.py"), "--part", "migrate", "--reports", str(tmp_path)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-5000:]
+    assert "moved          2 of 3 workflows; not migratable: assembly" in output
+    assert "connectivity   passed" in output and " COMPLETED" in output.split("runs           ", 1)[1]
+    markdown = (tmp_path / "agc-migration.md").read_text()
+    assert (
+        "| count-lines | wdl 1.0 | DemoProject-count-lines (WDL) |" in markdown
+        and "- Activation: genomics.aws" in markdown
+    )
