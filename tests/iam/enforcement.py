@@ -7,8 +7,9 @@ policy is shown to it:
 - Actions: matched with wildcards, Allow and explicit Deny, as AWS does. Most services check ``service:Operation``,
   which is the real action name; S3 checks names of its own (HeadBucket as ``s3:HeadBucket`` where IAM wants
   ``s3:ListBucket``, PutBucketEncryption and PutPublicAccessBlock as ``s3:CreateBucket``...). ``real_actions()``
-  makes moto check the real action of each S3 operation (``_shared/iam.py``'s table), so the policy files are
-  evaluated as written.
+  makes moto check the real action of each S3 operation (``_shared/iam.py``'s table) for a call made in this
+  process, and of a HEAD bucket from another (ansible-playbook's modules), so the policy files are evaluated as
+  written.
 - Resources: S3 requests carry their bucket and key ARN, and moto matches them against the policy's Resource; every
   other service is checked against ``*`` only, so a statement scoped to ARNs never matches there.
   ``moto_view()`` keeps S3 statements' resources and widens the others to ``*``: the proof shows which actions are
@@ -16,6 +17,9 @@ policy is shown to it:
 - Conditions: ignored in identity policies (moto evaluates them only in role trust policies, StringEquals only):
   a conditioned Allow allows everything its action and resource allow.
 - ``sts:GetCallerIdentity`` is always allowed, as in AWS.
+
+The HealthOmics emulator is ours: ``emulator_authorizer()`` makes it ask moto's IAM the same question for
+HealthOmics and ECR pull through cache requests (and iam:PassRole on StartRun).
 """
 
 import contextlib
