@@ -90,21 +90,24 @@ def real_actions():
 
 
 @contextlib.contextmanager
-def recorded_actions():
-    """Yields the set of IAM actions moto (and the emulator's authorizer) checked meanwhile, in any thread."""
+def recorded_actions(access_key_id):
+    """Yields the set of IAM actions moto (and the emulator's authorizer) checked meanwhile for requests signed with
+    `access_key_id`, in any thread."""
     actions = set()
     original = access_control.IAMRequestBase.check_action_permitted
 
     def check(self, resource):
-        actions.add(self._action)
+        if getattr(self._access_key, "_access_key_id", None) == access_key_id:
+            actions.add(self._action)
         return original(self, resource)
 
     access_control.IAMRequestBase.check_action_permitted = check
-    _RECORDERS.append(actions)
+    recorder = (access_key_id, actions)
+    _RECORDERS.append(recorder)
     try:
         yield actions
     finally:
-        _RECORDERS.remove(actions)
+        _RECORDERS.remove(recorder)
         access_control.IAMRequestBase.check_action_permitted = original
 
 
@@ -160,10 +163,11 @@ def emulator_authorizer(account_id="123456789012", partition="aws"):
     def authorize(headers, action):
         if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
             return
-        for actions in _RECORDERS:
-            actions.add(action)
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         access_key_id = authorization.partition("Credential=")[2].partition("/")[0]
+        for recorded_key, actions in _RECORDERS:
+            if recorded_key == access_key_id:
+                actions.add(action)
         try:
             key = IAMUserAccessKey(account_id, partition, access_key_id, headers)
         except CreateAccessKeyFailure:

@@ -33,7 +33,7 @@ def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy, tmp
     job = OMICS_JOBS[policy]
     with omics_account(job.executor(tmp_path)) as emulator:
         keys = operator_keys(emulator, moto_view(rendered(policy)))
-        with recorded_actions() as checked:
+        with recorded_actions(keys[0]) as checked:
             completed = job.run(emulator, tmp_path, keys, check=False)
     assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
     assert set(demonstrable(policy)) <= checked, set(demonstrable(policy)) - checked
