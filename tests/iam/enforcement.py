@@ -7,8 +7,9 @@ policy is shown to it:
 - Actions: matched with wildcards, Allow and explicit Deny, as AWS does. Most services check ``service:Operation``,
   which is the real action name; S3 checks names of its own (HeadBucket as ``s3:HeadBucket`` where IAM wants
   ``s3:ListBucket``, PutBucketEncryption and PutPublicAccessBlock as ``s3:CreateBucket``...). ``real_actions()``
-  makes moto check the real action of each S3 operation (``_shared/iam.py``'s table), so the policy files are
-  evaluated as written.
+  makes moto check the real action of each S3 operation (``_shared/iam.py``'s table) for a call made in this
+  process, and of a HEAD bucket from another (ansible-playbook's modules), so the policy files are evaluated as
+  written.
 - Resources: S3 requests carry their bucket and key ARN, and moto matches them against the policy's Resource; every
   other service is checked against ``*`` only, so a statement scoped to ARNs never matches there.
   ``moto_view()`` keeps S3 statements' resources and widens the others to ``*``: the proof shows which actions are
@@ -16,6 +17,9 @@ policy is shown to it:
 - Conditions: ignored in identity policies (moto evaluates them only in role trust policies, StringEquals only):
   a conditioned Allow allows everything its action and resource allow.
 - ``sts:GetCallerIdentity`` is always allowed, as in AWS.
+
+The HealthOmics emulator is ours: ``emulator_authorizer()`` makes it ask moto's IAM the same question for
+HealthOmics and ECR pull through cache requests (and iam:PassRole on StartRun).
 """
 
 import contextlib
@@ -86,21 +90,24 @@ def real_actions():
 
 
 @contextlib.contextmanager
-def recorded_actions():
-    """Yields the set of IAM actions moto (and the emulator's authorizer) checked meanwhile, in any thread."""
+def recorded_actions(access_key_id):
+    """Yields the set of IAM actions moto (and the emulator's authorizer) checked meanwhile for requests signed with
+    `access_key_id`, in any thread."""
     actions = set()
     original = access_control.IAMRequestBase.check_action_permitted
 
     def check(self, resource):
-        actions.add(self._action)
+        if getattr(self._access_key, "_access_key_id", None) == access_key_id:
+            actions.add(self._action)
         return original(self, resource)
 
     access_control.IAMRequestBase.check_action_permitted = check
-    _RECORDERS.append(actions)
+    recorder = (access_key_id, actions)
+    _RECORDERS.append(recorder)
     try:
         yield actions
     finally:
-        _RECORDERS.remove(actions)
+        _RECORDERS.remove(recorder)
         access_control.IAMRequestBase.check_action_permitted = original
 
 
@@ -156,10 +163,11 @@ def emulator_authorizer(account_id="123456789012", partition="aws"):
     def authorize(headers, action):
         if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
             return
-        for actions in _RECORDERS:
-            actions.add(action)
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         access_key_id = authorization.partition("Credential=")[2].partition("/")[0]
+        for recorded_key, actions in _RECORDERS:
+            if recorded_key == access_key_id:
+                actions.add(action)
         try:
             key = IAMUserAccessKey(account_id, partition, access_key_id, headers)
         except CreateAccessKeyFailure:

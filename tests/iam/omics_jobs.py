@@ -203,6 +203,10 @@ GIVEN_PROBE_IMAGE = (
     "the job gives a probe image (PROBE_IMAGE): the emulator's pull through cache re-sends the caller's signature "
     "with another body, which moto's enforcement refuses"
 )
+ROLE_POLICY_READ = (
+    "amazon.aws.iam_policy reads the service role's inline policies to compare them before it writes; denied the "
+    "read, it still writes the policy and the job succeeds (make iam showed it), so moto cannot show the need"
+)
 ONLY_ON_CHANGE = "only when the {} changes, which the job's re-run does not do"
 SERVICE_LINKED_ROLE = (
     "HealthOmics creates its service-linked role with the first configuration of an account, in AWS; the emulator "
@@ -239,6 +243,12 @@ OMICS_JOBS = {
                         "ecr:UpdateRepositoryCreationTemplate",
                     )
                 },
+                "s3:GetBucketLocation": (
+                    "the role checks that the output bucket is in the run's Region, and only warns when it cannot "
+                    "read it; the job succeeds without it"
+                ),
+                "iam:GetRolePolicy": ROLE_POLICY_READ,
+                "iam:ListRolePolicies": ROLE_POLICY_READ,
                 "iam:TagRole": ONLY_ON_CHANGE.format("service role's tags (omics_connectivity_test_tags)"),
                 "iam:UpdateAssumeRolePolicy": ONLY_ON_CHANGE.format("service role's trust policy"),
                 "iam:UpdateRole": ONLY_ON_CHANGE.format("service role's description"),
