@@ -38,7 +38,7 @@ class AnsibleGenomicsModule(AnsibleAWSModule):
         return False
 
     def fail_json_aws(self, exception, msg=None, **kwargs):
-        hint = self._missing_permission(exception)
+        hint = self.missing_permission_hint(exception)
         if hint:
             action, message = hint
             msg = f"{message}. {msg}" if msg else message
@@ -47,13 +47,13 @@ class AnsibleGenomicsModule(AnsibleAWSModule):
 
     def fail_json_aws_error(self, exception):
         # amazon.aws fails without the botocore error when the handler kept none; a denial may still be its cause.
-        hint = None if exception.exception else self._missing_permission(exception)
+        hint = None if exception.exception else self.missing_permission_hint(exception)
         if hint:
             action, message = hint
             self.fail_json(msg=f"{message}. {exception.message}", missing_permission=action)
         super().fail_json_aws_error(exception)
 
-    def _missing_permission(self, exception):
+    def missing_permission_hint(self, exception):
         """(action, message) when `exception` or what caused it is an access denial, else None."""
         error = exception
         seen = set()

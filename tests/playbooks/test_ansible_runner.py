@@ -88,12 +88,13 @@ def test_activate_through_ansible_runner(stack, tmp_path):
     assert (artifacts / "rc").read_text() == "0" and (artifacts / "status").read_text() == "successful"
     assert sorted(artifacts.joinpath("job_events").glob("*.json")), "no job events written"
     assert "Activate the region" in (artifacts / "stdout").read_text()
-    # The agc_account task's event carries its result, as AWX shows it.
-    [account] = [
+    # The agc_account tasks' events carry their results, as AWX shows them: the plan, then the activation it planned.
+    plan, account = [
         e
         for e in events
         if e["event"] == "runner_on_ok" and e["event_data"]["task_action"] == "genomics.aws.agc_account"
     ]
+    assert plan["event_data"]["res"]["changes"] == account["event_data"]["res"]["changes"]
     core = account["event_data"]["res"]["core_infrastructure"]
     assert core["vpc"]["managed"] and core["region"] == REGION
     vpc = SESSION.client("ec2", endpoint_url=stack["moto"]).describe_vpcs(VpcIds=[core["vpc"]["id"]])["Vpcs"]
