@@ -92,7 +92,8 @@ integration: venv
 	$(BIN)/python tests/integration/run_local.py $(TARGETS)
 
 # Wall time, API calls and writes of each phase with AWS's latency (scaled to 1/10), against the baseline playbooks
-# in tools/bench/baseline; fails when a goal regresses (the bench check). About 6 minutes on an idle 2-core machine.
+# in tools/bench/baseline; prints the goals not yet met and fails on a regression (the bench check). About 8 minutes
+# on an idle 2-core machine.
 bench: venv
 	$(BIN)/python tools/bench/run_bench.py --check --json .build/bench/figures.json
 
