@@ -49,6 +49,15 @@ def test_activate_twice_then_deactivate(moto_endpoint, tmp_path):
     assert not second["changed"] and second["changes"] == []
     assert "changed=0" in run.stdout  # the report too is unchanged: it has no timestamps
     assert report_md.read_text() == text
+    # An unchanged report is not written again: no module process runs for it.
+    assert task_output(run.stdout, "genomics.aws.agc_activate : Write the activation report").startswith("skipping")
+    # A report edited by hand is written again.
+    report_md.write_text(text.replace("USD 262.80", "USD 0"))
+    run, _ = ansible_playbook(
+        ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}', *report
+    )
+    assert task_output(run.stdout, "genomics.aws.agc_activate : Write the activation report").startswith("changed")
+    assert report_md.read_text() == text
 
     run, third = ansible_playbook(ROOT / "playbooks/deactivate.yml", moto_endpoint, tmp_path)
     assert third["changed"] and third["retained"]["bucket"]["name"] == "agc-123456789012-us-east-1"
@@ -120,3 +129,10 @@ def test_bad_extra_vars_fail_clearly_and_change_nothing(moto_endpoint, tmp_path)
         ]
         == []
     )
+
+
+def task_output(stdout, task):
+    """What ansible-playbook printed for the last task named `task` (the line after its TASK banner)."""
+    blocks = stdout.split(f"TASK [{task}]")
+    assert len(blocks) > 1, f"no task {task!r} ran"
+    return blocks[-1].split("\n", 2)[1].strip()

@@ -19,6 +19,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_sub
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpcs
 
+from .._shared.concurrency import read_together
 from .._shared.tags import VPC_TAG
 from .._shared.tags import az_of
 from .._shared.tags import is_ours
@@ -61,18 +62,27 @@ class ManagedNetwork:
 
     @classmethod
     def discover(cls, ec2, vpc):
+        """The network of `vpc`: one describe per kind of resource, all made at once."""
         network = cls(vpc)
         by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-        network.subnets = describe_subnets(ec2, Filters=by_vpc)
-        network.route_tables = describe_route_tables(ec2, Filters=by_vpc)
         # Our IGW and Elastic IPs are found by tag: an interrupted run may have left them unattached.
         in_vpc = {VPC_TAG: vpc["VpcId"]}
-        network.internet_gateways = describe_internet_gateways(ec2, Filters=ownership_filters(ROLE_IGW, **in_vpc)) or []
-        network.addresses = describe_addresses(ec2, Filters=ownership_filters(ROLE_EIP, **in_vpc))
-        # Deleted ones too: their network interfaces can outlive them for a while, and are ours.
-        network.nat_gateways = describe_nat_gateways(ec2, Filters=by_vpc)
-        network.endpoints = describe_vpc_endpoints(ec2, Filters=by_vpc)
-        network.security_groups = describe_security_groups(ec2, Filters=by_vpc)
+        found = read_together(
+            {
+                "subnets": lambda: describe_subnets(ec2, Filters=by_vpc),
+                "route_tables": lambda: describe_route_tables(ec2, Filters=by_vpc),
+                "internet_gateways": lambda: (
+                    describe_internet_gateways(ec2, Filters=ownership_filters(ROLE_IGW, **in_vpc)) or []
+                ),
+                "addresses": lambda: describe_addresses(ec2, Filters=ownership_filters(ROLE_EIP, **in_vpc)),
+                # Deleted ones too: their network interfaces can outlive them for a while, and are ours.
+                "nat_gateways": lambda: describe_nat_gateways(ec2, Filters=by_vpc),
+                "endpoints": lambda: describe_vpc_endpoints(ec2, Filters=by_vpc),
+                "security_groups": lambda: describe_security_groups(ec2, Filters=by_vpc),
+            }
+        )
+        for name, resources in found.items():
+            setattr(network, name, resources)
         return network
 
     def _ours(self, resources, role, az=None):

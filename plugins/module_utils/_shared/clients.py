@@ -5,9 +5,11 @@
 
 """boto3 clients of a module run, made on first use."""
 
+import functools
 from urllib.parse import urlsplit
 
 try:
+    import botocore.session
     from botocore.config import Config
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -67,6 +69,28 @@ def is_custom_endpoint(endpoint_url):
     return bool(host) and not host.endswith(_AWS_HOST_SUFFIXES)
 
 
+def share_botocore_data_loader():
+    """One botocore data loader for the whole module process.
+
+    amazon.aws makes a new boto3 session for each client, and each session's loader reads botocore's data again
+    (the endpoints file, the partitions, the defaults): about half the time a module spends making an EC2, S3, SSM
+    and STS client. boto3's default session shares one loader between its clients; this gives the sessions
+    amazon.aws makes the same. The loader only reads botocore's packaged data, so sharing it changes nothing else.
+    """
+    if getattr(botocore.session.create_loader, "shared", False):
+        return
+    create_loader = functools.lru_cache(maxsize=None)(botocore.session.create_loader)
+
+    def shared_loader(search_path_string=None):
+        loader = create_loader(search_path_string)
+        # boto3 appends its data directory to the loader of each session it makes: the list must not grow.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+        return loader
+
+    shared_loader.shared = True
+    botocore.session.create_loader = shared_loader
+
+
 def module_client(module, service):
     """A module's client for `service`, with the collection's retry policy (the user's aws_config still wins).
 
@@ -75,6 +99,7 @@ def module_client(module, service):
     given (endpoint_url, AWS_URL, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_OMICS, a profile's endpoint_url), a client whose
     endpoint is not AWS's is made again with host prefix injection turned off.
     """
+    share_botocore_data_loader()
     client = module.client(service, config=client_config())
     if service == "omics" and is_custom_endpoint(client.meta.endpoint_url):
         client = module.client(service, config=client_config().merge(Config(inject_host_prefix=False)))
