@@ -56,9 +56,9 @@ sweep: venv
 iam: venv
 	IAM_FULL_SWEEP=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 tests/iam
 
-# The AWX/AAP job tests through ansible-runner, the connectivity test's included (make test runs the activation only).
+# The AWX/AAP job tests through ansible-runner alone (make test runs them too).
 test-awx: venv
-	GENOMICS_AWS_AWX_FULL=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_ansible_runner.py
+	$(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_ansible_runner.py
 
 # The AGC-project-to-HealthOmics playbook end to end (check mode, networking, workflows, connectivity test, a run, a
 # re-run that changes nothing) and make demo's migration part, against moto and the HealthOmics emulator: minutes on

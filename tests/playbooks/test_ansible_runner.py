@@ -4,14 +4,12 @@ FQCN (the collection installed: here the .build symlink of make test), against m
 127.0.0.1. The job events, the artifacts, the set_stats data AWX shows, and the reports kept in the job's artifact
 directory are checked.
 
-The activation runs in make test; the connectivity test (a real WDL run of the probe, about a minute on a loaded
-2-core machine) runs with `make test-awx`, which runs this whole file, to keep make test's budget.
+Both run in make test (the connectivity test is a real WDL run of the probe); `make test-awx` runs this file alone.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import ansible_runner
@@ -110,9 +108,6 @@ def test_activate_through_ansible_runner(stack, tmp_path):
     assert "```mermaid" in published["markdown"]
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GENOMICS_AWS_AWX_FULL"), reason="make test-awx runs it (GENOMICS_AWS_AWX_FULL=1)"
-)
 def test_connectivity_test_through_ansible_runner(stack, tmp_path):
     moto, emulator = stack["moto"], stack["url"]
     SESSION.client("s3", endpoint_url=moto).create_bucket(Bucket=BUCKET)
