@@ -118,3 +118,20 @@ def test_access_denied_names_the_action_and_the_policy_that_grants_it(capsys, mo
         "AccessDenied for ec2:CreateNatGateway: grant it with docs/iam/agc-activate.json"
     ), result["msg"]
     assert result["missing_permission"] == "ec2:CreateNatGateway"
+
+
+def test_the_networking_role_names_the_actions_of_each_amazon_aws_module_it_uses():
+    """amazon.aws's modules report a refused call without AWS's error; the role's rescue names what the task needs
+    from this table, so every amazon.aws module the role uses is in it, with actions its policy grants."""
+    import yaml
+
+    role = Path(__file__).resolve().parents[2] / "roles" / "omics_vpc_networking"
+    table = yaml.safe_load((role / "vars" / "main.yml").read_text())
+    actions_by_module = table["__omics_vpc_networking_stock_module_actions"]
+    used = set()
+    for tasks_file in (role / "tasks").glob("*.yml"):
+        used |= set(re.findall(r"^\s*(amazon\.aws\.[a-z0-9_]+):", tasks_file.read_text(), re.M))
+    assert used and used == set(actions_by_module), used ^ set(actions_by_module)
+    granted = set(policy_actions(rendered(table["__omics_vpc_networking_iam_policy"].rpartition("/")[2])))
+    for module, actions in actions_by_module.items():
+        assert set(actions) <= granted, (module, set(actions) - granted)
