@@ -74,18 +74,41 @@ def destroy(ec2, network, changes, deadline):
         changes.add(f"delete VPC endpoints {', '.join(endpoint_ids)}")
     for nat_id in nat_ids:
         changes.add(f"delete NAT gateway {nat_id}")
+    our_addresses = [a for a in network.addresses if is_ours(a)]
+    for address in our_addresses:
+        changes.add(f"release Elastic IP {address.get('PublicIp')} ({address['AllocationId']})")
     if not check_mode:
         if endpoint_ids:
             delete_vpc_endpoints(ec2, endpoint_ids)
         for nat_id in nat_ids:
             delete_nat_gateway(ec2, nat_id)
-        # Elastic IPs can only be released once their NAT gateways are gone.
-        waiters.wait_for(ec2, deadline, nat_gateway_ids=nat_ids, endpoint_ids=endpoint_ids, deleted=True)
-    for address in network.addresses:
-        if is_ours(address):
-            changes.add(f"release Elastic IP {address.get('PublicIp')} ({address['AllocationId']})")
-            if not check_mode:
-                release_address(ec2, address["AllocationId"])
+        # An Elastic IP can only be released once its NAT gateway is gone: each is released as its own NAT gateway
+        # goes, the others (left free by an interrupted run) at once.
+        # NAT gateways an interrupted run deleted still hold their addresses until they are gone: wait for them too.
+        going = [n for n in network.nat_gateways if is_ours(n) and n["State"] == "deleting"]
+        nat_ids += [n["NatGatewayId"] for n in going]
+        held_by = {
+            a.get("AllocationId"): n["NatGatewayId"]
+            for n in [*network.live_nat_gateways(), *going]
+            for a in n.get("NatGatewayAddresses") or []
+        }
+        unreleased = {a["AllocationId"] for a in our_addresses}
+
+        def release(allocation_ids):
+            for allocation_id in sorted(allocation_ids & unreleased):
+                release_address(ec2, allocation_id)
+                unreleased.discard(allocation_id)
+
+        release({a for a in unreleased if held_by.get(a) not in nat_ids})
+
+        def on_gone(kind, resource_id, _state):
+            if kind == "NAT gateway":
+                release({a for a, nat_id in held_by.items() if nat_id == resource_id})
+
+        waiters.wait_for(
+            ec2, deadline, nat_gateway_ids=nat_ids, endpoint_ids=endpoint_ids, deleted=True, on_reached=on_gone
+        )
+        release(set(unreleased))
     for gateway in network.internet_gateways:
         if is_ours(gateway):
             changes.add(f"detach and delete internet gateway {gateway['InternetGatewayId']}")

@@ -7,7 +7,7 @@
 
 botocore's per-type waiters (nat_gateway_available, vpc_endpoint_exists) would wait on one kind
 after the other. NAT gateways and interface endpoints each take minutes, so this polls both kinds
-in the same loop, one batched describe call per kind per round, under one shared deadline.
+in the same loop, one batched describe call per kind per round (the two at once), under one shared deadline.
 """
 
 import time
@@ -16,6 +16,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_nat
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from .._shared.concurrency import read_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.polling import poll_until
 
@@ -39,22 +40,32 @@ _KINDS = {
 _GONE = {"deleted"}
 
 
-def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, sleep=time.sleep):
+def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, sleep=time.sleep, on_reached=None):
     """Wait until every listed NAT gateway and endpoint is available (or, with deleted=True, gone).
 
+    Each poll describes both kinds at once. `on_reached(kind, id, state)` runs as each resource reaches its goal, so
+    what waits for only that one (an Elastic IP for its NAT gateway) need not wait for the others.
     Returns {id: state} as the polls last saw each of them, for the caller's picture of the resources."""
     pending = {"NAT gateway": set(nat_gateway_ids), "VPC endpoint": set(endpoint_ids)}
     started = time.monotonic()
     seen = {}
 
     def done():
-        for kind, ids in pending.items():
-            if ids:
-                for resource_id, state in _settle(ec2, kind, ids, deleted):
-                    seen[resource_id] = state
-                    deadline.note_wait(
-                        f"{kind} {resource_id}", "deleted" if deleted else "available", time.monotonic() - started
-                    )
+        settled = read_together(
+            {
+                kind: (lambda kind=kind, ids=ids: _settle(ec2, kind, ids, deleted))
+                for kind, ids in pending.items()
+                if ids
+            }
+        )
+        for kind, reached in settled.items():
+            for resource_id, state in reached:
+                seen[resource_id] = state
+                deadline.note_wait(
+                    f"{kind} {resource_id}", "deleted" if deleted else "available", time.monotonic() - started
+                )
+                if on_reached:
+                    on_reached(kind, resource_id, state)
         return not any(pending.values())
 
     def timed_out():

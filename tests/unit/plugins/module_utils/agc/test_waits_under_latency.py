@@ -2,12 +2,17 @@
 scaled down 50 times: every slow resource is started before any is waited on, each poll reads each kind once, and
 the run reports what it waited for. The figures of the wall time are `make bench`'s; these check the order."""
 
+import time
+
 import pytest
 from moto import mock_aws
 
 from tools.agc_harness import Account
+from tools.agc_harness import Interrupted
 from tools.latency import Latency
 from tools.latency import patched_moto
+
+from .sweep import LEASE_SECONDS
 
 SCALE = 1 / 50  # NAT gateway 1.8 s, interface endpoint 2.4 s, deletions 1.2 s
 
@@ -84,3 +89,53 @@ def test_deactivation_deletes_endpoints_and_nat_gateways_together_and_releases_a
     assert len(releases) == 3 and min(releases) > min(polls)
     gone = [entry for entry in outcome.extra["waited"] if entry["reached"] == "deleted"]
     assert len([e for e in gone if e["resource"].startswith("NAT gateway")]) == 3
+
+
+def test_deactivation_releases_each_address_as_its_nat_gateway_goes_while_endpoints_are_still_deleting(slow_account):
+    account, latency = slow_account
+    account.activate()
+    # NAT gateways go in a sixth of the endpoints' time (on AWS they often go first).
+    latency.nat_gateway_deleted = latency.endpoint_deleted / 6
+    account.recorder.reset()
+    outcome = account.deactivate()
+    calls = account.recorder.calls
+
+    releases = [i for i, call in enumerate(calls) if call == "ReleaseAddress"]
+    endpoint_polls = [i for i, call in enumerate(calls) if call == "DescribeVpcEndpoints"]
+    assert len(releases) == 3
+    # The addresses went while the wait for the endpoints went on, not after it.
+    assert max(releases) < max(endpoint_polls), calls
+    gone = {entry["resource"].split()[0] for entry in outcome.extra["waited"] if entry["reached"] == "deleted"}
+    assert gone == {"NAT", "VPC"}
+
+
+def test_a_deactivation_resumed_while_its_nat_gateways_are_deleting_waits_for_them_before_releasing_addresses(
+    short_leases,
+):
+    # NAT gateways that take 5 s to go: still deleting when the resumed run looks.
+    latency = Latency(scale=SCALE, call_min=0, call_max=0, nat_gateway_deleted=250)
+    with patched_moto(latency):
+        # Where the last DeleteNatGateway falls among a deactivation's writes.
+        with mock_aws():
+            account = Account()
+            account.activate()
+            account.recorder.reset()
+            account.deactivate()
+            writes = account.recorder.writes
+            last_nat_deletion = max(i for i, call in enumerate(writes) if call == "DeleteNatGateway")
+        with mock_aws():
+            account = Account()
+            account.activate()
+            account.recorder.reset()
+            # Every deletion is sent, then the process dies: the NAT gateways are deleting, still holding addresses.
+            account.recorder.lose_answer_at_write = last_nat_deletion
+            with pytest.raises(Interrupted):
+                account.deactivate()
+            account.recorder.reset()
+            time.sleep(LEASE_SECONDS)  # the crashed run's lock expires, as for the operator's next run
+            outcome = account.deactivate()
+            ec2 = account.clients().ec2
+            assert ec2.describe_addresses()["Addresses"] == []
+    assert account.recorder.calls.count("ReleaseAddress") == 3
+    waited = [e["resource"] for e in outcome.extra["waited"] if e["resource"].startswith("NAT gateway")]
+    assert len(waited) == 3, "the resumed run must wait for the NAT gateways the first one deleted"
