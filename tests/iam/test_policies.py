@@ -36,6 +36,7 @@ from .omics_jobs import OMICS_JOBS
 from .proof import demonstrable_actions
 from .proof import rendered
 from .proof import run_as_user
+from .scoping import SERVICES as SCOPED_SERVICES
 from .scoping import first_refused
 from .scoping import refusal
 
@@ -143,6 +144,7 @@ def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy):
     assert set(job.not_demonstrable) <= set(policy_actions(rendered(policy)))
     # What moto does not evaluate: each EC2 and SSM call against the policy's resources and conditions, as AWS does.
     calls = user.scoping.calls
+    assert {(c.service, c.operation) for c in calls} == {op for op in user.operations if op[0] in SCOPED_SERVICES}
     refused = refusal(rendered(policy), calls)
     assert refused is None, refused
     for change, operation in TOO_NARROW.get(policy, []):

@@ -3,9 +3,9 @@
 The jobs' calls are checked in test_policies.py; here, single calls whose answer is known.
 """
 
-import boto3
+from types import SimpleNamespace
+
 import pytest
-from moto import mock_aws
 
 from tests.unit.plugins.module_utils.agc.helpers import REGION
 
@@ -23,22 +23,37 @@ from .scoping import ssm_parameter_arn
 OURS = [{"Key": "genomics.aws:managed-by", "Value": "genomics.aws"}]
 
 
+class Tagged(World):
+    """A world whose EC2 resources carry the given tags (the jobs' tests read moto's)."""
+
+    def __init__(self, tags):
+        super().__init__()
+        self.tags = tags
+
+    def ec2_tags(self, resource_id):
+        return dict(self.tags.get(resource_id, {}))
+
+
+def ec2_call(recorder, operation, **params):
+    model = SimpleNamespace(name=operation, service_model=SimpleNamespace(service_name="ec2"))
+    recorder._before(params=params, model=model)
+    return recorder.calls[-1]
+
+
 @pytest.fixture(scope="module")
 def calls():
-    """A few EC2 calls, recorded in one moto account (one set-up for the tests that read them)."""
-    recorder = Recorder()
-    with mock_aws():
-        ec2 = recorder.observe(boto3.client("ec2", region_name=REGION))
-        ours = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": OURS}])
-        ours = ours["Vpc"]["VpcId"]
-        theirs = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-        subnet = ec2.create_subnet(VpcId=theirs, CidrBlock="10.1.0.0/24")["Subnet"]["SubnetId"]
-        ec2.delete_subnet(SubnetId=subnet)
-        ec2.delete_vpc(VpcId=ours)
-        ec2.delete_vpc(VpcId=theirs)
-        ec2.create_key_pair(KeyName="k")
-    names = ["create ours", "create theirs", "create subnet", "delete subnet", "delete ours", "delete theirs", "key"]
-    return dict(zip(names, recorder.calls), ours=ours, theirs=theirs)
+    """A few EC2 calls as the recorder sees them before they are sent: ours is tagged as the collection tags."""
+    recorder = Recorder(Tagged({"vpc-0a": {OURS[0]["Key"]: OURS[0]["Value"]}, "vpc-0b": {"owner": "network-team"}}))
+    tagged = [{"ResourceType": "vpc", "Tags": OURS}]
+    return {
+        "create ours": ec2_call(recorder, "CreateVpc", CidrBlock="10.0.0.0/16", TagSpecifications=tagged),
+        "create subnet": ec2_call(recorder, "CreateSubnet", VpcId="vpc-0b", CidrBlock="10.1.0.0/24"),
+        "delete ours": ec2_call(recorder, "DeleteVpc", VpcId="vpc-0a"),
+        "delete theirs": ec2_call(recorder, "DeleteVpc", VpcId="vpc-0b"),
+        "key": ec2_call(recorder, "CreateKeyPair", KeyName="k"),
+        "ours": "vpc-0a",
+        "theirs": "vpc-0b",
+    }
 
 
 def test_a_delete_is_allowed_on_our_resource_and_refused_on_another(calls):
