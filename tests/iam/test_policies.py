@@ -122,6 +122,7 @@ TOO_NARROW = {
     "agc-vpc-endpoints.json": [
         (dict(sid="CreateEndpoints", resource=OTHER_REGION), "ec2:CreateSecurityGroup"),
         (dict(sid="TagOnCreate", condition={"Null": {"ec2:CreateAction": "true"}}), "ec2:CreateSecurityGroup"),
+        (dict(sid="RetagOurs", condition=NOT_OURS), "ec2:CreateTags"),
         (dict(sid="RemoveOurEndpoints", condition=NOT_OURS), "ec2:DeleteVpcEndpoints"),
     ],
     "read-only.json": [(dict(sid="StateStore", resource=OTHER_PARAMETERS), "ssm:GetParametersByPath")],
