@@ -18,8 +18,8 @@ policy is shown to it:
   a conditioned Allow allows everything its action and resource allow.
 - What moto skips for EC2 and SSM, scoping.py evaluates: each EC2 and SSM call of the AGC jobs is checked against
   the unwidened policy, with the resource ARNs AWS authorizes it against and the condition keys of each (resource
-  tags as of the call, request tags, ``ec2:CreateAction``). The scoping of other services (CloudFormation, IAM,
-  HealthOmics, ECR) is not evaluated.
+  tags as of the call, request tags, ``ec2:CreateAction``). Not evaluated: other services' scoping (CloudFormation,
+  IAM, HealthOmics, ECR), and the EC2 calls of the HealthOmics jobs (ansible-playbook, out of process).
 - ``sts:GetCallerIdentity`` is always allowed, as in AWS.
 
 The HealthOmics emulator is ours: ``emulator_authorizer()`` makes it ask moto's IAM the same question for
