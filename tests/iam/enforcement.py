@@ -13,9 +13,13 @@ policy is shown to it:
 - Resources: S3 requests carry their bucket and key ARN, and moto matches them against the policy's Resource; every
   other service is checked against ``*`` only, so a statement scoped to ARNs never matches there.
   ``moto_view()`` keeps S3 statements' resources and widens the others to ``*``: the proof shows which actions are
-  needed, and for S3 that the bucket scoping holds; other services' scoping is not evaluated.
+  needed, and for S3 that the bucket scoping holds.
 - Conditions: ignored in identity policies (moto evaluates them only in role trust policies, StringEquals only):
   a conditioned Allow allows everything its action and resource allow.
+- What moto skips for EC2 and SSM, scoping.py evaluates: each EC2 and SSM call of the AGC jobs is checked against
+  the unwidened policy, with the resource ARNs AWS authorizes it against and the condition keys of each (resource
+  tags as of the call, request tags, ``ec2:CreateAction``). Not evaluated: other services' scoping (CloudFormation,
+  IAM, HealthOmics, ECR), and the EC2 calls of the HealthOmics jobs (ansible-playbook, out of process).
 - ``sts:GetCallerIdentity`` is always allowed, as in AWS.
 
 The HealthOmics emulator is ours: ``emulator_authorizer()`` makes it ask moto's IAM the same question for

@@ -4,9 +4,12 @@ For each AGC job: a user granted exactly its policy runs the job end to end (fir
 repair of drift); without any one action the job fails, on a call moto denied for that action. Actions moto cannot
 show are listed with the reason in agc_jobs.JOBS. ``make iam`` removes every action in turn (IAM_FULL_SWEEP=1);
 ``make test`` removes a sample, and checks that every action of each policy was called by its job.
+The EC2 and SSM calls of each job are also checked against the policy as written, resources and conditions
+included, which moto does not evaluate (scoping.py); and policies scoped too narrowly must fail that check.
 The HealthOmics jobs are proven in test_omics_policies.py.
 """
 
+import copy
 import json
 import os
 import re
@@ -33,6 +36,9 @@ from .omics_jobs import OMICS_JOBS
 from .proof import demonstrable_actions
 from .proof import rendered
 from .proof import run_as_user
+from .scoping import SERVICES as SCOPED_SERVICES
+from .scoping import first_refused
+from .scoping import refusal
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "docs" / "iam"
 FULL_SWEEP = os.environ.get("IAM_FULL_SWEEP") == "1"
@@ -79,6 +85,50 @@ def rendered_for(policy, region):
     return iam_policy(policy, "123456789012", region)
 
 
+def narrowed(document, sid, resource=None, condition=None):
+    """`document` with the statement `sid` scoped otherwise: its Resource replaced, or its condition values."""
+    document = copy.deepcopy(document)
+    (statement,) = [s for s in document["Statement"] if s.get("Sid") == sid]
+    if resource is not None:
+        statement["Resource"] = resource
+    for operator, values in (condition or {}).items():
+        statement["Condition"][operator].update(values)
+    return document
+
+
+OTHER_REGION = "arn:aws:ec2:eu-west-1:123456789012:*"
+OTHER_PARAMETERS = ["arn:aws:ssm:us-east-1:123456789012:parameter/other/*"]
+NOT_OURS = {"StringEquals": {"aws:ResourceTag/genomics.aws:managed-by": "someone-else"}}
+# Policies scoped too narrowly for AWS, and the first call of the job's recording AWS would refuse: the scoping check
+# must fail on each (a check that always passes proves nothing).
+TOO_NARROW = {
+    "agc-activate.json": [
+        (dict(sid="BuildNetwork", resource=OTHER_REGION), "ec2:CreateVpc"),
+        (dict(sid="TagOnCreate", condition={"Null": {"ec2:CreateAction": "true"}}), "ec2:CreateVpc"),
+        (dict(sid="RetagOurs", condition=NOT_OURS), "ec2:CreateTags"),
+        (dict(sid="StateStore", resource=OTHER_PARAMETERS), "ssm:GetParametersByPath"),
+        # The public parameter belongs to no account: scoped to ours, AWS refuses it.
+        (
+            dict(sid="LatestEcsAmi", resource="arn:aws:ssm:us-east-1:123456789012:parameter/aws/service/*"),
+            "ssm:GetParameter",
+        ),
+    ],
+    "agc-activate-public-only.json": [(dict(sid="BuildNetwork", resource=OTHER_REGION), "ec2:CreateVpc")],
+    "agc-activate-customer-vpc.json": [(dict(sid="StateStore", resource=OTHER_PARAMETERS), "ssm:GetParametersByPath")],
+    "agc-deactivate.json": [
+        (dict(sid="TearDownOurNetwork", condition=NOT_OURS), "ec2:DeleteVpcEndpoints"),
+        (dict(sid="StateStore", resource=OTHER_PARAMETERS), "ssm:GetParametersByPath"),
+    ],
+    "agc-vpc-endpoints.json": [
+        (dict(sid="CreateEndpoints", resource=OTHER_REGION), "ec2:CreateSecurityGroup"),
+        (dict(sid="TagOnCreate", condition={"Null": {"ec2:CreateAction": "true"}}), "ec2:CreateSecurityGroup"),
+        (dict(sid="RetagOurs", condition=NOT_OURS), "ec2:CreateTags"),
+        (dict(sid="RemoveOurEndpoints", condition=NOT_OURS), "ec2:DeleteVpcEndpoints"),
+    ],
+    "read-only.json": [(dict(sid="StateStore", resource=OTHER_PARAMETERS), "ssm:GetParametersByPath")],
+}
+
+
 @pytest.mark.parametrize("policy", sorted(JOBS))
 def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy):
     job = JOBS[policy]
@@ -93,6 +143,18 @@ def test_job_succeeds_with_exactly_its_policy_and_calls_every_action(policy):
     # Nothing granted that the job does not call, except what is listed with its reason.
     assert set(demonstrable_actions(policy)) <= called, set(demonstrable_actions(policy)) - called
     assert set(job.not_demonstrable) <= set(policy_actions(rendered(policy)))
+    # What moto does not evaluate: each EC2 and SSM call against the policy's resources and conditions, as AWS does.
+    calls = user.scoping.calls
+    assert {(c.service, c.operation) for c in calls} == {op for op in user.operations if op[0] in SCOPED_SERVICES}
+    refused = refusal(rendered(policy), calls)
+    assert refused is None, refused
+    for change, operation in TOO_NARROW.get(policy, []):
+        found = first_refused(narrowed(rendered(policy), **change), calls)
+        assert found is not None, f"{policy} with {change}: the scoping check allowed every call"
+        call, authorization = found
+        assert f"{call.service}:{call.operation}" == operation, (change, call.operation, authorization)
+        first_of_kind = next(c for c in calls if f"{c.service}:{c.operation}" == operation)
+        assert call is first_of_kind, (change, "refused later than the first call of its kind")
 
 
 @pytest.mark.parametrize(("policy", "action"), REMOVALS)
