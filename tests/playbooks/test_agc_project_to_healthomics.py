@@ -4,6 +4,10 @@ The region was activated by the AGC CLI (only its names under /agc/_common/, no 
 whose private subnets go out through a NAT gateway. moto and the HealthOmics emulator run on 127.0.0.1 and the
 emulator's LocalWdlExecutor really runs the workflows. The AGC bucket has no TLS-only policy here: moto enforces Deny
 statements but ignores their Conditions (SPEC section 6).
+
+The project has a workflow whose sourceURL is an S3 prefix and a Nextflow one (registered, not run: the local executor
+runs WDL only). The re-run's API calls are counted where they enter (the emulator's endpoint) and none may write. A
+last migration runs on a bring-your-own-VPC activation (agc_account on a customer VPC with a NAT gateway per AZ).
 """
 
 from __future__ import annotations
@@ -225,7 +229,7 @@ def stack(tmp_path_factory):
 
 def migrate(stack, tmp_path, *args, check=True, **extra):
     variables = dict(
-        project=str(write_project(tmp_path / "project")),
+        project=extra.pop("project", None) or str(write_project(tmp_path / "project")),
         destinations=[d for d in stack["site"].destinations() if d["name"] == "results-portal"],
         connectivity_destinations=["results-portal"],
         ca_bundle=str(stack["site"].pki.ca_pem),
@@ -349,6 +353,91 @@ def test_the_migration_runs_in_the_vpc_then_a_rerun_changes_nothing(stack, tmp_p
     assert {w["agc_name"]: w["workflow_id"] for w in again["workflows"]} == {
         w["agc_name"]: w["workflow_id"] for w in report["workflows"]
     }
+
+
+def vpc_snapshot(ec2, vpc_id):
+    """Everything of a customer's VPC a migration must leave as it is (security groups apart): the VPC and its DNS
+    attributes, subnets, route tables and their routes, gateways, network ACLs and endpoints."""
+    by_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    (vpc,) = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    return {
+        "vpc": vpc,
+        "attributes": {
+            name: {
+                k: v
+                for k, v in ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=name).items()
+                if k != "ResponseMetadata"
+            }
+            for name in ("enableDnsSupport", "enableDnsHostnames")
+        },
+        # The free address count moves with the network interfaces of runs; the rest of a subnet may not.
+        "subnets": sorted(
+            (
+                {k: v for k, v in s.items() if k != "AvailableIpAddressCount"}
+                for s in ec2.describe_subnets(Filters=by_vpc)["Subnets"]
+            ),
+            key=lambda s: s["SubnetId"],
+        ),
+        "route_tables": sorted(
+            ec2.describe_route_tables(Filters=by_vpc)["RouteTables"], key=lambda t: t["RouteTableId"]
+        ),
+        "internet_gateways": ec2.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+        )["InternetGateways"],
+        "nat_gateways": sorted(
+            (n["NatGatewayId"], n["SubnetId"], n["State"])
+            for n in ec2.describe_nat_gateways(Filters=by_vpc)["NatGateways"]
+        ),
+        "network_acls": ec2.describe_network_acls(Filters=by_vpc)["NetworkAcls"],
+        "endpoints": ec2.describe_vpc_endpoints(Filters=by_vpc)["VpcEndpoints"],
+    }
+
+
+@FULL_RUNS
+def test_a_customer_vpc_activation_is_used_and_left_as_it_was_but_for_the_security_group(stack, tmp_path):
+    """Bring-your-own VPC: activated with agc_account on a customer's VPC whose private subnets go out through a NAT
+    gateway per AZ; the migration runs on those subnets and adds nothing to the VPC but the runs' security group."""
+    ec2 = SESSION.client("ec2", endpoint_url=stack["moto"])
+    ssm, omics = stack["ssm"], SESSION.client("omics", endpoint_url=stack["url"], config=OMICS_CONFIG)
+    vpc = create_customer_vpc(stack["moto"], cidr_prefix="10.80", azs=3, nat_gateways="per_az")
+    cli_names = parameters(ssm)
+    for name in cli_names:  # the AGC CLI's activation of the other tests makes way for this one
+        ssm.delete_parameter(Name=name)
+    before, groups_before = vpc_snapshot(ec2, vpc["vpc_id"]), ec2.describe_security_groups()["SecurityGroups"]
+    try:
+        ansible_playbook(
+            ROOT / "playbooks" / "activate.yml",
+            stack["url"],
+            tmp_path,
+            "-e",
+            f"vpc={vpc['vpc_id']}",
+            "-e",
+            f"activation_report={tmp_path / 'activation.md'}",
+        )
+        assert vpc_snapshot(ec2, vpc["vpc_id"]) == before  # the activation itself leaves a customer's VPC alone
+        project = tmp_path / "byo"
+        write_project(project)
+        (project / "agc-project.yaml").write_text(PROJECT.replace("name: Demo", "name: Byo"))
+        _completed, report = migrate(stack, tmp_path, project=str(project), connectivity_test=False)
+        assert report["activation"]["source"] == "genomics.aws" and not report["activation"]["managed"]
+        assert not report["activation"]["use_endpoints"]
+        assert report["configuration"]["vpc_id"] == vpc["vpc_id"]
+        assert sorted(report["configuration"]["subnets"]) == sorted(vpc["private_subnets"])
+        configuration = omics.get_configuration(name="agc-byo")
+        assert sorted(configuration["runConfigurations"]["vpcConfig"]["subnetIds"]) == sorted(vpc["private_subnets"])
+        rows = {w["agc_name"]: w for w in report["workflows"]}
+        assert omics.get_workflow(id=rows["read"]["workflow_id"])["status"] == "ACTIVE"
+        # Unmodified but for the new security group.
+        assert vpc_snapshot(ec2, vpc["vpc_id"]) == before
+        added = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g not in groups_before]
+        assert [(g["GroupId"], g["VpcId"]) for g in added] == [
+            (report["configuration"]["security_group"], vpc["vpc_id"])
+        ]
+    finally:
+        ansible_playbook(ROOT / "playbooks" / "deactivate.yml", stack["url"], tmp_path, check=False)
+        for name, value in cli_names.items():
+            kind = "StringList" if name.endswith("InfraSubnets") else "String"
+            ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
 
 
 @FULL_RUNS
