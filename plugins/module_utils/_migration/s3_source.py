@@ -29,7 +29,7 @@ except ImportError:
 
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.retries import retry_throttling
-from .agc_project import _split_s3
+from .agc_project import split_s3_url
 
 # A workflow definition is small (HealthOmics takes 4 MiB zipped inline): a prefix that holds more is a mistake.
 MAX_OBJECTS = 1000
@@ -70,7 +70,7 @@ class S3Source:
     def fetch(self, spec):
         """(local path of the definition - a file or a directory -, what was downloaded as a note)."""
         where = f"workflows.{spec.name}.sourceURL"
-        bucket, prefix = _split_s3(spec.source_url, where)
+        bucket, prefix = split_s3_url(spec.source_url, where)
         target = os.path.join(self.root, spec.name)
         single = self._single_object(bucket, prefix, spec.source_url, where)
         staging = tempfile.mkdtemp(prefix=f".{spec.name}-", dir=self._ensure_root(where))
@@ -91,14 +91,16 @@ class S3Source:
             os.replace(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        if single != "object":
-            return target, f"downloaded from S3: {what}"
+        return self._definition_path(target, one_object=single == "object"), f"downloaded from S3: {what}"
+
+    @staticmethod
+    def _definition_path(target, one_object):
+        """A prefix is a directory. One object is the main file itself, as a local file is; a zip is the directory it
+        unpacks to, or the one top-level directory (or file) everything in it sits in."""
         entries = os.listdir(target)
-        # A main file is the definition itself; a zip whose files all sit in one top-level directory is that directory.
-        only = os.path.join(target, entries[0]) if len(entries) == 1 else None
-        return (only if only and (not name.lower().endswith(".zip") or os.path.isdir(only)) else target), (
-            f"downloaded from S3: {what}"
-        )
+        if one_object and len(entries) == 1:
+            return os.path.join(target, entries[0])
+        return target
 
     def _ensure_root(self, where):
         try:
