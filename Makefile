@@ -65,7 +65,7 @@ test-awx: venv
 # runs' security group) and make demo's migration part, against moto and the HealthOmics emulator: minutes on
 # 2 cores, so make test runs only its refusal of a public-only activation.
 test-migrate: venv
-	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_agc_project_to_healthomics.py
+	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider -s tests/playbooks/test_agc_project_to_healthomics.py
 
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit
