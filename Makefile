@@ -60,11 +60,12 @@ iam: venv
 test-awx: venv
 	$(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_ansible_runner.py
 
-# The AGC-project-to-HealthOmics playbook end to end (check mode, networking, workflows, connectivity test, a run, a
-# re-run that changes nothing) and make demo's migration part, against moto and the HealthOmics emulator: minutes on
+# The AGC-project-to-HealthOmics playbook end to end (check mode, networking, workflows from the project and from S3,
+# connectivity test, a run, a re-run that sends no write call, a customer-VPC activation left unmodified but for the
+# runs' security group) and make demo's migration part, against moto and the HealthOmics emulator: minutes on
 # 2 cores, so make test runs only its refusal of a public-only activation.
 test-migrate: venv
-	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider tests/playbooks/test_agc_project_to_healthomics.py
+	GENOMICS_AWS_MIGRATE_E2E=1 $(BIN)/python -m pytest -p no:cacheprovider -s tests/playbooks/test_agc_project_to_healthomics.py
 
 test-unit: venv
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit

@@ -16,6 +16,12 @@ description:
     else the single C(.wdl), C(.nf) or C(.cwl) file of its top level), parameter template (a C(parameter-template.json)
     in the workflow directory, else HealthOmics derives it) and definition digest, packaged exactly as
     M(genomics.aws.omics_workflow) packages it."
+  - "A C(sourceURL) on S3 (C(s3://bucket/key)) is downloaded to the controller under
+    O(download_dir)C(/<project>/<workflow>/) and then mapped exactly as a local one: one object (a main file, or a
+    C(.zip) that is unpacked - a zip whose files all sit in one top-level directory is that directory), else every
+    object under C(key/) as a directory. The same objects always give the same definition digest. An object or prefix
+    that does not exist, or that the caller may not read, fails naming C(workflows.<name>.sourceURL) (and, on access
+    denied, the missing C(s3:GetObject) or C(s3:ListBucket))."
   - "Workflows HealthOmics cannot run are listed as not migratable, with the reason - languages other than WDL,
     Nextflow and CWL (Snakemake), WDL versions other than 1.0, 1.1 and development (draft-2), CWL versions other than
     v1.0 to v1.2."
@@ -24,7 +30,9 @@ description:
   - "Renders the HealthOmics service role's policy from the project's C(data) section: read on every location, write
     where C(readOnly: false), read and write on C(s3://<bucket>/healthomics/<project>/) for the runs' output, the
     HealthOmics workflow log group and pulling images from this account's ECR repositories. Nothing broader."
-  - Read-only. The only AWS call is C(sts:GetCallerIdentity), for the account and partition of the policy's ARNs.
+  - Read-only in AWS - C(sts:GetCallerIdentity), for the account and partition of the policy's ARNs, and for S3
+    C(sourceURL)s C(s3:GetObject) and C(s3:ListBucket). On the controller it writes only the S3 downloads under
+    O(download_dir), in check mode too (the plan needs them).
 author:
   - genomics.aws maintainers (@genomics-aws)
 options:
@@ -45,6 +53,13 @@ options:
       - Tags for the HealthOmics workflows, beside C(agc-project) and C(agc-workflow) which the plan adds.
     type: dict
     default: {}
+  download_dir:
+    description:
+      - Where the workflows whose C(sourceURL) is on S3 are downloaded, on the controller, as
+        C(<download_dir>/<project>/<workflow>/) (emptied before each download). The plan's C(definition_path) points
+        there, so M(genomics.aws.omics_workflow) packages the downloaded files.
+    type: path
+    default: ~/.genomics-aws/agc-sources
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -57,8 +72,8 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - Needs C(sts:GetCallerIdentity) only. C(sourceURL)s on S3 are listed as not migratable in this version (copy the
-    definition into the project directory).
+  - Needs C(sts:GetCallerIdentity); with S3 C(sourceURL)s also C(s3:GetObject) on them and C(s3:ListBucket) on their
+    buckets.
 """
 
 EXAMPLES = r"""
@@ -166,6 +181,8 @@ def run(module):
         module.params["project_path"],
         module.params["bucket"],
         module.params["workflow_tags"],
+        s3=lambda: module.clients.s3,
+        download_dir=module.params["download_dir"],
     )
     module.exit_json(changed=False, **plan)
 
@@ -175,6 +192,7 @@ def main():
         project_path=dict(type="path", required=True),
         bucket=dict(type="str", required=True),
         workflow_tags=dict(type="dict", default={}),
+        download_dir=dict(type="path", default="~/.genomics-aws/agc-sources"),
     )
     module = AnsibleGenomicsModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -208,12 +208,12 @@ def _parse_workflows(workflows):
 def _check_source_url(url, path):
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "s3":
-        _split_s3(url, path)
+        split_s3_url(url, path)
     elif scheme:
         raise _error(path, f"{_show(url)}: only paths relative to the project directory and s3:// URLs are supported.")
 
 
-def _split_s3(url, path):
+def split_s3_url(url, path):
     """(bucket, prefix) of an s3:// URL; a trailing '*' or '/' is dropped from the prefix."""
     match = re.match(r"^s3://([^/]*)/?(.*)$", url)
     if not match:
@@ -242,7 +242,7 @@ def _parse_data(data):
         location = _text(item["location"], f"{path}.location")
         if not location.lower().startswith("s3://"):
             raise _error(f"{path}.location", f"{_show(location)} must be an s3:// URL.")
-        bucket, prefix = _split_s3(location, f"{path}.location")
+        bucket, prefix = split_s3_url(location, f"{path}.location")
         # The AGC CLI's default: a data location without readOnly is read-only.
         read_only = _boolean(item.get("readOnly", True), f"{path}.readOnly")
         found.append(DataLocation(location, bucket, prefix, read_only))

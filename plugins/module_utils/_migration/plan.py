@@ -79,9 +79,9 @@ def _read_json(path, what):
         raise AnsibleGenomicsError(message=f"{what} {path!r} is not readable JSON: {e}") from None
 
 
-def _resolve_source(project_directory, spec):
-    """(definition path, main, inputs file or None, problem or None) of a local sourceURL."""
-    path = os.path.normpath(os.path.join(project_directory, spec.source_url))
+def _resolve_source(path, spec):
+    """(definition path, main, inputs file or None, problem or None) of a sourceURL at `path` on the controller (the
+    project's file or directory, or what was downloaded from S3)."""
     where = f"workflows.{spec.name}.sourceURL"
     if not os.path.exists(path):
         raise AnsibleGenomicsError(
@@ -143,31 +143,32 @@ def _parameter_template(definition_path):
     return None, None
 
 
-def map_workflow(project, spec, tags=None):
-    """The plan entry of one AGC workflow."""
+def map_workflow(project, spec, tags=None, fetch_s3=None):
+    """The plan entry of one AGC workflow. `fetch_s3(spec)` gives (local path, note) of an S3 sourceURL."""
     engines = sorted({c.engine for c in project.contexts if c.engine_type == spec.language})
     problem = _language_problem(spec.language, spec.version)
     if problem:
         return _not_migratable(spec, problem, engines)
-    if spec.source_url.lower().startswith("s3://"):
-        return _not_migratable(
-            spec,
-            "its sourceURL is on S3; this version packages local definitions only: copy it into the project "
-            "directory and point sourceURL at the copy",
-            engines,
-        )
+    on_s3 = spec.source_url.lower().startswith("s3://")
+    if on_s3 and fetch_s3 is None:
+        return _not_migratable(spec, "its sourceURL is on S3 and this plan was made without reading S3", engines)
     name = workflow_name(project.name, spec.name)
     if len(name) > MAX_WORKFLOW_NAME:
         raise AnsibleGenomicsError(
             message=f"agc-project.yaml: workflows.{spec.name}: the HealthOmics name {name!r} is longer than "
             f"{MAX_WORKFLOW_NAME} characters; shorten the project or workflow name."
         )
-    definition_path, main, inputs_file, problem = _resolve_source(project.directory, spec)
+    notes = []
+    if on_s3:
+        local_path, downloaded = fetch_s3(spec)
+        notes.append(downloaded)
+    else:
+        local_path = os.path.normpath(os.path.join(project.directory, spec.source_url))
+    definition_path, main, inputs_file, problem = _resolve_source(local_path, spec)
     if problem:
         return _not_migratable(spec, problem, engines)
     template, template_file = _parameter_template(definition_path)
     engine = _engine(spec.language, engines)
-    notes = []
     if not engines:
         notes.append(f"no context of the project runs {spec.language}: AGC could not run it either")
     if spec.language == "nextflow" and spec.version.lower() in ("dsl1", "1"):
@@ -199,6 +200,7 @@ def map_workflow(project, spec, tags=None):
     }
 
 
-def map_project(project, tags=None):
-    """The plan of every workflow, in the project's order."""
-    return [map_workflow(project, spec, tags) for spec in project.workflows]
+def map_project(project, tags=None, fetch_s3=None):
+    """The plan of every workflow, in the project's order. `fetch_s3(spec)` downloads an S3 sourceURL (see
+    s3_source.S3Source.fetch); without it, S3 sourceURLs are listed as not migratable."""
+    return [map_workflow(project, spec, tags, fetch_s3) for spec in project.workflows]

@@ -5,7 +5,8 @@
 
 """agc_project_info: an AGC project read, checked and planned for HealthOmics, with the service role it needs.
 
-Read-only: the only AWS call is sts:GetCallerIdentity (the account and partition of the policy's ARNs).
+Read-only: sts:GetCallerIdentity (the account and partition of the policy's ARNs), and s3:GetObject and s3:ListBucket
+for the workflows whose sourceURL is on S3 (downloaded to the controller, see s3_source).
 """
 
 from .._shared.arns import partition_of
@@ -18,6 +19,9 @@ from .permissions import service_role_policy
 from .permissions import trust_policy
 from .plan import map_project
 from .plan import output_prefix
+from .s3_source import S3Source
+
+DEFAULT_DOWNLOAD_DIR = "~/.genomics-aws/agc-sources"
 
 
 def normalize_bucket(bucket):
@@ -44,13 +48,19 @@ def project_destinations(project, bucket):
     return destinations
 
 
-def describe_project(sts, region, project_path, bucket, tags=None):
-    """The whole plan: project, workflows (each mapped or refused), the service role's policies, the output URI."""
+def describe_project(sts, region, project_path, bucket, tags=None, s3=None, download_dir=DEFAULT_DOWNLOAD_DIR):
+    """The whole plan: project, workflows (each mapped or refused), the service role's policies, the output URI.
+
+    `s3` (a client, or a function making one) reads the S3 sourceURLs, downloaded under `download_dir`."""
     bucket = normalize_bucket(bucket)
     project = read_project(project_path)
-    workflows = map_project(project, tags)
     identity = api.get_caller_identity(sts)
     account_id, partition = identity["Account"], partition_of(identity.get("Arn"))
+    fetch_s3 = None
+    if s3 is not None and any(w.source_url.lower().startswith("s3://") for w in project.workflows):
+        client = s3() if callable(s3) else s3
+        fetch_s3 = S3Source(client, download_dir, project.name, partition).fetch
+    workflows = map_project(project, tags, fetch_s3)
     return {
         "project": {
             "name": project.name,

@@ -127,18 +127,6 @@ def test_language_version_and_engine_decide_the_healthomics_engine(
         assert expected in entry["reason"]
 
 
-def test_an_s3_source_is_listed_as_not_migratable_yet(tmp_path):
-    project = write_tree(
-        tmp_path,
-        {
-            "agc-project.yaml": MINIMAL + "workflows:\n  w:\n    type: {language: wdl, version: 1.0}\n"
-            "    sourceURL: s3://my-workflows/w.zip\n"
-        },
-    )
-    (entry,) = map_project(read_project(str(project)))
-    assert not entry["migratable"] and "on S3" in entry["reason"]
-
-
 # Each case: the project text, then what the error must name (the key path and the bad value).
 BAD_PROJECTS = {
     "not yaml": ("name: [unclosed\n", ["not valid YAML"]),
