@@ -394,7 +394,7 @@ def condition_failure(conditions, context):
             if operator == "Null":
                 holds = (value is None) == (expected[0] == "true")
             elif operator.startswith(("ForAllValues:", "ForAnyValue:")):
-                qualifier, _, base = operator.partition(":")
+                qualifier, _separator, base = operator.partition(":")
                 if base not in _SINGLE:
                     raise NotImplementedError(f"condition operator {operator}")
                 values = [] if value is None else _as_list(value)
@@ -446,7 +446,7 @@ def decide(document, authorization):
         return True, None
     if not reasons:
         return False, f"no statement grants {authorization.action}"
-    closest = max(rank for rank, _ in reasons)
+    closest = max(rank for rank, _reason in reasons)
     return False, "; ".join(reason for rank, reason in reasons if rank == closest)
 
 

@@ -53,7 +53,7 @@ def test_activate_twice_then_deactivate(moto_endpoint, tmp_path):
     assert task_output(run.stdout, "genomics.aws.agc_activate : Write the activation report").startswith("skipping")
     # A report edited by hand is written again.
     report_md.write_text(text.replace("USD 262.80", "USD 0"))
-    run, _ = ansible_playbook(
+    run, _result = ansible_playbook(
         ROOT / "playbooks/activate.yml", moto_endpoint, tmp_path, "-e", '{"tags": {"team": "lab"}}', *report
     )
     assert task_output(run.stdout, "genomics.aws.agc_activate : Write the activation report").startswith("changed")
