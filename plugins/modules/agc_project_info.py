@@ -21,7 +21,8 @@ description:
     C(.zip) that is unpacked - a zip whose files all sit in one top-level directory is that directory), else every
     object under C(key/) as a directory. The same objects always give the same definition digest. An object or prefix
     that does not exist, or that the caller may not read, fails naming C(workflows.<name>.sourceURL) (and, on access
-    denied, the missing C(s3:GetObject) or C(s3:ListBucket))."
+    denied, the missing C(s3:GetObject) or C(s3:ListBucket)). A local C(.zip) C(sourceURL) is unpacked the same
+    way, under O(download_dir)."
   - "Workflows HealthOmics cannot run are listed as not migratable, with the reason - languages other than WDL,
     Nextflow and CWL (Snakemake), WDL versions other than 1.0, 1.1 and development (draft-2), CWL versions other than
     v1.0 to v1.2."
@@ -31,8 +32,8 @@ description:
     where C(readOnly: false), read and write on C(s3://<bucket>/healthomics/<project>/) for the runs' output, the
     HealthOmics workflow log group and pulling images from this account's ECR repositories. Nothing broader."
   - Read-only in AWS - C(sts:GetCallerIdentity), for the account and partition of the policy's ARNs, and for S3
-    C(sourceURL)s C(s3:GetObject) and C(s3:ListBucket). On the controller it writes only the S3 downloads under
-    O(download_dir), in check mode too (the plan needs them).
+    C(sourceURL)s C(s3:GetObject) and C(s3:ListBucket). On the controller it writes only the S3 downloads and
+    unpacked zips under O(download_dir), in check mode too (the plan needs them).
 author:
   - genomics.aws maintainers (@genomics-aws)
 options:
@@ -55,7 +56,8 @@ options:
     default: {}
   download_dir:
     description:
-      - Where the workflows whose C(sourceURL) is on S3 are downloaded, on the controller, as
+      - Where the workflows whose C(sourceURL) is on S3 are downloaded (and local C(.zip) ones unpacked), on the
+        controller, as
         C(<download_dir>/<project>/<workflow>/) (emptied before each download). The plan's C(definition_path) points
         there, so M(genomics.aws.omics_workflow) packages the downloaded files.
     type: path

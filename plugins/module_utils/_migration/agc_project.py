@@ -121,12 +121,23 @@ def read_project(path):
         raise AnsibleGenomicsError(message=f"project_path {path!r}: no {PROJECT_FILE} there.")
     try:
         with open(file_path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+            document = yaml.load(handle, Loader=_project_loader())  # nosec B506 - a SafeLoader
     except yaml.YAMLError as e:
         raise AnsibleGenomicsError(message=f"{file_path} is not valid YAML: {e}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise AnsibleGenomicsError(message=f"cannot read {file_path}: {e}") from None
     return parse_project(document, os.path.dirname(os.path.abspath(file_path)))
+
+
+def _project_loader():
+    """YAML's safe loader, except that a number with a fraction keeps its text: a workflow's `version: 23.10` is
+    "23.10" (Nextflow 23.10), not the float 23.1."""
+
+    class ProjectLoader(yaml.SafeLoader):
+        pass
+
+    ProjectLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: loader.construct_scalar(node))
+    return ProjectLoader
 
 
 def _mapping(value, path, allowed):

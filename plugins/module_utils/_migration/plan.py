@@ -143,8 +143,9 @@ def _parameter_template(definition_path):
     return None, None
 
 
-def map_workflow(project, spec, tags=None, fetch_s3=None):
-    """The plan entry of one AGC workflow. `fetch_s3(spec)` gives (local path, note) of an S3 sourceURL."""
+def map_workflow(project, spec, tags=None, fetch_s3=None, unpack_zip=None):
+    """The plan entry of one AGC workflow. `fetch_s3(spec)` gives (local path, note) of an S3 sourceURL,
+    `unpack_zip(spec, path)` the same of a local .zip."""
     engines = sorted({c.engine for c in project.contexts if c.engine_type == spec.language})
     problem = _language_problem(spec.language, spec.version)
     if problem:
@@ -164,6 +165,11 @@ def map_workflow(project, spec, tags=None, fetch_s3=None):
         notes.append(downloaded)
     else:
         local_path = os.path.normpath(os.path.join(project.directory, spec.source_url))
+        if local_path.lower().endswith(".zip") and os.path.isfile(local_path):
+            if unpack_zip is None:
+                return _not_migratable(spec, "its sourceURL is a zip and this plan was made without unpacking", engines)
+            local_path, unpacked = unpack_zip(spec, local_path)
+            notes.append(unpacked)
     definition_path, main, inputs_file, problem = _resolve_source(local_path, spec)
     if problem:
         return _not_migratable(spec, problem, engines)
@@ -200,7 +206,8 @@ def map_workflow(project, spec, tags=None, fetch_s3=None):
     }
 
 
-def map_project(project, tags=None, fetch_s3=None):
+def map_project(project, tags=None, fetch_s3=None, unpack_zip=None):
     """The plan of every workflow, in the project's order. `fetch_s3(spec)` downloads an S3 sourceURL (see
-    s3_source.S3Source.fetch); without it, S3 sourceURLs are listed as not migratable."""
-    return [map_workflow(project, spec, tags, fetch_s3) for spec in project.workflows]
+    s3_source.S3Source.fetch), `unpack_zip(spec, path)` unpacks a local zip (S3Source.unpack_zip_file); without them,
+    those workflows are listed as not migratable."""
+    return [map_workflow(project, spec, tags, fetch_s3, unpack_zip) for spec in project.workflows]

@@ -60,7 +60,8 @@ def describe_project(sts, region, project_path, bucket, tags=None, s3=None, down
     if s3 is not None and any(w.source_url.lower().startswith("s3://") for w in project.workflows):
         client = s3() if callable(s3) else s3
         fetch_s3 = S3Source(client, download_dir, project.name, partition).fetch
-    workflows = map_project(project, tags, fetch_s3)
+    unpack_zip = S3Source(None, download_dir, project.name, partition).unpack_zip_file
+    workflows = map_project(project, tags, fetch_s3, unpack_zip)
     return {
         "project": {
             "name": project.name,

@@ -61,7 +61,8 @@ def _code(error):
 
 
 class S3Source:
-    """Downloads the S3 sourceURLs of one project. `s3` is a boto3 S3 client; `partition` names the ARNs."""
+    """Downloads the S3 sourceURLs of one project, and unpacks its zips. `s3` is a boto3 S3 client (None when only
+    local zips are unpacked); `partition` names the ARNs."""
 
     def __init__(self, s3, download_dir, project_name, partition="aws"):
         self.s3, self.partition = s3, partition
@@ -92,6 +93,25 @@ class S3Source:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return self._definition_path(target, one_object=single == "object"), f"downloaded from S3: {what}"
+
+    def unpack_zip_file(self, spec, path):
+        """(local path of the definition, note) of a local .zip sourceURL: unpacked as an S3 zip is, under the same
+        download directory, so that the package holds the definition's files and not the zip itself."""
+        where = f"workflows.{spec.name}.sourceURL"
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError as e:
+            raise AnsibleGenomicsError(message=f"agc-project.yaml: {where}: cannot read {path!r}: {e}.") from None
+        target = os.path.join(self.root, spec.name)
+        staging = tempfile.mkdtemp(prefix=f".{spec.name}-", dir=self._ensure_root(where))
+        try:
+            count = self._unzip(content, staging, spec.source_url, where)
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return self._definition_path(target, one_object=True), f"unpacked {spec.source_url} ({count} file(s))"
 
     @staticmethod
     def _definition_path(target, one_object):

@@ -39,6 +39,17 @@ def test_a_demo_project_is_read_with_its_workflows_data_and_contexts(demo_projec
     assert project.contexts[0].settings == {"requestSpotInstances": True}
 
 
+def test_a_version_keeps_the_text_its_author_wrote(tmp_path):
+    project = (
+        "name: P\nworkflows:\n  nf:\n    type: {language: nextflow, version: 23.10}\n    sourceURL: main.nf\n"
+        "  w:\n    type: {language: wdl, version: 1.10}\n    sourceURL: main.wdl\n"
+    )
+    write_tree(tmp_path, {"agc-project.yaml": project + MINIMAL[len("name: P\n") :], "main.nf": "", "main.wdl": ""})
+    versions = {w.name: w.version for w in read_project(str(tmp_path)).workflows}
+    # yaml.safe_load would give 23.1 and 1.1.
+    assert versions == {"nf": "23.10", "w": "1.10"}
+
+
 def test_the_project_file_itself_may_be_given(demo_project):
     assert read_project(str(demo_project / "agc-project.yaml")).directory == str(demo_project)
 

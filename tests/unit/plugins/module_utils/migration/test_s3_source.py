@@ -216,3 +216,24 @@ def test_a_zip_entry_outside_the_definition_is_refused(aws, tmp_path):
     with pytest.raises(AnsibleGenomicsError, match="outside the definition directory"):
         plan(aws, tmp_path, f"s3://{SOURCES}/evil.zip")
     assert not (tmp_path / "downloads" / "P" / "escape.wdl").exists()
+
+
+def test_a_local_zip_is_unpacked_as_an_s3_one_is(aws, tmp_path):
+    project = project_with(tmp_path, "workflows/read.zip")
+    (project / "workflows").mkdir()
+    (project / "workflows" / "read.zip").write_bytes(zipped({f"read/{k}": v for k, v in DIRECTORY.items()}))
+    s3, sts = aws
+    result = describe_project(
+        sts, "us-east-1", str(project), "agc-123456789012-us-east-1", download_dir=str(tmp_path / "downloads")
+    )
+    (entry,) = result["workflows"]
+    assert entry["migratable"], entry
+    assert entry["healthomics"]["main"] == "read.wdl" and "read.zip" not in entry["healthomics"]["files"]
+    assert entry["healthomics"]["definition_path"] == str(tmp_path / "downloads" / "P" / "w" / "read")
+    assert (
+        entry["healthomics"]["definition_digest"] == local_twin(tmp_path, DIRECTORY)["healthomics"]["definition_digest"]
+    )
+    assert "unpacked workflows/read.zip (5 file(s))" in entry["notes"]
+    # Planned without a place to unpack it, a zip is listed, not packaged as one file.
+    (listed,) = map_project(read_project(str(project)))
+    assert not listed["migratable"] and "zip" in listed["reason"]
