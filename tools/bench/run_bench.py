@@ -61,9 +61,9 @@ GOALS = {
 }
 # What --check enforces: the goals where they hold, and today's figures with a margin where they do not yet, so that
 # a regression fails make bench while the goals not yet met are printed as such.
-REGRESSION_LIMITS = dict(
-    GOALS, deactivation_over_floor=1.5, rerun_over_baseline=0.25, rerun_calls=18, four_regions_over_one=2.0
-)
+# The re-run's ratio keeps a margin over its goal: 0.09 measured against 0.1, and a few tenths of a second of noise
+# on a 4.5 s run would fail the check without a regression.
+REGRESSION_LIMITS = dict(GOALS, rerun_over_baseline=0.13, rerun_calls=18, four_regions_over_one=1.8)
 
 # What a fresh managed activation must write, at the least, with the APIs as they are: one call per resource
 # (tags in the create call), plus the attributes no create call takes.
