@@ -175,17 +175,21 @@ class CallCounter:
         self._lock = threading.Lock()
         self.calls = Counter()
         self.writes = Counter()
+        # time.monotonic() when the last call arrived, None before any.
+        self.last_call_at = None
 
     def add(self, name, write):
         with self._lock:
             self.calls[name] += 1
             if write:
                 self.writes[name] += 1
+            self.last_call_at = time.monotonic()
 
     def reset(self):
         with self._lock:
             self.calls.clear()
             self.writes.clear()
+            self.last_call_at = None
 
     @property
     def total(self):

@@ -20,8 +20,9 @@ try:
 except ImportError:  # pragma: no cover - Ansible is always there when the filter runs
     AnsibleFilterError = ValueError
 
-from ansible_collections.genomics.aws.plugins.module_utils.agc import AnsibleGenomicsError
-from ansible_collections.genomics.aws.plugins.module_utils.agc import core_cost_estimate
+# Not through the agc facade: it imports boto3, half a second of every activation playbook on the controller.
+from ansible_collections.genomics.aws.plugins.module_utils._agc.cost import core_cost_estimate
+from ansible_collections.genomics.aws.plugins.module_utils._shared.errors import AnsibleGenomicsError
 
 RECORD_PARAMETER = "genomics.aws/activation"
 

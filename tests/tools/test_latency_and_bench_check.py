@@ -75,16 +75,34 @@ def test_the_bench_check_passes_figures_within_the_goals_and_names_each_regressi
     assert len(failures) == 2
     assert "activation_over_floor = 1.4 exceeds its goal 1.15" in failures[0]
     assert "rerun_writes = 2 exceeds its goal 0" in failures[1]
-    # The check enforces the goals, or today's figure with a margin where a goal is not met yet.
-    assert judge(_figures(four_regions_over_one=1.6), REGRESSION_LIMITS) == []
-    assert judge(_figures(four_regions_over_one=1.9), REGRESSION_LIMITS)
-    # A goal met is enforced as such.
-    assert judge(_figures(deactivation_over_floor=1.2), REGRESSION_LIMITS)
+    # The check enforces the goals, with a margin on the ratios that machine noise moves.
+    assert judge(_figures(four_regions_over_one=1.45), REGRESSION_LIMITS) == []
+    assert judge(_figures(four_regions_over_one=1.6), REGRESSION_LIMITS)
+    assert judge(_figures(deactivation_over_floor=1.3), REGRESSION_LIMITS)
+    # Counts have no noise: the convergence minimum is enforced as it is.
+    assert judge(_figures(rerun_calls=17), REGRESSION_LIMITS)
     assert all(REGRESSION_LIMITS[goal] >= limit for goal, limit in GOALS.items())
 
 
 def test_a_phase_is_projected_to_aws_latency_by_scaling_only_its_latency_bound_part():
-    # 20 s at 1/10 of AWS's latency, of which 5 s is Ansible's own (the same phase without latency):
-    # 15 s of latency become 150 s, plus the same 5 s.
-    phase = Phase("activation", wall=20.0, calls=90, writes=60, floor=12.0)
-    assert at_aws_latency(phase, unscaled=5.0, scale=0.1) == pytest.approx(155.0)
+    # 20 s at 1/10 of AWS's latency, its last AWS call at 18 s; the same phase without latency made its last call at
+    # 4 s: 14 s of latency become 140 s, plus the 4 s, plus the 2 s after the last call (Ansible noticing the job
+    # ended, the report), which no latency made and which is counted as measured.
+    phase = Phase("activation", wall=20.0, calls=90, writes=60, floor=12.0, last_call=18.0)
+    unscaled = Phase("activation", wall=6.0, calls=90, writes=60, last_call=4.0)
+    assert at_aws_latency(phase, unscaled, scale=0.1) == pytest.approx(146.0)
+    # A phase whose calls are not all seen (HealthOmics, at the emulator) is projected on its wall time.
+    omics = Phase("omics", wall=20.0, calls=40, writes=7, floor=12.0)
+    assert at_aws_latency(omics, Phase("omics", wall=5.0, calls=40, writes=7), scale=0.1) == pytest.approx(155.0)
+
+
+def test_the_call_counter_keeps_the_time_of_the_last_call():
+    from tools.latency import CallCounter
+
+    counter = CallCounter()
+    assert counter.last_call_at is None
+    before = time.monotonic()
+    counter.add("DescribeVpcs", False)
+    assert before <= counter.last_call_at <= time.monotonic()
+    counter.reset()
+    assert counter.last_call_at is None and counter.total == 0

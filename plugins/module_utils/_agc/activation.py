@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
 
 from .._shared.arns import partition_of
@@ -169,12 +170,29 @@ def _remove_expired_lock(ssm, store, changes, check_mode):
         CoreLock(ssm).remove_if_expired()
 
 
+class CallerIdentity:
+    """The account and partition a run acts in. A region with a state store names them in its parameters' ARNs (the
+    store is the caller's own), which spares a re-run its sts:GetCallerIdentity; without one, STS is asked, once."""
+
+    def __init__(self, sts):
+        self._sts = sts
+        self._asked = None
+
+    def of(self, store):
+        account_id = (parse_aws_arn(store.parameter_arn or "") or {}).get("account_id")
+        if account_id:
+            return {"Account": account_id, "Arn": store.parameter_arn}
+        if self._asked is None:
+            self._asked = api.get_caller_identity(self._sts)
+        return self._asked
+
+
 def activate(clients, region, request, check_mode=False):
-    identity = api.get_caller_identity(clients.sts)
+    identity = CallerIdentity(clients.sts)
     deadline = Deadline(request.wait_timeout)
 
     def converge(store, changes):
-        return _Activation(clients, region, identity, request, changes, deadline).run(store)
+        return _Activation(clients, region, identity.of(store), request, changes, deadline).run(store)
 
     return plan_then_apply(converge, clients, deadline, check_mode)
 
@@ -225,7 +243,7 @@ class _Activation(CoreRun):
             infra_subnets = self._use_customer_vpc(choice.customer)
             network = None
         else:
-            network = ManagedNetwork.discover(self.ec2, choice.managed) if choice.managed else None
+            network = ManagedNetwork.discover(self.ec2, choice.managed, dns_hostnames=True) if choice.managed else None
             azs = self._zones(network)
             self._preflight_elastic_ips(network, azs)
 
@@ -373,8 +391,16 @@ class _Activation(CoreRun):
         default = storage.default_bucket_name(self.account_id, self.region)
         name = self.request.bucket or default
         adopting = not record or record.bucket != name
-        bucket = storage.inspect_bucket(self.clients.s3, name, adopting)
         resuming = store.bucket_being_created == name
+        if not adopting and not resuming and record.bucket_managed:
+            # The collection's own bucket: its hardening is converged, never a customer's.
+            if storage.converge_managed_bucket(
+                self.clients.s3, name, self.partition, self.request.tags, record.custom_tags, self.changes
+            ):
+                return name, True
+            bucket = storage.BucketState(name, "missing")
+        else:
+            bucket = storage.inspect_bucket(self.clients.s3, name, adopting)
         if bucket.status == "missing" or resuming:
             if not (name == default or resuming or (record and record.bucket == name and record.bucket_managed)):
                 raise AnsibleGenomicsError(
@@ -402,12 +428,7 @@ class _Activation(CoreRun):
             if not self.check_mode:
                 storage.prove_write_access(self.clients.s3, name)
             return name, bucket.created_by_collection
-        if record.bucket_managed:
-            # The collection's own bucket: its hardening is converged, never a customer's.
-            storage.converge_managed_bucket(
-                self.clients.s3, name, self.partition, self.request.tags, record.custom_tags, self.changes
-            )
-        return name, record.bucket_managed
+        return name, False
 
     def _record(self, store, record, new_record):
         changed = store.changed_parameters(new_record)

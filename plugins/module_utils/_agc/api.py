@@ -21,6 +21,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.s3 import AnsibleS3Perm
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_tagging
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import head_s3_bucket
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.retries import retry_throttling
@@ -212,6 +213,18 @@ def put_bucket_policy(client, name, policy):
 
 def get_bucket_tags(client, name):
     return get_s3_bucket_tagging(client, name) or {}
+
+
+@AGCErrorHandler.list_error_handler("read the tags of the S3 bucket (s3:GetBucketTagging)", None)
+@retry_throttling()
+def get_bucket_tags_if_present(client, name):
+    """The bucket's tags, or None when the bucket is gone (NoSuchBucket, answered at once: amazon.aws's getter retries
+    it for minutes, as a bucket just created may not be known everywhere yet)."""
+    try:
+        tag_set = client.get_bucket_tagging(Bucket=name).get("TagSet", [])
+    except is_boto3_error_code("NoSuchTagSet"):
+        tag_set = []
+    return boto3_tag_list_to_ansible_dict(tag_set)
 
 
 @retry_throttling()

@@ -11,6 +11,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorH
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.tags import TAG_PREFIX
 from .._shared.tags import managed_tags
+from .constants import DEFAULT_ENDPOINT_SERVICES  # noqa: F401 (re-exported)
+from .constants import GATEWAY_ENDPOINT_SERVICES  # noqa: F401 (re-exported)
+from .constants import REQUIRED_AZ_COUNT  # noqa: F401 (re-exported)
 
 # AGC's own cost-allocation tag: every resource of the core carries it, as with the AGC CLI.
 APP_TAG_KEY = "application-name"
@@ -37,26 +40,11 @@ PUBLIC = "public"
 PRIVATE = "private"
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
-REQUIRED_AZ_COUNT = 3
 # The one default of every wait_timeout of the AGC modules.
 DEFAULT_WAIT_TIMEOUT = 1200
 ECS_OPTIMIZED_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
 AGC_CORE_STACK = "Agc-Core"
 AGC_CONTEXT_STACK_PREFIX = "Agc-Context-"
-
-# What `agc account activate` creates in its VPC, and recommends in a customer's.
-DEFAULT_ENDPOINT_SERVICES = (
-    "s3",
-    "dynamodb",
-    "ecr.api",
-    "ecr.dkr",
-    "ecs",
-    "ecs-agent",
-    "ecs-telemetry",
-    "logs",
-    "ec2",
-)
-GATEWAY_ENDPOINT_SERVICES = frozenset(["s3", "dynamodb"])
 
 
 # The Name of each kind of resource of the core, from its role (and AZ or service).

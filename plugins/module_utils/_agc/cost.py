@@ -9,9 +9,9 @@ Data processed by NAT gateways and endpoints, data transfer, storage and compute
 """
 
 from .._shared.errors import AnsibleGenomicsError
-from .common import DEFAULT_ENDPOINT_SERVICES
-from .common import GATEWAY_ENDPOINT_SERVICES
-from .common import REQUIRED_AZ_COUNT
+from .constants import DEFAULT_ENDPOINT_SERVICES
+from .constants import GATEWAY_ENDPOINT_SERVICES
+from .constants import REQUIRED_AZ_COUNT
 
 # US East (N. Virginia) on-demand list prices in USD per hour. Other regions differ: pass `prices`.
 DEFAULT_PRICES = {

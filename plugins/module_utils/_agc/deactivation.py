@@ -13,8 +13,8 @@ deployed, unless forced to delete them first.
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import Deadline
 from .._shared.outcome import Outcome
-from . import api
 from . import contexts
+from .activation import CallerIdentity
 from .activation import CoreRun
 from .activation import plan_then_apply
 from .managed_network import ManagedNetwork
@@ -23,11 +23,11 @@ from .teardown import destroy
 
 
 def deactivate(clients, region, request, check_mode=False):
-    identity = api.get_caller_identity(clients.sts)
+    identity = CallerIdentity(clients.sts)
     deadline = Deadline(request.wait_timeout)
 
     def converge(store, changes):
-        return _Deactivation(clients, region, identity, request, changes, deadline).run(store)
+        return _Deactivation(clients, region, identity.of(store), request, changes, deadline).run(store)
 
     return plan_then_apply(converge, clients, deadline, check_mode)
 

@@ -16,6 +16,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_nat
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_route_tables
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_security_groups
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_subnets
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_attribute
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc_endpoints
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpcs
 
@@ -51,6 +52,8 @@ class ManagedNetwork:
         self.addresses = []
         self.endpoints = []
         self.security_groups = []
+        # Read with the rest when asked (activation converges it); None when not read.
+        self.dns_hostnames = None
 
     @property
     def vpc_id(self):
@@ -61,14 +64,23 @@ class ManagedNetwork:
         return self.vpc["CidrBlock"]
 
     @classmethod
-    def discover(cls, ec2, vpc):
-        """The network of `vpc`: one describe per kind of resource, all made at once."""
+    def discover(cls, ec2, vpc, dns_hostnames=False):
+        """The network of `vpc`: one describe per kind of resource, all made at once; with dns_hostnames, the VPC's
+        DNS hostnames attribute too (which no describe of the VPC returns)."""
         network = cls(vpc)
         by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
         # Our IGW and Elastic IPs are found by tag: an interrupted run may have left them unattached.
         in_vpc = {VPC_TAG: vpc["VpcId"]}
+        dns_read = {}
+        if dns_hostnames:
+            dns_read["dns_hostnames"] = lambda: bool(
+                describe_vpc_attribute(ec2, vpc["VpcId"], "enableDnsHostnames")
+                .get("EnableDnsHostnames", {})
+                .get("Value")
+            )
         found = read_together(
             {
+                **dns_read,
                 "subnets": lambda: describe_subnets(ec2, Filters=by_vpc),
                 "route_tables": lambda: describe_route_tables(ec2, Filters=by_vpc),
                 "internet_gateways": lambda: (

@@ -123,7 +123,10 @@ class NetworkBuilder:
     def _ensure_dns_hostnames(self, network):
         """DNS hostnames stay on (private DNS of interface endpoints needs them): a run interrupted right after
         create_vpc, or a hand, may have left them off."""
-        if not endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id):
+        enabled = network.dns_hostnames
+        if enabled is None:
+            enabled = endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id)
+        if not enabled:
             self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
             if not self.check_mode:
                 modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})

@@ -94,12 +94,16 @@ class StateStore:
         self.values = {}
         self.record = None
         self.lock_value = None
+        self.parameter_arn = None
 
     def load(self):
         """One batched read of every parameter under /agc/: the state store and the region's lock."""
         self.values = {}
         self.lock_value = None
+        self.parameter_arn = None
         for parameter in api.get_parameters_by_path(self.ssm, STATE_ROOT):
+            # Any one ARN names the account and partition: the store is the caller's own.
+            self.parameter_arn = self.parameter_arn or parameter.get("ARN")
             if parameter["Name"].startswith(PARAMETER_ROOT):
                 self.values[parameter["Name"][len(PARAMETER_ROOT) :]] = parameter["Value"]
             elif parameter["Name"] == LOCK_PARAMETER:

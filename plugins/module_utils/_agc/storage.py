@@ -21,7 +21,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_ownership_controls
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_policy
 from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_public_access_block
-from ansible_collections.amazon.aws.plugins.module_utils.s3 import get_s3_bucket_tagging
 
 from .._shared.arns import s3_bucket_arns
 from .._shared.concurrency import read_together
@@ -128,16 +127,20 @@ def converge_managed_bucket(s3, name, partition, user_tags, previous_user_tags, 
     """Read a managed bucket's hardening back and restore what differs (changed by hand, or by a run that was
     interrupted): all public access blocked, default encryption on (a stronger one, SSE-KMS, is kept),
     owner-enforced object ownership, the TLS-only statement in its policy (other statements are kept), the
-    collection's tags and the user's (tags set by other tools are kept). 5 reads made at once; a write only for what
-    differs."""
+    collection's tags and the user's (tags set by other tools are kept). A write only for what differs.
+
+    False when the bucket is gone (deleted by hand), for the caller to create it again. The tags are read first: that
+    read also tells whether the bucket is there, so that no HeadBucket is needed; the other 4 reads are made at once."""
     check_mode = changes.check_mode
+    current_tags = api.get_bucket_tags_if_present(s3, name)
+    if current_tags is None:
+        return False
     found = read_together(
         {
             "public_access_block": lambda: get_s3_bucket_public_access_block(s3, name),
             "encryption": lambda: get_s3_bucket_encryption(s3, name),
             "ownership": lambda: get_s3_bucket_ownership_controls(s3, name),
             "policy": lambda: get_s3_bucket_policy(s3, name),
-            "tags": lambda: get_s3_bucket_tagging(s3, name),
         }
     )
     if found["public_access_block"] != PUBLIC_ACCESS_BLOCK:
@@ -159,13 +162,13 @@ def converge_managed_bucket(s3, name, partition, user_tags, previous_user_tags, 
         changes.add(f"restore the TLS-only statement of S3 bucket {name}'s policy")
         if not check_mode:
             api.put_bucket_policy(s3, name, json.dumps(policy, sort_keys=True))
-    current = found["tags"] or {}
-    wanted = {k: v for k, v in current.items() if k not in previous_user_tags}
+    wanted = {k: v for k, v in current_tags.items() if k not in previous_user_tags}
     wanted.update(core_tags(ROLE_BUCKET, user_tags))
-    if wanted != current:
+    if wanted != current_tags:
         changes.add(f"update the tags of S3 bucket {name}")
         if not check_mode:
             api.put_bucket_tagging(s3, name, wanted)
+    return True
 
 
 def prove_write_access(s3, name):

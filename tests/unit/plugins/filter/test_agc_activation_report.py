@@ -124,3 +124,24 @@ def test_prices_are_checked_and_anything_but_an_activation_is_refused(account):
         activation_report({"changed": False, "core_infrastructure": {}})
     assert activation_report(result, prices={"currency": "EUR"})["cost"]["currency"] == "EUR"
     assert FilterModule().filters()["agc_activation_report"] is activation_report
+
+
+def test_the_filter_loads_without_boto3():
+    """The filter runs on the controller in every activation playbook: importing boto3 there cost about 0.5 s."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import ansible_collections.genomics.aws.plugins.filter.agc_activation_report\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "[]"

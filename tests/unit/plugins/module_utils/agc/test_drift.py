@@ -393,3 +393,24 @@ def test_all_drift_at_once_is_reported_and_repaired_in_one_run(account, private_
     assert [case for case, (_drift, _said, repaired) in CASES.items() if not repaired(account)] == []
     account.recorder.reset()
     assert not account.activate(tags={"team": "lab"}).changed and account.recorder.writes == []
+
+
+def test_a_managed_bucket_deleted_by_hand_is_created_again(account):
+    """A steady run makes no HeadBucket: the bucket's tags are read first, and NoSuchBucket there is the cue to create
+    it again (at once: amazon.aws's getters retry NoSuchBucket for minutes)."""
+    assert account.activate(tags={"team": "lab"}).changed
+    account.s3.delete_bucket(Bucket=bucket(account))
+
+    plan = account.activate(check_mode=True, tags={"team": "lab"})
+    assert any(entry.startswith("create S3 bucket") for entry in plan.changes.entries), plan.changes.entries
+    assert bucket(account) not in [b["Name"] for b in account.s3.list_buckets()["Buckets"]]
+
+    account.recorder.reset()
+    repair = account.activate(tags={"team": "lab"})
+    assert any(entry.startswith("create S3 bucket") for entry in repair.changes.entries), repair.changes.entries
+    assert "CreateBucket" in account.recorder.writes
+    assert bucket_is_tls_only(account) and public_access_blocked(account) and owner_enforced(account)
+    assert bucket_encrypted(account) and bucket_tagged(account)
+    account.recorder.reset()
+    assert not account.activate(tags={"team": "lab"}).changed and account.recorder.writes == []
+    assert "HeadBucket" not in account.recorder.calls

@@ -145,13 +145,21 @@ def test_activation_takes_the_partition_from_the_callers_identity(account, monke
     from ansible_collections.genomics.aws.plugins.module_utils._agc import api
 
     get_caller_identity = api.get_caller_identity
+    get_parameters_by_path = api.get_parameters_by_path
 
     def in_china(client):
         identity = dict(get_caller_identity(client))
         identity["Arn"] = identity["Arn"].replace("arn:aws:", "arn:aws-cn:")
         return identity
 
+    def parameters_in_china(client, path):
+        # The state store's ARNs name the partition too (a run takes it from them once the store exists).
+        return [
+            dict(p, ARN=p["ARN"].replace("arn:aws:", "arn:aws-cn:")) for p in get_parameters_by_path(client, path)
+        ]
+
     monkeypatch.setattr(api, "get_caller_identity", in_china)
+    monkeypatch.setattr(api, "get_parameters_by_path", parameters_in_china)
     bucket = account.activate(use_public_subnets=True).resource["bucket"]["name"]
     policy = json.loads(account.s3.get_bucket_policy(Bucket=bucket)["Policy"])
     assert policy["Statement"][0]["Resource"][0] == f"arn:aws-cn:s3:::{bucket}"
