@@ -324,6 +324,12 @@ def main():
         help="only one region against four (activate_many), e.g. with --scale 0.3, where the cores' share of the "
         "four regions' wall time is closer to what it is at AWS latency",
     )
+    parser.add_argument(
+        "--floors-only",
+        action="store_true",
+        help="only the collection's fresh activation and deactivation against their floors, measured (no projection); "
+        "with --scale 1, at AWS's own latency",
+    )
     options = parser.parse_args()
     use_fake_aws_environment()
     if not LINK.exists():
@@ -344,6 +350,8 @@ def main():
         bench.warm_up()
         if options.regions_only:
             return regions_only(bench, latency)
+        if options.floors_only:
+            return floors_only(bench, latency)
         collection = bench.agc("collection", reruns=3)
         print("  collection done", flush=True)
         baseline = bench.agc("baseline")
@@ -375,6 +383,17 @@ def main():
             print("\nbench check FAILED (a regression):\n  " + "\n  ".join(regressions))
             sys.exit(1)
         print("bench check: no regression")
+
+
+def floors_only(bench, latency):
+    """The collection's fresh activation and deactivation, measured against their floors as they are."""
+    fresh, _, down = bench.agc("collection", reruns=0)
+    print(f"\nmeasured at AWS latency x{latency.scale:g}, no projection:")
+    for phase, goal in ((fresh, GOALS["activation_over_floor"]), (down, GOALS["deactivation_over_floor"])):
+        print(
+            f"  {phase.name:35} {phase.wall:6.1f} s, floor {phase.floor:5.1f} s: {phase.wall / phase.floor:.2f}x "
+            f"(goal {goal}); last AWS call at {phase.last_call:.1f} s"
+        )
 
 
 def regions_only(bench, latency):
