@@ -27,3 +27,12 @@ def test_package_markers_are_empty():
     assert TOOLS, "tools/ has no Python files"
     markers = [ROOT / "tools" / "__init__.py", *(ROOT / "tests").rglob("__init__.py")]
     assert [str(p.relative_to(ROOT)) for p in markers if p.read_text()] == []
+
+
+def test_the_files_make_test_starts_first_exist():
+    from pathlib import Path
+
+    from tests.conftest import LONGEST_FIRST
+
+    root = Path(__file__).resolve().parents[2]
+    assert [path for path in LONGEST_FIRST if not (root / path).is_file()] == []
