@@ -38,7 +38,9 @@ demo: venv
 	$(BIN)/python tools/demo/run_demo.py
 
 # Test files run in parallel, a file's tests together (they share module-scoped servers): about half the time on 2 cores.
-PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+# In collection order, where tests/conftest.py puts the longest files first (pytest-xdist would otherwise queue files
+# by their number of tests, and ansible-test's pylint, two tests and three minutes, would start last).
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 test: venv
 	$(BIN)/python -m pytest $(PARALLEL)

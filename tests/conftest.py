@@ -11,9 +11,9 @@ from tools.local_aws import use_fake_aws_environment
 put_collection_on_path()
 use_fake_aws_environment()
 
-# The longest files first. `make test` hands whole files to its workers (--dist loadfile) in collection order, so a
-# long file collected late sets the end of the run alone: ansible-test's pylint (two to three minutes) started after
-# fourteen of sixteen minutes in one run.
+# The longest files first. `make test` hands whole files to its workers (--dist loadfile) in collection order
+# (--no-loadscope-reorder), so a long file collected late would set the end of the run alone: ansible-test's pylint
+# (two to three minutes) started after fourteen of sixteen minutes in one run.
 LONGEST_FIRST = (
     "tests/sanity/test_ansible_test_sanity.py",
     "tests/playbooks/test_omics_networking.py",
