@@ -9,9 +9,9 @@ from ._agc.account_info import describe_activation
 from ._agc.activation import ActivationRequest
 from ._agc.activation import activate
 from ._agc.activation import flatten_subnets
-from ._agc.common import DEFAULT_ENDPOINT_SERVICES
 from ._agc.common import DEFAULT_VPC_CIDR
 from ._agc.common import DEFAULT_WAIT_TIMEOUT
+from ._agc.constants import DEFAULT_ENDPOINT_SERVICES
 from ._agc.cost import DEFAULT_PRICES
 from ._agc.cost import core_cost_estimate
 from ._agc.deactivation import deactivate

@@ -222,7 +222,7 @@ class Bench:
             f"{who}: fresh activation", activate, [activate_extra], floor=self.latency.slowest_creation
         )
         runs = sorted(
-            (self.playbook(f"{who}: no-change re-run", activate, [activate_extra]) for _ in range(reruns)),
+            (self.playbook(f"{who}: no-change re-run", activate, [activate_extra]) for _run in range(reruns)),
             key=lambda phase: phase.wall,
         )
         rerun = runs[len(runs) // 2] if runs else None
@@ -387,7 +387,7 @@ def main():
 
 def floors_only(bench, latency):
     """The collection's fresh activation and deactivation, measured against their floors as they are."""
-    fresh, _, down = bench.agc("collection", reruns=0)
+    fresh, _rerun, down = bench.agc("collection", reruns=0)
     print(f"\nmeasured at AWS latency x{latency.scale:g}, no projection:")
     for phase, goal in ((fresh, GOALS["activation_over_floor"]), (down, GOALS["deactivation_over_floor"])):
         print(

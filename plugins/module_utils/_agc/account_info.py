@@ -16,11 +16,11 @@ from dataclasses import field
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.routing import default_route
 from . import api
-from .common import DEFAULT_ENDPOINT_SERVICES
 from .common import PRIVATE
 from .common import PUBLIC
-from .common import REQUIRED_AZ_COUNT
 from .common import ROLE_PRIVATE_ROUTE_TABLE
+from .constants import DEFAULT_ENDPOINT_SERVICES
+from .constants import REQUIRED_AZ_COUNT
 from .core_summary import describe_core
 from .cost import core_cost_estimate
 from .cost import merge_prices

@@ -37,14 +37,14 @@ from .._shared.validation import string_tags
 from . import api
 from . import contexts
 from . import storage
-from .common import DEFAULT_ENDPOINT_SERVICES
 from .common import DEFAULT_VPC_CIDR
 from .common import DEFAULT_WAIT_TIMEOUT
 from .common import PRIVATE
 from .common import PUBLIC
-from .common import REQUIRED_AZ_COUNT
 from .common import RESERVED_TAG_KEYS
 from .compute import resolve_compute_image
+from .constants import DEFAULT_ENDPOINT_SERVICES
+from .constants import REQUIRED_AZ_COUNT
 from .core_summary import describe_core
 from .customer_vpc import CustomerVpc
 from .layout import available_zones

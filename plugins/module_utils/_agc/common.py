@@ -11,9 +11,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorH
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.tags import TAG_PREFIX
 from .._shared.tags import managed_tags
-from .constants import DEFAULT_ENDPOINT_SERVICES  # noqa: F401 (re-exported)
-from .constants import GATEWAY_ENDPOINT_SERVICES  # noqa: F401 (re-exported)
-from .constants import REQUIRED_AZ_COUNT  # noqa: F401 (re-exported)
 
 # AGC's own cost-allocation tag: every resource of the core carries it, as with the AGC CLI.
 APP_TAG_KEY = "application-name"

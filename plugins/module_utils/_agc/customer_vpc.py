@@ -15,7 +15,7 @@ from .._shared.errors import AnsibleGenomicsError
 from .._shared.routing import effective_route_table
 from .._shared.routing import routes_to_internet_gateway
 from . import endpoints
-from .common import REQUIRED_AZ_COUNT
+from .constants import REQUIRED_AZ_COUNT
 
 
 class CustomerVpc:

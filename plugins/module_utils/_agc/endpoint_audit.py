@@ -35,9 +35,9 @@ from .._shared.validation import string_tags
 from . import api
 from . import endpoints
 from . import waiters
-from .common import DEFAULT_ENDPOINT_SERVICES
 from .common import DEFAULT_WAIT_TIMEOUT
 from .common import RESERVED_TAG_KEYS
+from .constants import DEFAULT_ENDPOINT_SERVICES
 from .customer_vpc import CustomerVpc
 
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")

@@ -27,11 +27,11 @@ from .._shared.tags import is_ours
 from .._shared.tags import role_of
 from .._shared.tags import tag_specifications
 from . import api
-from .common import GATEWAY_ENDPOINT_SERVICES
 from .common import ROLE_ENDPOINT
 from .common import ROLE_ENDPOINT_SG
 from .common import core_tags
 from .common import resource_name
+from .constants import GATEWAY_ENDPOINT_SERVICES
 
 ENDPOINT_SECURITY_GROUP_NAME = resource_name(ROLE_ENDPOINT_SG)
 _INACTIVE_STATES = {"deleting", "deleted", "failed", "rejected", "expired"}

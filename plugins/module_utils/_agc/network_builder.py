@@ -31,7 +31,6 @@ from . import endpoints
 from . import waiters
 from .common import APP_TAG_KEY
 from .common import APP_TAG_VALUE
-from .common import DEFAULT_ENDPOINT_SERVICES
 from .common import MODE_TAG
 from .common import PRIVATE
 from .common import PUBLIC
@@ -45,6 +44,7 @@ from .common import ROLE_PUBLIC_SUBNET
 from .common import ROLE_VPC
 from .common import core_tags
 from .common import resource_name
+from .constants import DEFAULT_ENDPOINT_SERVICES
 from .layout import network_mode
 from .layout import subnet_layout
 from .managed_network import ManagedNetwork

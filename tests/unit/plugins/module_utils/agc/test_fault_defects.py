@@ -154,9 +154,7 @@ def test_activation_takes_the_partition_from_the_callers_identity(account, monke
 
     def parameters_in_china(client, path):
         # The state store's ARNs name the partition too (a run takes it from them once the store exists).
-        return [
-            dict(p, ARN=p["ARN"].replace("arn:aws:", "arn:aws-cn:")) for p in get_parameters_by_path(client, path)
-        ]
+        return [dict(p, ARN=p["ARN"].replace("arn:aws:", "arn:aws-cn:")) for p in get_parameters_by_path(client, path)]
 
     monkeypatch.setattr(api, "get_caller_identity", in_china)
     monkeypatch.setattr(api, "get_parameters_by_path", parameters_in_china)
