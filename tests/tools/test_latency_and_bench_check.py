@@ -106,3 +106,17 @@ def test_the_call_counter_keeps_the_time_of_the_last_call():
     assert before <= counter.last_call_at <= time.monotonic()
     counter.reset()
     assert counter.last_call_at is None and counter.total == 0
+
+
+def test_a_call_takes_its_latency_scaled_or_as_on_aws_when_asked():
+    import random
+
+    from tools.latency import Latency
+
+    latency = Latency(scale=0.1)
+    scaled = [latency.call_seconds(random.Random(seed)) for seed in range(50)]
+    assert all(0.003 <= seconds <= 0.008 for seconds in scaled)
+    latency.call_scale = 1.0
+    unscaled = [latency.call_seconds(random.Random(seed)) for seed in range(50)]
+    assert all(0.03 <= seconds <= 0.08 for seconds in unscaled)
+    assert unscaled == pytest.approx([seconds * 10 for seconds in scaled])
