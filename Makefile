@@ -105,8 +105,8 @@ bench: venv
 bench-regions: venv
 	$(BIN)/python tools/bench/run_bench.py --regions-only --scale 0.3
 
-# The collection's fresh activation and deactivation at AWS's own latency (scale 1), measured without projection:
-# the ground truth for the bench's projected floor ratios. About 4 minutes.
+# The collection's fresh activation and deactivation, and four regions (activate_many), at AWS's own latency (scale 1),
+# measured without projection: the ground truth for the bench's projected ratios. About 7 minutes.
 bench-real: venv
 	$(BIN)/python tools/bench/run_bench.py --floors-only --scale 1
 

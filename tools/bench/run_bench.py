@@ -334,8 +334,8 @@ def main():
     parser.add_argument(
         "--floors-only",
         action="store_true",
-        help="only the collection's fresh activation and deactivation against their floors, measured (no projection); "
-        "with --scale 1, at AWS's own latency",
+        help="only the collection's fresh activation and deactivation against their floors, and four regions against "
+        "one, measured (no projection); with --scale 1, at AWS's own latency",
     )
     options = parser.parse_args()
     use_fake_aws_environment()
@@ -393,14 +393,20 @@ def main():
 
 
 def floors_only(bench, latency):
-    """The collection's fresh activation and deactivation, measured against their floors as they are."""
+    """The collection's fresh activation and deactivation, measured against their floors as they are, and four
+    regions against one."""
     fresh, _rerun, down = bench.agc("collection", reruns=0)
+    four = bench.four_regions()
     print(f"\nmeasured at AWS latency x{latency.scale:g}, no projection:")
     for phase, goal in ((fresh, GOALS["activation_over_floor"]), (down, GOALS["deactivation_over_floor"])):
         print(
-            f"  {phase.name:35} {phase.wall:6.1f} s, floor {phase.floor:5.1f} s: {phase.wall / phase.floor:.2f}x "
+            f"  {phase.name:40} {phase.wall:6.1f} s, floor {phase.floor:5.1f} s: {phase.wall / phase.floor:.2f}x "
             f"(goal {goal}); last AWS call at {phase.last_call:.1f} s"
         )
+    print(
+        f"  {four.name:40} {four.wall:6.1f} s: {four.wall / fresh.wall:.2f}x one region "
+        f"(goal {GOALS['four_regions_over_one']})"
+    )
 
 
 def regions_only(bench, latency):
