@@ -76,8 +76,8 @@ def test_the_bench_check_passes_figures_within_the_goals_and_names_each_regressi
     assert "activation_over_floor = 1.4 exceeds its goal 1.15" in failures[0]
     assert "rerun_writes = 2 exceeds its goal 0" in failures[1]
     # The check enforces the goals, with a margin on the ratios that machine noise moves.
-    assert judge(_figures(four_regions_over_one=1.45), REGRESSION_LIMITS) == []
-    assert judge(_figures(four_regions_over_one=1.6), REGRESSION_LIMITS)
+    assert judge(_figures(four_regions_over_one=1.55), REGRESSION_LIMITS) == []
+    assert judge(_figures(four_regions_over_one=1.7), REGRESSION_LIMITS)
     assert judge(_figures(deactivation_over_floor=1.3), REGRESSION_LIMITS)
     # Counts have no noise: the convergence minimum is enforced as it is.
     assert judge(_figures(rerun_calls=17), REGRESSION_LIMITS)
