@@ -266,7 +266,9 @@ class _Activation(CoreRun):
         )
         self._record(store, record, new_record)
         for vpc in choice.leftovers:
-            destroy(self.ec2, ManagedNetwork.discover(self.ec2, vpc), self.changes, self.deadline)
+            destroy(
+                self.ec2, ManagedNetwork.discover(self.ec2, vpc, network_interfaces=True), self.changes, self.deadline
+            )
 
         return Outcome(
             changes=self.changes,

@@ -10,6 +10,7 @@ bucket and its objects, a customer's VPC and CloudWatch log groups. Refuses whil
 deployed, unless forced to delete them first.
 """
 
+from .._shared.concurrency import read_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import Deadline
 from .._shared.outcome import Outcome
@@ -35,23 +36,29 @@ def deactivate(clients, region, request, check_mode=False):
 class _Deactivation(CoreRun):
     def run(self, store):
         record = store.record
-        managed_vpcs = find_managed_vpcs(self.ec2)
+        found = read_together(
+            {
+                "vpcs": lambda: find_managed_vpcs(self.ec2),
+                "contexts": lambda: contexts.deployed_contexts(self.clients.cfn),
+            }
+        )
+        managed_vpcs = found["vpcs"]
         before = record.as_dict() if record else {}
         retained = _retained(record)
         if not store.exists and not managed_vpcs:
             return Outcome(changes=self.changes, before=before, after={}, retained=retained, waited=[])
 
-        self._remove_contexts()
+        self._remove_contexts(found["contexts"])
         for vpc in managed_vpcs:
-            destroy(self.ec2, ManagedNetwork.discover(self.ec2, vpc), self.changes, self.deadline)
+            network = ManagedNetwork.discover(self.ec2, vpc, network_interfaces=True)
+            destroy(self.ec2, network, self.changes, self.deadline)
         if store.exists:
             self.changes.add(f"delete the state store ({len(store.values)} SSM parameters under /agc/_common/)")
             if not self.check_mode:
                 store.delete()
         return Outcome(changes=self.changes, before=before, after={}, retained=retained, waited=self.deadline.waited)
 
-    def _remove_contexts(self):
-        deployed = contexts.deployed_contexts(self.clients.cfn)
+    def _remove_contexts(self, deployed):
         if not deployed:
             return
         if not self.request.force:

@@ -13,6 +13,7 @@ internet gateway. In public-only mode there are only the public subnets and the 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_internet_gateways
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_nat_gateways
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_network_interfaces
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_route_tables
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_security_groups
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_subnets
@@ -54,6 +55,8 @@ class ManagedNetwork:
         self.security_groups = []
         # Read with the rest when asked (activation converges it); None when not read.
         self.dns_hostnames = None
+        # Every network interface in the VPC, read with the rest when asked (a teardown looks for foreign ones).
+        self.network_interfaces = None
 
     @property
     def vpc_id(self):
@@ -64,23 +67,26 @@ class ManagedNetwork:
         return self.vpc["CidrBlock"]
 
     @classmethod
-    def discover(cls, ec2, vpc, dns_hostnames=False):
+    def discover(cls, ec2, vpc, dns_hostnames=False, network_interfaces=False):
         """The network of `vpc`: one describe per kind of resource, all made at once; with dns_hostnames, the VPC's
-        DNS hostnames attribute too (which no describe of the VPC returns)."""
+        DNS hostnames attribute too (which no describe of the VPC returns); with network_interfaces, every network
+        interface in the VPC."""
         network = cls(vpc)
         by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
         # Our IGW and Elastic IPs are found by tag: an interrupted run may have left them unattached.
         in_vpc = {VPC_TAG: vpc["VpcId"]}
-        dns_read = {}
+        asked = {}
         if dns_hostnames:
-            dns_read["dns_hostnames"] = lambda: bool(
+            asked["dns_hostnames"] = lambda: bool(
                 describe_vpc_attribute(ec2, vpc["VpcId"], "enableDnsHostnames")
                 .get("EnableDnsHostnames", {})
                 .get("Value")
             )
+        if network_interfaces:
+            asked["network_interfaces"] = lambda: describe_network_interfaces(ec2, Filters=by_vpc)
         found = read_together(
             {
-                **dns_read,
+                **asked,
                 "subnets": lambda: describe_subnets(ec2, Filters=by_vpc),
                 "route_tables": lambda: describe_route_tables(ec2, Filters=by_vpc),
                 "internet_gateways": lambda: (

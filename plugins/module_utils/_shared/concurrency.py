@@ -3,12 +3,12 @@
 # Copyright: Contributors to the genomics.aws project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Independent reads made at once, so a run waits for one round trip to AWS instead of one per read."""
+"""Independent calls made at once, so a run waits for one round trip to AWS instead of one per call."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-# A handful of describes at a time: AWS's API rate limits are per account, and every read retries its throttling.
-MAX_CONCURRENT_READS = 8
+# A handful of calls at a time: AWS's API rate limits are per account, and every call retries its throttling.
+MAX_CONCURRENT_CALLS = 8
 
 
 def read_together(reads):
@@ -18,8 +18,15 @@ def read_together(reads):
     overlap their round trips. Every read is waited for; the first failure in `reads`'s order is raised, as
     reading one after another would.
     """
-    if len(reads) < 2:
-        return {name: read() for name, read in reads.items()}
-    with ThreadPoolExecutor(max_workers=min(len(reads), MAX_CONCURRENT_READS)) as pool:
-        futures = {name: pool.submit(read) for name, read in reads.items()}
+    return run_together(reads)
+
+
+def run_together(calls):
+    """read_together for calls that change something (deletions that do not depend on one another): each is made,
+    and waited for, even when another fails; the first failure in `calls`'s order is raised. What a failure left
+    undone, the next run finds and finishes."""
+    if len(calls) < 2:
+        return {name: call() for name, call in calls.items()}
+    with ThreadPoolExecutor(max_workers=min(len(calls), MAX_CONCURRENT_CALLS)) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
     return {name: future.result() for name, future in futures.items()}

@@ -56,23 +56,27 @@ def test_deletion_follows_dependency_order(account):
     account.recorder.reset()
     account.deactivate()
     writes = account.recorder.writes
-    order = [
-        "DeleteVpcEndpoints",
-        "DeleteNatGateway",
-        "ReleaseAddress",
-        "DetachInternetGateway",
-        "DeleteInternetGateway",
-        "DeleteRouteTable",
-        "DeleteSubnet",
-        "DeleteSecurityGroup",
-        "DeleteVpc",
-        "DeleteParameters",
+    # Deletions that do not depend on one another are made together, so only the dependencies order the calls:
+    # every call of the first kind comes before every call of the second.
+    must_precede = [
+        ("DeleteVpcEndpoints", "DeleteSubnet"),
+        ("DeleteVpcEndpoints", "DeleteSecurityGroup"),
+        ("DeleteNatGateway", "ReleaseAddress"),
+        ("DeleteNatGateway", "DeleteSubnet"),
+        ("ReleaseAddress", "DetachInternetGateway"),
+        ("DetachInternetGateway", "DeleteInternetGateway"),
+        ("DisassociateRouteTable", "DeleteRouteTable"),
+        ("DisassociateRouteTable", "DeleteSubnet"),
+        *((kind, "DeleteVpc") for kind in ("DeleteInternetGateway", "DeleteRouteTable", "DeleteSubnet")),
+        ("DeleteSecurityGroup", "DeleteVpc"),
+        ("DeleteVpc", "DeleteParameters"),
     ]
-    positions = [writes.index(name) for name in order]
-    assert positions == sorted(positions), writes
-    # every Elastic IP released after the last NAT gateway deletion was requested and waited on
-    last_nat = max(i for i, w in enumerate(writes) if w == "DeleteNatGateway")
-    assert all(i > last_nat for i, w in enumerate(writes) if w == "ReleaseAddress")
+    for first, then in must_precede:
+        assert first in writes and then in writes, (first, then, writes)
+        last_first = max(i for i, w in enumerate(writes) if w == first)
+        first_then = writes.index(then)
+        assert last_first < first_then, f"{then} before the last {first}: {writes}"
+    assert writes.count("DeleteNatGateway") == 3 and writes.count("ReleaseAddress") == 3
 
 
 def test_customer_vpc_is_retained_untouched(account):
