@@ -11,8 +11,8 @@ a deleted workflow, and its ``run_completed`` has no acceptor for CANCELLED or D
 wait out the whole timeout on a cancelled run), so ``run_terminal`` stops at any final status and
 the caller judges the outcome.
 
-A waiter is asked for one look at a time, and the looks are spaced by the shared polling rule (a twentieth of the
-time waited so far): a configuration that is ACTIVE after 60 s is seen by about 63 s, not at the next multiple of a
+A waiter is asked for one look at a time, and the looks are spaced by the shared polling rule (a fortieth of the
+time waited so far): a configuration that is ACTIVE after 60 s is seen by about 61.5 s, not at the next multiple of a
 fixed delay.
 """
 
