@@ -24,6 +24,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_ar
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
 
 from .._shared.arns import partition_of
+from .._shared.concurrency import read_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import ChangeLog
 from .._shared.outcome import Deadline
@@ -229,10 +230,15 @@ class _Activation(CoreRun):
         # From here on request.tags is the complete set of user tags the core carries after this run.
         applied = record.custom_tags if record else {}
         self.request = replace(self.request, tags=user_tags_after(applied, self.request.tags, self.request.purge_tags))
-        managed_vpcs = find_managed_vpcs(self.ec2)
         self._refuse_mode_switch(record)
+        reads = {"vpcs": lambda: find_managed_vpcs(self.ec2)}
+        if not record:
+            # A first activation also looks for the AGC CLI's own core: read it with the VPCs, in one round trip.
+            reads["cli_core"] = lambda: contexts.cli_core_stack(self.clients.cfn)
+        found = read_together(reads)
+        managed_vpcs = found["vpcs"]
         if not record and not managed_vpcs:
-            self._refuse_cli_core()
+            self._refuse_cli_core(found["cli_core"])
         choice = self._choose_vpc(record, managed_vpcs)
         if record and record.vpc_managed and any(v["VpcId"] == record.vpc_id for v in choice.leftovers):
             self._refuse_while_contexts(
@@ -311,8 +317,7 @@ class _Activation(CoreRun):
         mode = network_mode(self.request.use_public_subnets)
         return next((v for v in managed_vpcs if vpc_mode(v) == mode), None)
 
-    def _refuse_cli_core(self):
-        stack = contexts.cli_core_stack(self.clients.cfn)
+    def _refuse_cli_core(self, stack):
         if stack:
             raise AnsibleGenomicsError(
                 message=f"this region is already activated by the AGC CLI (CloudFormation stack {stack['StackName']}, "
@@ -358,8 +363,10 @@ class _Activation(CoreRun):
         needed = len([az for az in lacking if not (network and network.free_address(az))])
         if not needed:
             return
-        quota = api.describe_elastic_ip_quota(self.ec2)
-        in_use = len(describe_addresses(self.ec2))
+        found = read_together(
+            {"quota": lambda: api.describe_elastic_ip_quota(self.ec2), "in_use": lambda: describe_addresses(self.ec2)}
+        )
+        quota, in_use = found["quota"], len(found["in_use"])
         if quota is not None and in_use + needed > quota:
             raise AnsibleGenomicsError(
                 message=f"activation needs {needed} more Elastic IP(s) for its NAT gateways, but {in_use} of the "
