@@ -233,8 +233,11 @@ class _Activation(CoreRun):
         self._refuse_mode_switch(record)
         reads = {"vpcs": lambda: find_managed_vpcs(self.ec2)}
         if not record:
-            # A first activation also looks for the AGC CLI's own core: read it with the VPCs, in one round trip.
+            # A first activation also looks for the AGC CLI's own core, and (in a VPC of its own) for the AZs to
+            # build in: read them with the VPCs, in one round trip.
             reads["cli_core"] = lambda: contexts.cli_core_stack(self.clients.cfn)
+            if not self.request.vpc_id:
+                reads["zones"] = lambda: available_zones(self.ec2)
         found = read_together(reads)
         managed_vpcs = found["vpcs"]
         if not record and not managed_vpcs:
@@ -250,7 +253,7 @@ class _Activation(CoreRun):
             network = None
         else:
             network = ManagedNetwork.discover(self.ec2, choice.managed, dns_hostnames=True) if choice.managed else None
-            azs = self._zones(network)
+            azs = self._zones(network, found.get("zones"))
             self._preflight_elastic_ips(network, azs)
 
         compute_image = resolve_compute_image(self.ec2, self.clients.ssm, self.request.ami, self.account_id)
@@ -340,11 +343,11 @@ class _Activation(CoreRun):
         self.warnings += warnings
         return infra_subnets
 
-    def _zones(self, network):
+    def _zones(self, network, available=None):
         existing = network.azs() if network else []
         if len(existing) >= REQUIRED_AZ_COUNT:
             return existing[:REQUIRED_AZ_COUNT]
-        zones = available_zones(self.ec2)
+        zones = available if available is not None else available_zones(self.ec2)
         chosen = existing + [z for z in zones if z not in existing]
         if len(chosen) < REQUIRED_AZ_COUNT:
             raise AnsibleGenomicsError(

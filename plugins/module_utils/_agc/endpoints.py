@@ -11,6 +11,7 @@ carrying the collection's ownership tag are ever deleted.
 
 import ipaddress
 from dataclasses import dataclass
+from functools import partial
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import authorize_security_group_ingress
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_security_group
@@ -22,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_vpc
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import revoke_security_group_ingress
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from .._shared.concurrency import run_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.tags import is_ours
 from .._shared.tags import role_of
@@ -216,7 +218,7 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
             group["IpPermissions"] = [endpoint_security_group_rule(placement.vpc_cidr)]
         security_groups.append(group)
         group_ids = [group["GroupId"]]
-    created = []
+    creations = {}
     for service in missing:
         kind = endpoint_type(service)
         changes.add(f"create {kind.lower()} endpoint for {service}")
@@ -233,7 +235,8 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
                 }
             )
             continue
-        endpoint = create_endpoint(
+        creations[service] = partial(
+            create_endpoint,
             ec2,
             placement.vpc_id,
             service,
@@ -244,9 +247,10 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
             private_dns=placement.private_dns,
             user_tags=user_tags,
         )
-        endpoints.append(endpoint)
-        created.append(endpoint["VpcEndpointId"])
-    return created
+    # Each endpoint takes minutes to become available and none depends on another: they are created together.
+    made = run_together(creations)
+    endpoints.extend(made[service] for service in creations)
+    return [made[service]["VpcEndpointId"] for service in creations]
 
 
 class _LazyCatalog:

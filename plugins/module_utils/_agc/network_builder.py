@@ -76,15 +76,19 @@ class NetworkBuilder:
             network = self._create_vpc(cidr, public_only)
         else:
             self._ensure_dns_hostnames(network)
-        self._ensure_internet_gateway(network)
         for az, kind, subnet_cidr in subnet_layout(network.cidr, azs, public_only):
             self._ensure_subnet(network, az, kind, subnet_cidr)
+        new_endpoint_ids = []
+        if not public_only:
+            for az in azs:
+                self._ensure_private_route_table(network, az)
+            # Interface endpoints are the slowest to become available (minutes): they start first, before the
+            # internet gateway and the NAT gateways, which need less time than the endpoints to be ready.
+            new_endpoint_ids = self._ensure_endpoints(network, azs)
+        self._ensure_internet_gateway(network)
         self._ensure_public_routing(network, azs)
         if not public_only:
             new_nat_ids = [self._ensure_nat_gateway(network, az) for az in azs]
-            for az in azs:
-                self._ensure_private_route_table(network, az)
-            new_endpoint_ids = self._ensure_endpoints(network, azs)
             if self.wait and not self.check_mode:
                 pending_nats = [n["NatGatewayId"] for n in network.live_nat_gateways() if n["State"] != "available"]
                 pending_endpoints = [
