@@ -9,7 +9,8 @@ Each phase starts on an empty account. Phases:
   playbooks in tools/bench/baseline/ (what an experienced operator writes with amazon.aws and community.aws);
 - agc, no latency: the collection's activation and deactivation with every delay at 0, which measures the part of
   the wall time that AWS latency does not scale (Ansible's start-up, module processes);
-- activate_many: four regions in one run, against one region;
+- activate_many: four regions in one run, against one region, both at 2/10 of AWS latency (REGIONS_SCALE) and
+  compared as measured, not projected;
 - omics: the omics_vpc_networking role (endpoints, security group, HealthOmics configuration) in a customer VPC,
   fresh then a re-run, against the HealthOmics emulator with a configuration's delays.
 
@@ -75,12 +76,24 @@ GOALS = {
     "rerun_writes": 0,
     "four_regions_over_one": 1.3,
 }
-# What --check enforces: the goals, with a margin on the projected ratios, which a slower or busier machine moves
-# without a regression (the same tree projected 0.97x to 1.17x of the activation's floor, and four regions 1.35x to
-# 1.51x one region, in runs an hour apart; make bench-real measures them at AWS latency).
+# What --check enforces: the goals, with a margin on the ratios, which a slower or busier machine moves without a
+# regression (the same tree projected 0.97x to 1.17x of the activation's floor in runs an hour apart, and four regions
+# measured 1.26x to 1.49x one region at 2/10 latency; make bench-real measures them at AWS latency).
 REGRESSION_LIMITS = dict(
-    GOALS, activation_over_floor=1.25, deactivation_over_floor=1.25, rerun_over_baseline=0.13, four_regions_over_one=1.6
+    GOALS,
+    activation_over_floor=1.25,
+    deactivation_over_floor=1.25,
+    rerun_over_baseline=0.13,
+    four_regions_over_one=1.6,
 )
+
+# Four regions against one are measured at 2/10 of AWS latency, not projected from 1/10. Four activations share this
+# machine's 2 cores (four Ansible forks, their module processes and polls, and moto, which plays AWS), and that work
+# does not shrink with the latency: at 1/10 it is ten times denser than on AWS, and projecting from there read 1.33x
+# to 1.51x where make bench-real measures 1.06x to 1.11x at AWS latency. At 2/10 the ratio measured is an upper bound
+# (at AWS latency the same work is a smaller share of a longer wait); it still follows the machine's load (1.26x and
+# 1.49x in two runs of one tree), hence the check's margin. Both runs take about 85 s.
+REGIONS_SCALE = 0.2
 
 # What a fresh managed activation must write, at the least, with the APIs as they are: one call per resource
 # (tags in the create call), plus the attributes no create call takes.
@@ -236,10 +249,26 @@ class Bench:
         down = self.playbook(f"{who}: deactivation", deactivate, [extra], floor=self.latency.slowest_deletion)
         return fresh, rerun, down
 
-    def four_regions(self, label="collection"):
+    def regions_compared(self, scale):
+        """One region's fresh activation and four regions' (activate_many), at `scale` of AWS latency."""
+        kept, self.latency.scale = self.latency.scale, scale
+        try:
+            self.fresh_account()
+            one = self.playbook(
+                f"collection: 1 region at {scale:g} latency",
+                PLAYBOOKS / "activate.yml",
+                [{"poll_interval": 1, "activation_report": str(self.scratch / "activation-report.md")}],
+                floor=self.latency.slowest_creation,
+            )
+            four = self.four_regions(f"collection: 4 regions at {scale:g} latency")
+        finally:
+            self.latency.scale = kept
+        return one, four
+
+    def four_regions(self, name="collection: 4 regions (activate_many)"):
         self.fresh_account(REGIONS)
         return self.playbook(
-            f"{label}: 4 regions (activate_many)",
+            name,
             PLAYBOOKS / "activate_many.yml",
             [
                 {
@@ -363,7 +392,7 @@ def main():
         print("  collection done", flush=True)
         baseline = bench.agc("baseline")
         print("  baseline done", flush=True)
-        four = bench.four_regions()
+        regions = bench.regions_compared(REGIONS_SCALE)
         with OmicsEmulator(ec2_endpoint=moto.url, delay=0.0) as emulator:
             delays = latency.emulator_delays()
             emulator.backend.configuration_active_delay = delays["configuration_active"]
@@ -374,12 +403,11 @@ def main():
                 emulator.backend.configuration_active_delay = emulator.backend.configuration_deleted_delay = 0.0
                 # Only what the projections need: no re-runs.
                 unscaled = bench.agc("no latency", reruns=0)
-                unscaled_four = bench.four_regions("no latency")
                 unscaled_omics = bench.omics(emulator.url, "bench-vpc-runs-no-latency", rerun=False)
             finally:
                 latency.scale = scale
 
-    figures = report(latency, collection, baseline, unscaled, (four, unscaled_four), omics, unscaled_omics)
+    figures = report(latency, collection, baseline, unscaled, regions, omics, unscaled_omics)
     if options.json:
         options.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     unmet = judge(figures)
@@ -414,7 +442,10 @@ def regions_only(bench, latency):
     one, four = bench.agc("collection", reruns=0)[0], bench.four_regions()
     scale, latency.scale = latency.scale, 0.0
     try:
-        unscaled_one, unscaled_four = bench.agc("no latency", reruns=0)[0], bench.four_regions("no latency")
+        unscaled_one, unscaled_four = (
+            bench.agc("no latency", reruns=0)[0],
+            bench.four_regions("no latency: 4 regions (activate_many)"),
+        )
     finally:
         latency.scale = scale
     real_one, real_four = at_aws_latency(one, unscaled_one, scale), at_aws_latency(four, unscaled_four, scale)
@@ -426,12 +457,11 @@ def regions_only(bench, latency):
     )
 
 
-def report(latency, collection, baseline, unscaled, four_regions, omics, unscaled_omics):
+def report(latency, collection, baseline, unscaled, regions, omics, unscaled_omics):
     scale = latency.scale
-    four, unscaled_four = four_regions
-    # Four activations share this machine's cores (and the moto server's one process), which AWS does not: compare
-    # them at AWS latency, where what the cores do is a few seconds of minutes.
-    four_over_one = at_aws_latency(four, unscaled_four, scale) / at_aws_latency(collection[0], unscaled[0], scale)
+    # Measured, both at REGIONS_SCALE, in the same run (see REGIONS_SCALE for why not projected).
+    one, four = regions
+    four_over_one = four.wall / one.wall
     print(
         f"\n{'phase':40} {'wall s':>7} {'calls':>6} {'writes':>6} {'floor s':>7} {'wall/floor':>10} "
         f"{'vs baseline':>11} {'at AWS latency':>15}"
@@ -452,11 +482,12 @@ def report(latency, collection, baseline, unscaled, four_regions, omics, unscale
                 f"{phase.floor:7.1f} {(phase.wall / phase.floor if phase.floor else 0):10.2f} "
                 f"{(f'{phase.wall / other.wall:.2f}x' if other else ''):>11} {projected:>15}"
             )
-    print(
-        f"{four.name:40} {four.wall:7.1f} {four.calls:6d} {four.writes:6d} {four.floor:7.1f} "
-        f"{four.wall / four.floor:10.2f} {f'{four.wall / collection[0].wall:.2f}x one region':>22}"
-        f"  at AWS latency {at_aws_latency(four, unscaled_four, scale):.0f} s = {four_over_one:.2f}x one region"
-    )
+    for phase in regions:
+        print(
+            f"{phase.name:40} {phase.wall:7.1f} {phase.calls:6d} {phase.writes:6d} {phase.floor:7.1f} "
+            f"{phase.wall / phase.floor:10.2f}"
+            + (f" {f'{four_over_one:.2f}x one region, measured':>27}" if phase is four else "")
+        )
     for phase, fixed in zip(omics, unscaled_omics):
         projected = ""
         if phase.floor:
@@ -468,8 +499,8 @@ def report(latency, collection, baseline, unscaled, four_regions, omics, unscale
         )
     print("  (HealthOmics calls go to the emulator and are not counted; no stock module manages HealthOmics)")
     print(
-        f"  no latency: activation {unscaled[0].wall:.1f} s, deactivation {unscaled[2].wall:.1f} s, "
-        f"4 regions {unscaled_four.wall:.1f} s: what AWS latency does not scale (Ansible, module processes)"
+        f"  no latency: activation {unscaled[0].wall:.1f} s, deactivation {unscaled[2].wall:.1f} s: what AWS latency "
+        "does not scale (Ansible, module processes)"
     )
 
     fresh = collection[0]
@@ -505,13 +536,13 @@ def report(latency, collection, baseline, unscaled, four_regions, omics, unscale
         "rerun_calls": rerun.calls,
         "rerun_writes": rerun.writes,
         "four_regions_over_one": four_over_one,
-        "four_regions_over_one_here": four.wall / fresh.wall,
+        "regions_scale": REGIONS_SCALE,
         "activation_writes": fresh.writes,
         "minimum_writes": minimum,
         "omics_over_floor": at_aws_latency(omics[0], unscaled_omics[0], scale) / (omics[0].floor / scale),
         "phases": {
             p.name: {"wall": round(p.wall, 2), "calls": p.calls, "writes": p.writes}
-            for p in (*collection, *baseline, *unscaled, four, unscaled_four, *omics, *unscaled_omics)
+            for p in (*collection, *baseline, *unscaled, *regions, *omics, *unscaled_omics)
             if p is not None
         },
     }
