@@ -17,6 +17,7 @@ Used by ``make bench``, ``make sweep`` and, extended with inventories and a cust
 
 import functools
 import random
+import threading
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -79,9 +80,13 @@ class CallRecorder:
     ``interrupt_at_write = N``: a crash before the Nth write (counting from 0). ``lose_answer_at_write = N``: the Nth
     write is applied, then the crash. After a crash every call fails, as in a dead process. ``throttle(rate, seed)``:
     that share of all HTTP requests is answered with the service's throttling error.
+
+    Runs make independent calls from several threads at once: a write's number is taken under a lock when it is sent
+    and travels with the call (botocore's request context) to its answer.
     """
 
     def __init__(self):
+        self._lock = threading.Lock()
         self.calls = []
         self.interrupt_at_write = None
         self.lose_answer_at_write = None
@@ -95,27 +100,31 @@ class CallRecorder:
         self.throttle_rate = rate
         self._random = random.Random(seed)
 
-    def before_call(self, model, **_kwargs):
+    def before_call(self, model, context=None, **_kwargs):
         name = model.name
-        if self.crashed:
-            raise Interrupted(f"the process is gone: {name} is never sent")
-        if is_write(name):
-            if self.interrupt_at_write is not None and self.writes_seen == self.interrupt_at_write:
-                self.interrupt_at_write = None
-                self.crashed = True
-                raise Interrupted(f"interrupted before {name}")
-            self.writes_seen += 1
-        self.calls.append(name)
+        with self._lock:
+            if self.crashed:
+                raise Interrupted(f"the process is gone: {name} is never sent")
+            if is_write(name):
+                if self.interrupt_at_write is not None and self.writes_seen == self.interrupt_at_write:
+                    self.interrupt_at_write = None
+                    self.crashed = True
+                    raise Interrupted(f"interrupted before {name}")
+                if context is not None:
+                    context["write_number"] = self.writes_seen
+                self.writes_seen += 1
+            self.calls.append(name)
 
-    def after_call(self, model, **_kwargs):
-        if (
-            is_write(model.name)
-            and self.lose_answer_at_write is not None
-            and self.writes_seen - 1 == self.lose_answer_at_write
-        ):
-            self.lose_answer_at_write = None
-            self.crashed = True
-            raise Interrupted(f"{model.name} was applied, but its answer was lost")
+    def after_call(self, model, context=None, **_kwargs):
+        with self._lock:
+            if (
+                is_write(model.name)
+                and self.lose_answer_at_write is not None
+                and (context or {}).get("write_number") == self.lose_answer_at_write
+            ):
+                self.lose_answer_at_write = None
+                self.crashed = True
+                raise Interrupted(f"{model.name} was applied, but its answer was lost")
 
     def before_send(self, request, protocol, **_kwargs):
         """Answer a share of the requests with a throttling error; the request itself is never applied."""
