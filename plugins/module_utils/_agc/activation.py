@@ -24,6 +24,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_ar
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
 
 from .._shared.arns import partition_of
+from .._shared.concurrency import EarlyRead
 from .._shared.concurrency import read_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import ChangeLog
@@ -215,6 +216,18 @@ class CoreRun:
 
 
 @dataclass
+class _BucketChoice:
+    """The bucket a run uses, and what it does with it: adopt it (a bucket not recorded yet), resume its creation (the
+    journal names it), or keep it (steady: the recorded, managed one)."""
+
+    name: str
+    default: str
+    adopting: bool
+    resuming: bool
+    steady: bool
+
+
+@dataclass
 class _VpcChoice:
     """The VPC a run uses: a managed one (to keep or resume, None to create) or a customer's, plus the
     managed VPCs that go."""
@@ -231,6 +244,7 @@ class _Activation(CoreRun):
         applied = record.custom_tags if record else {}
         self.request = replace(self.request, tags=user_tags_after(applied, self.request.tags, self.request.purge_tags))
         self._refuse_mode_switch(record)
+        bucket = self._bucket_choice(store, record)
         reads = {"vpcs": lambda: find_managed_vpcs(self.ec2)}
         if not record:
             # A first activation also looks for the AGC CLI's own core, and (in a VPC of its own) for the AZs to
@@ -238,6 +252,19 @@ class _Activation(CoreRun):
             reads["cli_core"] = lambda: contexts.cli_core_stack(self.clients.cfn)
             if not self.request.vpc_id:
                 reads["zones"] = lambda: available_zones(self.ec2)
+        # What a run reads whatever the VPCs hold is read with them too (a re-run's reads then take two round trips
+        # after the state store's, not five): the compute AMI, the managed bucket's hardening, and the network of the
+        # managed VPC the record names (used once the VPCs' own tags confirm it).
+        reads["compute_image"] = EarlyRead(
+            lambda: resolve_compute_image(self.ec2, self.clients.ssm, self.request.ami, self.account_id)
+        )
+        if bucket.steady:
+            reads["bucket"] = EarlyRead(lambda: storage.read_managed_bucket(self.clients.s3, bucket.name))
+        recorded_vpc_id = self._recorded_managed_vpc_id(record)
+        if recorded_vpc_id:
+            reads["network"] = EarlyRead(
+                lambda: ManagedNetwork.discover(self.ec2, {"VpcId": recorded_vpc_id}, dns_hostnames=True)
+            )
         found = read_together(reads)
         managed_vpcs = found["vpcs"]
         if not record and not managed_vpcs:
@@ -252,12 +279,12 @@ class _Activation(CoreRun):
             infra_subnets = self._use_customer_vpc(choice.customer)
             network = None
         else:
-            network = ManagedNetwork.discover(self.ec2, choice.managed, dns_hostnames=True) if choice.managed else None
+            network = self._managed_network(choice.managed, found.get("network"))
             azs = self._zones(network, found.get("zones"))
             self._preflight_elastic_ips(network, azs)
 
-        compute_image = resolve_compute_image(self.ec2, self.clients.ssm, self.request.ami, self.account_id)
-        bucket_name, bucket_managed = self._ensure_bucket(store, record)
+        compute_image = found["compute_image"].result()
+        bucket_name, bucket_managed = self._ensure_bucket(store, record, bucket, found.get("bucket"))
         if not choice.customer:
             network, infra_subnets = self._converge_managed_network(network, azs, record)
 
@@ -397,17 +424,43 @@ class _Activation(CoreRun):
         ]
         return network, infra_subnets
 
-    def _ensure_bucket(self, store, record):
-        """(bucket name, managed): the managed default bucket is created (and hardened) when missing; a given
-        bucket must exist and is used as it is, after proving write access when it is adopted."""
+    def _bucket_choice(self, store, record):
         default = storage.default_bucket_name(self.account_id, self.region)
         name = self.request.bucket or default
         adopting = not record or record.bucket != name
         resuming = store.bucket_being_created == name
-        if not adopting and not resuming and record.bucket_managed:
-            # The collection's own bucket: its hardening is converged, never a customer's.
+        # The collection's own bucket, kept: its hardening is converged, never a customer's.
+        steady = not adopting and not resuming and record.bucket_managed
+        return _BucketChoice(name, default, adopting, resuming, steady)
+
+    def _recorded_managed_vpc_id(self, record):
+        """The managed VPC a re-run keeps, as its record names it (its network can be read ahead), else None."""
+        if record and record.vpc_managed and self.request.vpc_id in (None, "", record.vpc_id):
+            return record.vpc_id
+        return None
+
+    def _managed_network(self, vpc, read_ahead):
+        if not vpc:
+            return None
+        if read_ahead is not None and read_ahead.result().vpc_id == vpc["VpcId"]:
+            network = read_ahead.result()
+            network.vpc = vpc
+            return network
+        return ManagedNetwork.discover(self.ec2, vpc, dns_hostnames=True)
+
+    def _ensure_bucket(self, store, record, choice, read_ahead):
+        """(bucket name, managed): the managed default bucket is created (and hardened) when missing; a given
+        bucket must exist and is used as it is, after proving write access when it is adopted."""
+        name, default, adopting, resuming = choice.name, choice.default, choice.adopting, choice.resuming
+        if choice.steady:
             if storage.converge_managed_bucket(
-                self.clients.s3, name, self.partition, self.request.tags, record.custom_tags, self.changes
+                self.clients.s3,
+                name,
+                self.partition,
+                self.request.tags,
+                record.custom_tags,
+                self.changes,
+                read_ahead.result(),
             ):
                 return name, True
             bucket = storage.BucketState(name, "missing")

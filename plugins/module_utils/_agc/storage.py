@@ -123,18 +123,13 @@ def create_managed_bucket(s3, name, region, partition, user_tags, exists=False):
     api.put_bucket_policy(s3, name, tls_only_policy(name, partition))
 
 
-def converge_managed_bucket(s3, name, partition, user_tags, previous_user_tags, changes):
-    """Read a managed bucket's hardening back and restore what differs (changed by hand, or by a run that was
-    interrupted): all public access blocked, default encryption on (a stronger one, SSE-KMS, is kept),
-    owner-enforced object ownership, the TLS-only statement in its policy (other statements are kept), the
-    collection's tags and the user's (tags set by other tools are kept). A write only for what differs.
-
-    False when the bucket is gone (deleted by hand), for the caller to create it again. The tags are read first: that
-    read also tells whether the bucket is there, so that no HeadBucket is needed; the other 4 reads are made at once."""
-    check_mode = changes.check_mode
-    current_tags = api.get_bucket_tags_if_present(s3, name)
-    if current_tags is None:
-        return False
+def read_managed_bucket(s3, name):
+    """The hardening of the collection's bucket as it reads now: its tags and 4 settings, or None when the bucket is
+    gone (deleted by hand). The tags are read first: that read also tells whether the bucket is there, so that no
+    HeadBucket is needed; the other 4 reads are made at once."""
+    tags = api.get_bucket_tags_if_present(s3, name)
+    if tags is None:
+        return None
     found = read_together(
         {
             "public_access_block": lambda: get_s3_bucket_public_access_block(s3, name),
@@ -143,6 +138,20 @@ def converge_managed_bucket(s3, name, partition, user_tags, previous_user_tags, 
             "policy": lambda: get_s3_bucket_policy(s3, name),
         }
     )
+    return dict(found, tags=tags)
+
+
+def converge_managed_bucket(s3, name, partition, user_tags, previous_user_tags, changes, found):
+    """Restore what differs in `found` (read_managed_bucket's reading: changed by hand, or by a run that was
+    interrupted): all public access blocked, default encryption on (a stronger one, SSE-KMS, is kept),
+    owner-enforced object ownership, the TLS-only statement in its policy (other statements are kept), the
+    collection's tags and the user's (tags set by other tools are kept). A write only for what differs.
+
+    False when the bucket is gone (found is None), for the caller to create it again."""
+    if found is None:
+        return False
+    check_mode = changes.check_mode
+    current_tags = found["tags"]
     if found["public_access_block"] != PUBLIC_ACCESS_BLOCK:
         changes.add(f"block all public access to S3 bucket {name} again")
         if not check_mode:

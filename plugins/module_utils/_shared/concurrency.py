@@ -30,3 +30,24 @@ def run_together(calls):
     with ThreadPoolExecutor(max_workers=min(len(calls), MAX_CONCURRENT_CALLS)) as pool:
         futures = {name: pool.submit(call) for name, call in calls.items()}
     return {name: future.result() for name, future in futures.items()}
+
+
+class EarlyRead:
+    """A read made early, with others in one round trip, whose failure is raised where the run uses its result: a run
+    that reads ahead fails with the same error, at the same step, as one that reads when it needs to."""
+
+    def __init__(self, read):
+        self._read = read
+        self._value = self._error = None
+
+    def __call__(self):
+        try:
+            self._value = self._read()
+        except Exception as error:  # pylint: disable=broad-exception-caught  # raised again by result()
+            self._error = error
+        return self
+
+    def result(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
