@@ -95,13 +95,13 @@ integration: venv
 	$(BIN)/python tests/integration/run_local.py $(TARGETS)
 
 # Wall time, API calls and writes of each phase with AWS's latency (scaled to 1/10), against the baseline playbooks
-# in tools/bench/baseline; prints the goals not yet met and fails on a regression (the bench check). About 8 minutes
-# on an idle 2-core machine.
+# in tools/bench/baseline; prints the goals not yet met and fails on a regression (the bench check). About 7.5 minutes
+# on an idle 2-core machine (and 2 more for the virtual environment of a fresh clone).
 bench: venv
 	$(BIN)/python tools/bench/run_bench.py --check --json .build/bench/figures.json
 
-# One region against four (activate_many) at 3/10 of AWS's latency, where the 2 cores' share of the wall time is
-# closer to its share at AWS latency than at 1/10. About 6 minutes.
+# One region against four (activate_many) at 3/10 of AWS's latency, as in make bench, and without latency, with the
+# ratio projected to AWS latency. About 5 minutes.
 bench-regions: venv
 	$(BIN)/python tools/bench/run_bench.py --regions-only --scale 0.3
 

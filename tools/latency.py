@@ -92,8 +92,12 @@ class _Timed:
         state = resource.__dict__.get("_latency_state", "available")
         now = time.monotonic()
         created = resource.__dict__.setdefault("_latency_created", now)
-        if state == "available" and now < created + self._seconds(self._available, resource):
-            return self.pending_name
+        if state == "available" and not resource.__dict__.get("_latency_seen_available"):
+            if now < created + self._seconds(self._available, resource):
+                return self.pending_name
+            # Seen available, it stays so (as on AWS) whatever the scale later: a bench builds a phase's preconditions
+            # without latency.
+            resource.__dict__["_latency_seen_available"] = True
         if state == "deleted" and now < resource.__dict__.get("_latency_deleted", 0) + self._seconds(
             self._deleted, resource
         ):
