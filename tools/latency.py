@@ -187,20 +187,25 @@ class CallCounter:
         self._lock = threading.Lock()
         self.calls = Counter()
         self.writes = Counter()
-        # time.monotonic() when the last call arrived, None before any.
+        # time.monotonic() when the first write and the last call arrived, None before any.
+        self.first_write_at = None
         self.last_call_at = None
 
     def add(self, name, write):
         with self._lock:
+            now = time.monotonic()
             self.calls[name] += 1
             if write:
                 self.writes[name] += 1
-            self.last_call_at = time.monotonic()
+                if self.first_write_at is None:
+                    self.first_write_at = now
+            self.last_call_at = now
 
     def reset(self):
         with self._lock:
             self.calls.clear()
             self.writes.clear()
+            self.first_write_at = None
             self.last_call_at = None
 
     @property

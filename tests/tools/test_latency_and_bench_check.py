@@ -85,16 +85,16 @@ def test_the_bench_check_passes_figures_within_the_goals_and_names_each_regressi
     assert all(REGRESSION_LIMITS[goal] >= limit for goal, limit in GOALS.items())
 
 
-def test_a_phase_is_projected_to_aws_latency_by_scaling_only_its_latency_bound_part():
-    # 20 s at 1/10 of AWS's latency, its last AWS call at 18 s; the same phase without latency made its last call at
-    # 4 s: 14 s of latency become 140 s, plus the 4 s, plus the 2 s after the last call (Ansible noticing the job
-    # ended, the report), which no latency made and which is counted as measured.
-    phase = Phase("activation", wall=20.0, calls=90, writes=60, floor=12.0, last_call=18.0)
-    unscaled = Phase("activation", wall=6.0, calls=90, writes=60, last_call=4.0)
-    assert at_aws_latency(phase, unscaled, scale=0.1) == pytest.approx(146.0)
-    # A phase whose calls are not all seen (HealthOmics, at the emulator) is projected on its wall time.
-    omics = Phase("omics", wall=20.0, calls=40, writes=7, floor=12.0)
-    assert at_aws_latency(omics, Phase("omics", wall=5.0, calls=40, writes=7), scale=0.1) == pytest.approx(155.0)
+def test_a_phase_is_projected_to_aws_latency_by_scaling_only_its_writes_and_waits():
+    # 50 s at 3/10 of AWS's latency: its first write at 5 s (Ansible's start-up, the module processes, the reads) and
+    # its last AWS call at 47 s. The 42 s of writes and waits become 140 s, plus the 5 s, plus the 3 s after the last
+    # call (Ansible noticing the job ended, the report), plus 1.5 s: at the roles' default poll interval (5 s) Ansible
+    # notices the job's end 2.5 s after it on average, where the bench's 2 s interval noticed it 1 s after.
+    phase = Phase("activation", wall=50.0, calls=200, writes=61, floor=36.0, last_call=47.0, first_write=5.0)
+    assert at_aws_latency(phase, scale=0.3) == pytest.approx(5.0 + 140.0 + 3.0 + 1.5)
+    # At AWS latency the bench polls at the default interval: nothing is added.
+    real = Phase("activation", wall=139.0, calls=200, writes=61, floor=120.0, last_call=132.0, first_write=5.0)
+    assert at_aws_latency(real, scale=1) == pytest.approx(139.0)
 
 
 def test_the_call_counter_keeps_the_time_of_the_last_call():
@@ -105,8 +105,13 @@ def test_the_call_counter_keeps_the_time_of_the_last_call():
     before = time.monotonic()
     counter.add("DescribeVpcs", False)
     assert before <= counter.last_call_at <= time.monotonic()
+    assert counter.first_write_at is None, "a read is not a write"
+    counter.add("CreateVpc", True)
+    first_write = counter.first_write_at
+    counter.add("CreateSubnet", True)
+    assert first_write is not None and counter.first_write_at == first_write <= counter.last_call_at
     counter.reset()
-    assert counter.last_call_at is None and counter.total == 0
+    assert counter.last_call_at is None and counter.first_write_at is None and counter.total == 0
 
 
 def test_a_call_takes_its_latency_scaled_or_as_on_aws_when_asked():

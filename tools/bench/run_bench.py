@@ -7,17 +7,14 @@ Each phase starts on an empty account. Phases:
 
 - agc: the collection's activate.yml (fresh, then a re-run), deactivate.yml; and the same with the baseline
   playbooks in tools/bench/baseline/ (what an experienced operator writes with amazon.aws and community.aws);
-- agc, no latency: the collection's activation and deactivation with every delay at 0, which measures the part of
-  the wall time that AWS latency does not scale (Ansible's start-up, module processes);
 - at 3/10 of AWS latency (MEASURED_SCALE): the collection's fresh activation and deactivation, projected to AWS
   latency against their floors, and four regions in one run (activate_many) against the one region, as measured;
 - omics: the omics_vpc_networking role (endpoints, security group, HealthOmics configuration) in a customer VPC,
   fresh then a re-run, against the HealthOmics emulator with a configuration's delays.
 
 The floor of a phase is the slowest single resource's latency. "at AWS latency" projects a phase to real time (see
-at_aws_latency): up to the phase's last AWS call, the latency-bound part (that time minus the same phase's without
-latency) divided by the scale, plus the unscaled part; after it, the time as measured (no AWS latency is left in it:
-Ansible noticing the job ended, the report). The collection's no-change re-run is the median of three runs: at a few
+at_aws_latency): its time up to its first write as measured, the writes and waits up to its last AWS call scaled back
+up, the time after it as measured. The collection's no-change re-run is the median of three runs: at a few
 seconds, one run's noise is a large share of it; the re-runs, which wait for nothing but their calls, take each call's
 latency as on AWS (30-80 ms), unscaled. Asynchronous jobs are polled at the roles' default interval, scaled like the
 latency (poll_interval). With --check (make bench) the goals below are judged and a regression fails the run.
@@ -93,10 +90,9 @@ ROLE_POLL_SECONDS = 5
 
 # The fresh activation and deactivation are judged against their floors, and four regions against one, at 3/10 of
 # AWS latency (not from the 1/10 phases, which are compared with the baseline's):
-# - a projection to AWS latency takes the part of a phase that latency does not scale from the same phase without
-#   latency, and scales the rest back up: at 1/10 each second of noise in either run moves the projection by nine or
-#   ten (the same tree projected 0.97x to 1.25x of the activation's floor in runs an hour apart); at 3/10, by 2.3 or
-#   3.3.
+# - a projection to AWS latency (at_aws_latency) scales back up the part of a phase from its first write to its last
+#   AWS call: each second of noise there (a busy core, the wait's pauses, which do not scale) moves it by ten at 1/10
+#   (the same tree projected 0.97x to 1.25x of the activation's floor in runs an hour apart), by 3.3 at 3/10.
 # - four activations share this machine's 2 cores (four Ansible forks, their module processes, and moto, which plays
 #   AWS), and that work does not shrink with the latency. Most of it is Ansible's: each look at an asynchronous job is
 #   a module process of about 0.3 s of CPU, so four regions polling every second keep more than one core busy. At 1/10
@@ -151,6 +147,8 @@ class Phase:
     # Seconds from the start to the phase's last AWS call seen; the wall when not every call is seen (HealthOmics
     # calls go to the emulator).
     last_call: float = None
+    # Seconds from the start to the phase's first write, None without one.
+    first_write: float = None
 
     def __post_init__(self):
         if self.last_call is None:
@@ -202,9 +200,11 @@ class Bench:
                 f"{completed.stdout[-3000:]}"
             )
         counter = self.moto.counter
-        last_call = None
+        last_call = first_write = None
         if counter.last_call_at is not None and endpoint is None:
             last_call = min(wall, counter.last_call_at - started)
+        if counter.first_write_at is not None and endpoint is None:
+            first_write = counter.first_write_at - started
         return Phase(
             name,
             wall,
@@ -214,6 +214,7 @@ class Bench:
             dict(counter.writes),
             dict(counter.calls),
             last_call,
+            first_write,
         )
 
     def fresh_account(self, regions=(REGION,)):
@@ -349,15 +350,17 @@ class Bench:
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def at_aws_latency(phase, unscaled, scale):
-    """A phase's wall time projected to AWS's real latency.
+def at_aws_latency(phase, scale):
+    """A phase's wall time at `scale` of AWS latency, projected to AWS's own.
 
-    Up to its last AWS call, the phase's time is the part latency does not scale (the same phase without latency, up
-    to its own last call: Ansible's start-up, module processes) plus the latency-bound rest, scaled back up. The time
-    after the last call holds no AWS latency (the module's exit, Ansible noticing it at its next poll, the report),
-    so it is counted as measured: scaling it too would multiply the random wait for Ansible's next poll by ten."""
-    fixed = unscaled.last_call
-    return fixed + max(0.0, phase.last_call - fixed) / scale + (phase.wall - phase.last_call)
+    Up to its first write, the phase is Ansible's start-up, module processes and a few reads: taken as measured. From
+    its first write to its last AWS call, it is the writes and the waits for them, which AWS's latency governs: scaled
+    back up. After its last call there is no AWS latency left (the module's exit, Ansible noticing it at its next look
+    at the job, the report): taken as measured, plus what the roles' default poll interval adds to the bench's on
+    average (Ansible notices the end of a job half an interval after it)."""
+    start = phase.first_write
+    poll_allowance = (ROLE_POLL_SECONDS - poll_interval(scale)) / 2
+    return start + max(0.0, phase.last_call - start) / scale + (phase.wall - phase.last_call) + poll_allowance
 
 
 def judge(figures, limits=None):
@@ -417,14 +420,8 @@ def main():
             emulator.backend.configuration_active_delay = delays["configuration_active"]
             emulator.backend.configuration_deleted_delay = delays["configuration_deleted"]
             omics = bench.omics(emulator.url, "bench-vpc-runs")
-        scale, latency.scale = latency.scale, 0.0
-        try:
-            # Only what the projections need: no re-runs.
-            unscaled = bench.agc("no latency", reruns=0)
-        finally:
-            latency.scale = scale
 
-    figures = report(latency, collection, baseline, unscaled, measured, omics)
+    figures = report(latency, collection, baseline, measured, omics)
     if options.json:
         options.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     unmet = judge(figures)
@@ -455,26 +452,18 @@ def floors_only(bench, latency):
 
 
 def regions_only(bench, latency):
-    """One region's fresh activation against four regions' (activate_many), with latency and without."""
+    """One region's fresh activation against four regions' (activate_many), measured and projected."""
     one, four = bench.agc("collection", reruns=0)[0], bench.four_regions()
-    scale, latency.scale = latency.scale, 0.0
-    try:
-        unscaled_one, unscaled_four = (
-            bench.agc("no latency", reruns=0)[0],
-            bench.four_regions("no latency: 4 regions (activate_many)"),
-        )
-    finally:
-        latency.scale = scale
-    real_one, real_four = at_aws_latency(one, unscaled_one, scale), at_aws_latency(four, unscaled_four, scale)
+    scale = latency.scale
+    real_one, real_four = at_aws_latency(one, scale), at_aws_latency(four, scale)
     print(
-        f"\nat AWS latency x{scale:g}: one region {one.wall:.1f} s (no latency {unscaled_one.wall:.1f} s), "
-        f"four regions {four.wall:.1f} s (no latency {unscaled_four.wall:.1f} s): {four.wall / one.wall:.2f}x here; "
-        f"projected to AWS latency {real_one:.0f} s and {real_four:.0f} s = {real_four / real_one:.2f}x "
-        f"(goal {GOALS['four_regions_over_one']})"
+        f"\nat AWS latency x{scale:g}: one region {one.wall:.1f} s, four regions {four.wall:.1f} s: "
+        f"{four.wall / one.wall:.2f}x here; projected to AWS latency {real_one:.0f} s and {real_four:.0f} s = "
+        f"{real_four / real_one:.2f}x (goal {GOALS['four_regions_over_one']})"
     )
 
 
-def report(latency, collection, baseline, unscaled, measured, omics):
+def report(latency, collection, baseline, measured, omics):
     scale = latency.scale
     # Against the floors and four regions against one: at MEASURED_SCALE, in the same run (see MEASURED_SCALE).
     one, one_down, four = measured
@@ -490,9 +479,9 @@ def report(latency, collection, baseline, unscaled, measured, omics):
                 f"{phase.floor:7.1f} {(phase.wall / phase.floor if phase.floor else 0):10.2f} "
                 f"{(f'{phase.wall / other.wall:.2f}x' if other else ''):>11}"
             )
-    for phase, fixed in ((one, unscaled[0]), (one_down, unscaled[2]), (four, None)):
-        if fixed is not None:
-            real = at_aws_latency(phase, fixed, MEASURED_SCALE)
+    for phase in (one, one_down, four):
+        if phase is not four:
+            real = at_aws_latency(phase, MEASURED_SCALE)
             shown = f"{real:6.0f} s = {real / (phase.floor / MEASURED_SCALE):.2f}x floor (projected)"
         else:
             shown = f"{four_over_one:.2f}x one region, measured"
@@ -508,10 +497,6 @@ def report(latency, collection, baseline, unscaled, measured, omics):
             f"{(phase.wall / phase.floor if phase.floor else 0):10.2f}"
         )
     print("  (HealthOmics calls go to the emulator and are not counted; no stock module manages HealthOmics)")
-    print(
-        f"  no latency: activation {unscaled[0].wall:.1f} s, deactivation {unscaled[2].wall:.1f} s: what AWS latency "
-        "does not scale (Ansible, module processes)"
-    )
 
     fresh = collection[0]
     minimum = sum(MINIMUM_WRITES.values())
@@ -538,10 +523,9 @@ def report(latency, collection, baseline, unscaled, measured, omics):
 
     return {
         "scale": scale,
-        "activation_over_floor": at_aws_latency(one, unscaled[0], MEASURED_SCALE) / (one.floor / MEASURED_SCALE),
+        "activation_over_floor": at_aws_latency(one, MEASURED_SCALE) / (one.floor / MEASURED_SCALE),
         "activation_over_baseline": fresh.wall / baseline[0].wall,
-        "deactivation_over_floor": at_aws_latency(one_down, unscaled[2], MEASURED_SCALE)
-        / (one_down.floor / MEASURED_SCALE),
+        "deactivation_over_floor": at_aws_latency(one_down, MEASURED_SCALE) / (one_down.floor / MEASURED_SCALE),
         "deactivation_over_baseline": collection[2].wall / baseline[2].wall,
         "rerun_over_baseline": rerun.wall / baseline[1].wall,
         "rerun_calls": rerun.calls,
@@ -552,7 +536,7 @@ def report(latency, collection, baseline, unscaled, measured, omics):
         "minimum_writes": minimum,
         "phases": {
             p.name: {"wall": round(p.wall, 2), "calls": p.calls, "writes": p.writes}
-            for p in (*collection, *baseline, *unscaled, *measured, *omics)
+            for p in (*collection, *baseline, *measured, *omics)
             if p is not None
         },
     }
