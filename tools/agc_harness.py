@@ -77,9 +77,11 @@ class _RawBody:
 class CallRecorder:
     """Every API call a run makes, and the faults a test asks for.
 
-    ``interrupt_at_write = N``: a crash before the Nth write (counting from 0). ``lose_answer_at_write = N``: the Nth
-    write is applied, then the crash. After a crash every call fails, as in a dead process. ``throttle(rate, seed)``:
-    that share of all HTTP requests is answered with the service's throttling error.
+    ``interrupt_at_write = N``: a crash before the Nth write (counting from 0). ``interrupt_before = "Operation"``: a
+    crash before the first call of that operation (an index names different calls from one run to the next once calls
+    are made together). ``lose_answer_at_write = N``: the Nth write is applied, then the crash. After a crash every
+    call fails, as in a dead process. ``throttle(rate, seed)``: that share of all HTTP requests is answered with the
+    service's throttling error.
 
     Runs make independent calls from several threads at once: a write's number is taken under a lock when it is sent
     and travels with the call (botocore's request context) to its answer.
@@ -89,6 +91,7 @@ class CallRecorder:
         self._lock = threading.Lock()
         self.calls = []
         self.interrupt_at_write = None
+        self.interrupt_before = None
         self.lose_answer_at_write = None
         self.writes_seen = 0
         self.crashed = False
@@ -106,8 +109,10 @@ class CallRecorder:
             if self.crashed:
                 raise Interrupted(f"the process is gone: {name} is never sent")
             if is_write(name):
-                if self.interrupt_at_write is not None and self.writes_seen == self.interrupt_at_write:
-                    self.interrupt_at_write = None
+                if (
+                    self.interrupt_at_write is not None and self.writes_seen == self.interrupt_at_write
+                ) or name == self.interrupt_before:
+                    self.interrupt_at_write = self.interrupt_before = None
                     self.crashed = True
                     raise Interrupted(f"interrupted before {name}")
                 if context is not None:
@@ -148,6 +153,7 @@ class CallRecorder:
         self.writes_seen = 0
         self.crashed = False
         self.interrupt_at_write = None
+        self.interrupt_before = None
         self.lose_answer_at_write = None
 
 

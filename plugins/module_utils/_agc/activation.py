@@ -19,6 +19,7 @@ public-only and private subnets needs deactivation first.
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from functools import partial
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_addresses
@@ -26,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_add
 from .._shared.arns import partition_of
 from .._shared.concurrency import EarlyRead
 from .._shared.concurrency import read_together
+from .._shared.concurrency import steps_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.outcome import ChangeLog
 from .._shared.outcome import Deadline
@@ -38,6 +40,7 @@ from .._shared.validation import check_wait_timeout
 from .._shared.validation import string_tags
 from . import api
 from . import contexts
+from . import endpoints
 from . import storage
 from .common import DEFAULT_VPC_CIDR
 from .common import DEFAULT_WAIT_TIMEOUT
@@ -260,6 +263,14 @@ class _Activation(CoreRun):
         )
         if bucket.steady:
             reads["bucket"] = EarlyRead(lambda: storage.read_managed_bucket(self.clients.s3, bucket.name))
+        else:
+            reads["bucket"] = EarlyRead(lambda: storage.inspect_bucket(self.clients.s3, bucket.name, bucket.adopting))
+        catalog = endpoints.LazyCatalog(self.ec2, self.region)
+        if not record and not self.request.vpc_id and not self.request.use_public_subnets:
+            # A first activation in a VPC of its own will build NAT gateways and endpoints: the Elastic IPs' quota and
+            # the region's endpoint services are read now too.
+            reads["elastic_ips"] = EarlyRead(self._elastic_ips)
+            reads["endpoint_services"] = EarlyRead(catalog.get)  # kept by `catalog`; a failure is read again there
         recorded_vpc_id = self._recorded_managed_vpc_id(record)
         if recorded_vpc_id:
             reads["network"] = EarlyRead(
@@ -281,12 +292,18 @@ class _Activation(CoreRun):
         else:
             network = self._managed_network(choice.managed, found.get("network"))
             azs = self._zones(network, found.get("zones"))
-            self._preflight_elastic_ips(network, azs)
+            self._preflight_elastic_ips(network, azs, found.get("elastic_ips"))
 
         compute_image = found["compute_image"].result()
-        bucket_name, bucket_managed = self._ensure_bucket(store, record, bucket, found.get("bucket"))
+        bucket_name, bucket_managed, create_bucket = self._ensure_bucket(store, record, bucket, found.get("bucket"))
+        # A new bucket is created while the network is built: neither needs the other, and the network's endpoints
+        # are what the run waits for.
+        steps = [create_bucket] if create_bucket else []
         if not choice.customer:
-            network, infra_subnets = self._converge_managed_network(network, azs, record)
+            steps.append(partial(self._converge_managed_network, network, azs, record, catalog))
+        built = steps_together(self.changes, steps)
+        if not choice.customer:
+            network, infra_subnets = built[-1]
 
         new_record = ActivationRecord(
             bucket=bucket_name,
@@ -384,7 +401,12 @@ class _Activation(CoreRun):
             )
         return sorted(chosen[:REQUIRED_AZ_COUNT])
 
-    def _preflight_elastic_ips(self, network, azs):
+    def _elastic_ips(self):
+        return read_together(
+            {"quota": lambda: api.describe_elastic_ip_quota(self.ec2), "in_use": lambda: describe_addresses(self.ec2)}
+        )
+
+    def _preflight_elastic_ips(self, network, azs, read_ahead=None):
         """Fail before creating anything when the NAT gateways' Elastic IPs would exceed the quota
         (AGC issue #345: the default quota is 5 per region)."""
         if self.request.use_public_subnets:
@@ -393,9 +415,7 @@ class _Activation(CoreRun):
         needed = len([az for az in lacking if not (network and network.free_address(az))])
         if not needed:
             return
-        found = read_together(
-            {"quota": lambda: api.describe_elastic_ip_quota(self.ec2), "in_use": lambda: describe_addresses(self.ec2)}
-        )
+        found = read_ahead.result() if read_ahead else self._elastic_ips()
         quota, in_use = found["quota"], len(found["in_use"])
         if quota is not None and in_use + needed > quota:
             raise AnsibleGenomicsError(
@@ -406,7 +426,7 @@ class _Activation(CoreRun):
                 "'EC2-VPC Elastic IPs'), or use use_public_subnets: true (no NAT gateways). Nothing was created."
             )
 
-    def _converge_managed_network(self, network, azs, record):
+    def _converge_managed_network(self, network, azs, record, catalog):
         builder = NetworkBuilder(
             self.ec2,
             self.region,
@@ -415,6 +435,7 @@ class _Activation(CoreRun):
             self.deadline,
             self.request.wait,
             previous_user_tags=record.custom_tags if record else {},
+            catalog=catalog,
         )
         network = builder.ensure(network, self.request.vpc_cidr, azs, self.request.use_public_subnets)
         self.warnings += builder.deferred
@@ -449,8 +470,9 @@ class _Activation(CoreRun):
         return ManagedNetwork.discover(self.ec2, vpc, dns_hostnames=True)
 
     def _ensure_bucket(self, store, record, choice, read_ahead):
-        """(bucket name, managed): the managed default bucket is created (and hardened) when missing; a given
-        bucket must exist and is used as it is, after proving write access when it is adopted."""
+        """(bucket name, managed, its creation or None): the managed default bucket is created (and hardened) when
+        missing, by the returned step; a given bucket must exist and is used as it is, after proving write access
+        when it is adopted."""
         name, default, adopting, resuming = choice.name, choice.default, choice.adopting, choice.resuming
         if choice.steady:
             if storage.converge_managed_bucket(
@@ -462,10 +484,10 @@ class _Activation(CoreRun):
                 self.changes,
                 read_ahead.result(),
             ):
-                return name, True
+                return name, True, None
             bucket = storage.BucketState(name, "missing")
         else:
-            bucket = storage.inspect_bucket(self.clients.s3, name, adopting)
+            bucket = read_ahead.result()
         if bucket.status == "missing" or resuming:
             if not (name == default or resuming or (record and record.bucket == name and record.bucket_managed)):
                 raise AnsibleGenomicsError(
@@ -477,7 +499,10 @@ class _Activation(CoreRun):
             self.changes.add(
                 f"{verb} S3 bucket {name} (encrypted, TLS-only policy, public access blocked, owner-enforced)"
             )
-            if not self.check_mode:
+            if self.check_mode:
+                return name, True, None
+
+            def create():
                 store.journal_bucket_creation(name)
                 storage.create_managed_bucket(
                     self.clients.s3,
@@ -487,13 +512,14 @@ class _Activation(CoreRun):
                     self.request.tags,
                     exists=bucket.status == "owned",
                 )
-            return name, True
+
+            return name, True, create
         if adopting:
             self.changes.add(f"use existing S3 bucket {name} as it is, after proving write access")
             if not self.check_mode:
                 storage.prove_write_access(self.clients.s3, name)
-            return name, bucket.created_by_collection
-        return name, False
+            return name, bucket.created_by_collection, None
+        return name, False, None
 
     def _record(self, store, record, new_record):
         changed = store.changed_parameters(new_record)

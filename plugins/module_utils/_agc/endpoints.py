@@ -188,18 +188,19 @@ class EndpointPlacement:
     private_dns: bool = True
 
 
-def ensure_endpoints(ec2, region, services, placement, endpoints, security_groups, user_tags, changes):
+def ensure_endpoints(ec2, region, services, placement, endpoints, security_groups, user_tags, changes, catalog=None):
     """Create (without waiting) an endpoint for every service that has none, and converge the collection's own
     endpoints and security group to the placement: route tables of gateway endpoints, subnets, security groups and
     private DNS of interface endpoints, the group's one rule. `endpoints` and `security_groups` are the VPC's as
-    discovered and are updated in place. Returns the ids of the endpoints created."""
+    discovered and are updated in place. `catalog` (a LazyCatalog) may hold the region's endpoint services, read
+    ahead. Returns the ids of the endpoints created."""
     present, missing = audit(endpoints, services, region)
     ours = [e for e in present.values() if is_ours(e)]
     _attach_route_tables(ec2, ours, placement.route_table_ids, changes)
     group = our_endpoint_security_group(security_groups, placement.vpc_id)
     if group is not None:
         ensure_endpoint_group_rules(ec2, group, placement.vpc_cidr, changes)
-    catalog = _LazyCatalog(ec2, region)
+    catalog = catalog or LazyCatalog(ec2, region)
     group_ids = placement.security_group_ids
     if group_ids is None and group is not None:
         group_ids = [group["GroupId"]]
@@ -210,14 +211,7 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
         return []
     catalog.get().validate(missing)
     if group_ids is None and any(endpoint_type(s) == "Interface" for s in missing):
-        changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
-        group_tags = core_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
-        group = {"GroupId": None, "VpcId": placement.vpc_id, "Tags": ansible_dict_to_boto3_tag_list(group_tags)}
-        if not changes.check_mode:
-            group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
-            group["IpPermissions"] = [endpoint_security_group_rule(placement.vpc_cidr)]
-        security_groups.append(group)
-        group_ids = [group["GroupId"]]
+        group_ids = [_create_security_group(ec2, placement, security_groups, user_tags, changes)["GroupId"]]
     creations = {}
     for service in missing:
         kind = endpoint_type(service)
@@ -253,7 +247,32 @@ def ensure_endpoints(ec2, region, services, placement, endpoints, security_group
     return [made[service]["VpcEndpointId"] for service in creations]
 
 
-class _LazyCatalog:
+def prepare_security_group(ec2, region, services, placement, endpoints, security_groups, user_tags, changes):
+    """Create the endpoints' security group that ensure_endpoints would create, ahead of it: a new VPC's group needs
+    only the VPC, and is then ready when its endpoints are created, with the subnets and route tables they need."""
+    if placement.security_group_ids is not None or our_endpoint_security_group(security_groups, placement.vpc_id):
+        return
+    _present, missing = audit(endpoints, services, region)
+    if any(endpoint_type(s) == "Interface" for s in missing):
+        _create_security_group(ec2, placement, security_groups, user_tags, changes)
+
+
+def _create_security_group(ec2, placement, security_groups, user_tags, changes):
+    changes.add(f"create security group {ENDPOINT_SECURITY_GROUP_NAME} (TCP 443 from {placement.vpc_cidr})")
+    group_tags = core_tags(ROLE_ENDPOINT_SG, user_tags, name=ENDPOINT_SECURITY_GROUP_NAME, vpc_id=placement.vpc_id)
+    group = {
+        "GroupId": None,
+        "VpcId": placement.vpc_id,
+        "Tags": ansible_dict_to_boto3_tag_list(group_tags),
+        "IpPermissions": [endpoint_security_group_rule(placement.vpc_cidr)],
+    }
+    if not changes.check_mode:
+        group["GroupId"] = create_endpoint_security_group(ec2, placement.vpc_id, placement.vpc_cidr, user_tags)
+    security_groups.append(group)
+    return group
+
+
+class LazyCatalog:
     """The region's endpoint services, read (one batched call) only when a run needs them."""
 
     def __init__(self, ec2, region):

@@ -5,6 +5,8 @@
 
 """Building a managed VPC: ordered ensure steps from the VPC to its endpoints, tags last."""
 
+from functools import partial
+
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import allocate_address
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import associate_route_table
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import attach_internet_gateway
@@ -20,6 +22,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import replace_rout
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from .._shared.concurrency import steps_together
 from .._shared.routing import ANYWHERE
 from .._shared.tags import AZ_TAG
 from .._shared.tags import ROLE_TAG
@@ -54,7 +57,7 @@ class NetworkBuilder:
     """Ordered ensure steps for the managed network. In check mode each step only records what it
     would do, so the plan and the apply are the same code."""
 
-    def __init__(self, ec2, region, user_tags, changes, deadline, wait, previous_user_tags=None):
+    def __init__(self, ec2, region, user_tags, changes, deadline, wait, previous_user_tags=None, catalog=None):
         self.ec2 = ec2
         self.region = region
         self.user_tags = user_tags
@@ -66,47 +69,75 @@ class NetworkBuilder:
         self.check_mode = changes.check_mode
         self.deadline = deadline
         self.wait = wait
+        # The region's endpoint services (endpoints.LazyCatalog), maybe read ahead by the caller.
+        self.catalog = catalog or endpoints.LazyCatalog(ec2, region)
 
     def _tags(self, role, name, az=None, vpc_id=None, service=None):
         return core_tags(role, self.user_tags, name=name, az=az, vpc_id=vpc_id, service=service)
 
     def ensure(self, network, cidr, azs, public_only):
-        """Create whatever of the managed network is missing; returns the (possibly new) network."""
-        if network is None:
+        """Create whatever of the managed network is missing; returns the (possibly new) network.
+
+        Steps that do not depend on one another are made together, in three waves after the VPC: what needs only
+        the VPC (subnets, route tables, the endpoints' security group, the internet gateway), then what needs those
+        (endpoints, NAT gateways, routes and associations), then, once the NAT gateways are available, the private
+        subnets' default routes. The endpoints, the slowest to become available (minutes), start first in their
+        wave."""
+        new_vpc = network is None
+        if new_vpc:
             network = self._create_vpc(cidr, public_only)
-        else:
-            self._ensure_dns_hostnames(network)
-        for az, kind, subnet_cidr in subnet_layout(network.cidr, azs, public_only):
-            self._ensure_subnet(network, az, kind, subnet_cidr)
-        new_endpoint_ids = []
+        missing_endpoints = not public_only and bool(
+            endpoints.audit(network.endpoints, DEFAULT_ENDPOINT_SERVICES, self.region)[1]
+        )
+        first = [partial(self._ensure_dns_hostnames, network, report=not new_vpc)]
+        first += [
+            partial(self._ensure_subnet, network, az, kind, subnet_cidr)
+            for az, kind, subnet_cidr in subnet_layout(network.cidr, azs, public_only)
+        ]
         if not public_only:
-            for az in azs:
-                self._ensure_private_route_table(network, az)
-            # Interface endpoints are the slowest to become available (minutes): they start first, before the
-            # internet gateway and the NAT gateways, which need less time than the endpoints to be ready.
-            new_endpoint_ids = self._ensure_endpoints(network, azs)
-        self._ensure_internet_gateway(network)
-        self._ensure_public_routing(network, azs)
+            first += [partial(self._private_route_table, network, az) for az in azs]
+            first.append(partial(self._prepare_endpoint_security_group, network))
+            if missing_endpoints and not self.check_mode:
+                first.append(self.catalog.get)  # read while the rest is created: the endpoints' creation needs it
+        first += [
+            partial(self._ensure_internet_gateway, network),
+            partial(self._route_table, network, ROLE_PUBLIC_ROUTE_TABLE, resource_name(ROLE_PUBLIC_ROUTE_TABLE)),
+        ]
+        steps_together(self.changes, first)
+
+        second = []
         if not public_only:
-            new_nat_ids = [self._ensure_nat_gateway(network, az) for az in azs]
-            if self.wait and not self.check_mode:
-                pending_nats = [n["NatGatewayId"] for n in network.live_nat_gateways() if n["State"] != "available"]
-                pending_endpoints = [
-                    e["VpcEndpointId"] for e in network.our_endpoints() if e["State"].lower() != "available"
-                ]
-                reached = waiters.wait_for(
-                    self.ec2,
-                    self.deadline,
-                    nat_gateway_ids=set(pending_nats) | {i for i in new_nat_ids if i},
-                    endpoint_ids=set(pending_endpoints) | set(new_endpoint_ids),
-                )
-                # The result describes the resources as they are now, not as they were created.
-                for resource in network.nat_gateways:
-                    resource["State"] = reached.get(resource.get("NatGatewayId"), resource.get("State"))
-                for resource in network.endpoints:
-                    resource["State"] = reached.get(resource.get("VpcEndpointId"), resource.get("State"))
-            for az in azs:
-                self._ensure_private_default_route(network, az)
+            second.append(partial(self._ensure_endpoints, network, azs))
+            second += [partial(self._associate_private_subnet, network, az) for az in azs]
+        second.append(partial(self._ensure_public_routing, network, azs))
+        if not public_only:
+            second += [partial(self._ensure_nat_gateway, network, az) for az in azs]
+        made = steps_together(self.changes, second)
+        if public_only:
+            self._ensure_tags(network, public_only)
+            return network
+
+        new_endpoint_ids, new_nat_ids = made[0], made[-len(azs) :]
+        if self.wait and not self.check_mode:
+            pending_nats = [n["NatGatewayId"] for n in network.live_nat_gateways() if n["State"] != "available"]
+            pending_endpoints = [
+                e["VpcEndpointId"] for e in network.our_endpoints() if e["State"].lower() != "available"
+            ]
+            reached = waiters.wait_for(
+                self.ec2,
+                self.deadline,
+                nat_gateway_ids=set(pending_nats) | {i for i in new_nat_ids if i},
+                endpoint_ids=set(pending_endpoints) | set(new_endpoint_ids),
+            )
+            # The result describes the resources as they are now, not as they were created.
+            for resource in network.nat_gateways:
+                resource["State"] = reached.get(resource.get("NatGatewayId"), resource.get("State"))
+            for resource in network.endpoints:
+                resource["State"] = reached.get(resource.get("VpcEndpointId"), resource.get("State"))
+        deferred = steps_together(
+            self.changes, [partial(self._ensure_private_default_route, network, az) for az in azs]
+        )
+        self.deferred += [message for message in deferred if message]
         self._ensure_tags(network, public_only)
         return network
 
@@ -120,20 +151,26 @@ class NetworkBuilder:
         if self.check_mode:
             return ManagedNetwork({"VpcId": None, "CidrBlock": cidr, "Tags": ansible_dict_to_boto3_tag_list(tags)})
         vpc = create_vpc(self.ec2, CidrBlock=cidr, TagSpecifications=tag_specifications("vpc", tags))
-        # Private DNS on interface endpoints needs DNS hostnames; DNS support is on by default.
-        modify_vpc_attribute(self.ec2, vpc["VpcId"], EnableDnsHostnames={"Value": True})
-        return ManagedNetwork(vpc)
+        network = ManagedNetwork(vpc)
+        # Private DNS on interface endpoints needs DNS hostnames (DNS support is on by default): turned on with the
+        # first wave of steps, as part of "create VPC".
+        network.dns_hostnames = False
+        return network
 
-    def _ensure_dns_hostnames(self, network):
+    def _ensure_dns_hostnames(self, network, report=True):
         """DNS hostnames stay on (private DNS of interface endpoints needs them): a run interrupted right after
-        create_vpc, or a hand, may have left them off."""
+        create_vpc, or a hand, may have left them off. A new VPC's are turned on as part of "create VPC"."""
+        if network.vpc_id is None:
+            return
         enabled = network.dns_hostnames
         if enabled is None:
             enabled = endpoints.dns_hostnames_enabled(self.ec2, network.vpc_id)
         if not enabled:
-            self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
+            if report:
+                self.changes.add(f"enable DNS hostnames on {network.vpc_id}")
             if not self.check_mode:
                 modify_vpc_attribute(self.ec2, network.vpc_id, EnableDnsHostnames={"Value": True})
+            network.dns_hostnames = True
 
     def _ensure_internet_gateway(self, network):
         gateway = network.internet_gateway()
@@ -307,32 +344,43 @@ class NetworkBuilder:
         network.nat_gateways.append(nat)
         return nat["NatGatewayId"]
 
-    def _ensure_private_route_table(self, network, az):
-        table = self._route_table(
+    def _private_route_table(self, network, az):
+        return self._route_table(
             network, ROLE_PRIVATE_ROUTE_TABLE, resource_name(ROLE_PRIVATE_ROUTE_TABLE, az=az), az=az
         )
-        self._associate(table, network.subnet(PRIVATE, az), f"private subnet in {az}")
+
+    def _associate_private_subnet(self, network, az):
+        self._associate(
+            network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az), network.subnet(PRIVATE, az), f"private subnet in {az}"
+        )
 
     def _ensure_private_default_route(self, network, az):
+        """Returns why the route waits for a later run, if it does."""
         table = network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)
         nat = network.nat_gateway(az)
         if nat and nat.get("NatGatewayId") and nat.get("State") == "pending" and not self.wait:
             # AWS routes only to a NAT gateway that exists; without waiting, the next run adds it.
-            self.deferred.append(
+            return (
                 f"the default route of the private subnet in {az} waits for NAT gateway {nat['NatGatewayId']} "
                 "to become available: run again (or use wait: true) to add it"
             )
-            return
         self._ensure_route(table, "NatGatewayId", nat.get("NatGatewayId") if nat else None, f"NAT gateway in {az}")
+        return None
 
-    def _ensure_endpoints(self, network, azs):
-        placement = endpoints.EndpointPlacement(
+    def _endpoint_placement(self, network, azs):
+        return endpoints.EndpointPlacement(
             vpc_id=network.vpc_id,
             vpc_cidr=network.cidr,
             subnets_by_az={az: network.subnet(PRIVATE, az).get("SubnetId") for az in azs},
             route_table_ids=[network.route_table(ROLE_PRIVATE_ROUTE_TABLE, az)["RouteTableId"] for az in azs],
         )
-        return endpoints.ensure_endpoints(
+
+    def _prepare_endpoint_security_group(self, network):
+        """The endpoints' security group needs only the VPC: created with the subnets, not after them."""
+        placement = endpoints.EndpointPlacement(
+            vpc_id=network.vpc_id, vpc_cidr=network.cidr, subnets_by_az={}, route_table_ids=[]
+        )
+        endpoints.prepare_security_group(
             self.ec2,
             self.region,
             DEFAULT_ENDPOINT_SERVICES,
@@ -341,6 +389,19 @@ class NetworkBuilder:
             network.security_groups,
             self.user_tags,
             self.changes,
+        )
+
+    def _ensure_endpoints(self, network, azs):
+        return endpoints.ensure_endpoints(
+            self.ec2,
+            self.region,
+            DEFAULT_ENDPOINT_SERVICES,
+            self._endpoint_placement(network, azs),
+            network.endpoints,
+            network.security_groups,
+            self.user_tags,
+            self.changes,
+            catalog=self.catalog,
         )
 
     def _ensure_tags(self, network, public_only):

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timezone
+from functools import partial
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from .._shared.concurrency import run_together
 from .._shared.errors import AnsibleGenomicsError
 from .._shared.polling import poll_until
 from . import api
@@ -125,18 +127,24 @@ class StateStore:
     def save(self, record, user_tags):
         """Write only the parameters whose value differs; tag the ones created."""
         wanted = record.parameters()
+        writes = {}
         for name, (value, kind, data_type) in wanted.items():
             if self.values.get(name) == value:
                 continue
-            full_name = PARAMETER_ROOT + name
-            params = dict(Name=full_name, Value=value, Type=kind, DataType=data_type)
+            params = dict(Name=PARAMETER_ROOT + name, Value=value, Type=kind, DataType=data_type)
             if name in self.values:
-                api.put_parameter(self.ssm, Overwrite=True, **params)
+                params["Overwrite"] = True
             else:
-                api.put_parameter(
-                    self.ssm, Tags=ansible_dict_to_boto3_tag_list(core_tags(ROLE_STATE, user_tags)), **params
-                )
-            self.values[name] = value
+                params["Tags"] = ansible_dict_to_boto3_tag_list(core_tags(ROLE_STATE, user_tags))
+            writes[name] = partial(api.put_parameter, self.ssm, **params)
+        # The record first, alone: a save interrupted part-way leaves the record whole, old or new. The AGC CLI's
+        # names are a projection of it, written together.
+        written = list(writes)
+        record_write = writes.pop(RECORD_PARAMETER, None)
+        if record_write:
+            record_write()
+        run_together(writes)
+        self.values.update({name: wanted[name][0] for name in written})
         stale = sorted(set(self.values) - set(wanted))
         if stale:
             api.delete_parameters(self.ssm, [PARAMETER_ROOT + name for name in stale])

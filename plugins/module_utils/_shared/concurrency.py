@@ -6,9 +6,12 @@
 """Independent calls made at once, so a run waits for one round trip to AWS instead of one per call."""
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-# A handful of calls at a time: AWS's API rate limits are per account, and every call retries its throttling.
-MAX_CONCURRENT_CALLS = 8
+# At most this many calls at a time. AWS's API rate limits are per account and region, as token buckets: EC2's holds
+# 200 tokens for changes and 100 for reads, far more than a run ever has in flight (a first activation's widest step
+# is its 13 creations after the VPC, and all its EC2 writes come to about 50); every call retries its throttling.
+MAX_CONCURRENT_CALLS = 16
 
 
 def read_together(reads):
@@ -30,6 +33,21 @@ def run_together(calls):
     with ThreadPoolExecutor(max_workers=min(len(calls), MAX_CONCURRENT_CALLS)) as pool:
         futures = {name: pool.submit(call) for name, call in calls.items()}
     return {name: future.result() for name, future in futures.items()}
+
+
+def steps_together(changes, steps):
+    """Runs converge steps that do not depend on one another (each may make several calls, one after another) at
+    once, and returns their results in `steps`' order. The changes they note are listed in that order too, as if
+    they had run one after another. In check mode they run one after another: they make no call."""
+    if changes.check_mode or len(steps) < 2:
+        return [step() for step in steps]
+    done = run_together({index: partial(changes.noting_apart, step) for index, step in enumerate(steps)})
+    results = []
+    for index in range(len(steps)):
+        result, noted = done[index]
+        changes.extend(noted)
+        results.append(result)
+    return results
 
 
 class EarlyRead:

@@ -5,18 +5,36 @@
 
 """What a module run did, in one shape for every module, and the one time budget its waits share."""
 
+import threading
 import time
 
 
 class ChangeLog:
-    """Human-readable list of the changes a run made, or would make in check mode."""
+    """Human-readable list of the changes a run made, or would make in check mode.
+
+    Steps run together (concurrency.steps_together) each note their changes apart, in their own thread; they are
+    listed in the steps' order, so a plan and its apply read the same."""
 
     def __init__(self, check_mode):
         self.check_mode = check_mode
         self.entries = []
+        self._local = threading.local()
 
     def add(self, text):
-        self.entries.append(text)
+        noted = getattr(self._local, "noted", None)
+        (self.entries if noted is None else noted).append(text)
+
+    def noting_apart(self, step):
+        """Run `step` in this thread with its changes kept apart; returns (result, its changes)."""
+        self._local.noted = []
+        try:
+            return step(), self._local.noted
+        finally:
+            self._local.noted = None
+
+    def extend(self, entries):
+        for text in entries:
+            self.add(text)
 
     def __bool__(self):
         return bool(self.entries)

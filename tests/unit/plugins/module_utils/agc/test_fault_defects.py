@@ -16,18 +16,11 @@ from .helpers import Account
 from .helpers import Interrupted
 
 
-def write_index(params, operation):
-    """The index, among the writes of an uninterrupted activation, of the first call of `operation`."""
-    with mock_aws():
-        account = Account()
-        account.activate(**params)
-        return account.recorder.writes.index(operation)
-
-
-def interrupted_before(index, params, short_leases_seconds=0.2):
-    """An account whose activation crashed before write `index`, its lease expired."""
+def interrupted_before(operation, params, short_leases_seconds=0.2):
+    """An account whose activation crashed before its first call of `operation` (calls in flight at that moment in
+    other threads are answered, later ones never sent), its lease expired."""
     account = Account()
-    account.recorder.interrupt_at_write = index
+    account.recorder.interrupt_before = operation
     with pytest.raises(Interrupted):  # the crash, or (from the lock release) what the dead process cannot send
         account.activate(**params)
     time.sleep(short_leases_seconds)
@@ -35,9 +28,8 @@ def interrupted_before(index, params, short_leases_seconds=0.2):
 
 
 def test_endpoint_group_interrupted_before_its_rule_gets_it_on_the_next_run(short_leases):
-    index = write_index({}, "AuthorizeSecurityGroupIngress")
     with mock_aws():
-        account = interrupted_before(index, {})
+        account = interrupted_before("AuthorizeSecurityGroupIngress", {})
         (group,) = account.ec2.describe_security_groups(
             Filters=[{"Name": "group-name", "Values": ["agc-vpc-endpoints"]}]
         )["SecurityGroups"]
@@ -53,9 +45,8 @@ def test_endpoint_group_interrupted_before_its_rule_gets_it_on_the_next_run(shor
 
 @pytest.mark.parametrize("params", [{}, {"use_public_subnets": True}], ids=["private", "public-only"])
 def test_public_subnet_interrupted_before_auto_assign_gets_it_on_the_next_run(params, short_leases):
-    index = write_index(params, "ModifySubnetAttribute")
     with mock_aws():
-        account = interrupted_before(index, params)
+        account = interrupted_before("ModifySubnetAttribute", params)
         public = account.ec2.describe_subnets(Filters=[{"Name": "tag:genomics.aws:role", "Values": ["public-subnet"]}])[
             "Subnets"
         ]

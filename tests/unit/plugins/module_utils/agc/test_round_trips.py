@@ -64,14 +64,23 @@ class TimedAccount(Account):
         gc.freeze()
         self.measuring = True
 
-    def round_trips(self):
-        """The longest chain of calls, each sent after the previous one was answered."""
+    def depths(self):
+        """[(round trip, call name)] in the order the calls were answered: a call's round trip is one more than the
+        latest of those answered before it was sent."""
         calls = sorted(self.timed, key=lambda call: call[2])
         depth = []
         for _name, sent, _answered in calls:
             before = [depth[i] for i, other in enumerate(calls[: len(depth)]) if other[2] <= sent]
             depth.append(1 + max(before, default=0))
-        return max(depth, default=0)
+        return [(round_trip, call[0]) for round_trip, call in zip(depth, calls)]
+
+    def round_trips(self):
+        """The longest chain of calls, each sent after the previous one was answered."""
+        return max((round_trip for round_trip, _name in self.depths()), default=0)
+
+    def round_trip_of(self, name, which=min):
+        """The first (or, with which=max, the last) round trip in which a call of `name` was made."""
+        return which(round_trip for round_trip, called in self.depths() if called == name)
 
 
 @pytest.fixture
@@ -98,6 +107,32 @@ def test_a_no_change_rerun_reads_in_three_round_trips(timed_account):
     # bucket's tags; then the bucket's other settings (read once its tags show it is there). One after another, the
     # same reads take six.
     assert timed_account.round_trips() == 3, sorted(timed_account.timed, key=lambda call: call[1])
+
+
+def test_a_first_activation_creates_its_endpoints_three_round_trips_after_its_vpc(timed_account):
+    """The endpoints are what a first activation waits for (minutes): what they need is made together, in the round
+    trips between the VPC and them, and the bucket beside the network. One after another, the same writes put the
+    endpoints 21 round trips after the VPC."""
+    timed_account.measure()
+
+    done = timed_account.activate()
+
+    assert done.changed
+    names = [name for name, _sent, _answered in timed_account.timed]
+    assert names.count("CreateVpcEndpoint") == 9 and names.count("CreateSubnet") == 6
+    vpc = timed_account.round_trip_of("CreateVpc")
+    # The VPC; the subnets, route tables and the endpoints' security group; the group's rule; the endpoints.
+    assert timed_account.round_trip_of("CreateVpcEndpoint") - vpc == 3, sorted(timed_account.depths())
+    assert timed_account.round_trip_of("CreateVpcEndpoint", max) - vpc == 3
+    assert timed_account.round_trip_of("CreateSubnet", max) == vpc + 1
+    # The NAT gateways with them, each after its Elastic IP (and the internet gateway, which a NAT gateway needs).
+    assert timed_account.round_trip_of("CreateNatGateway", max) - vpc == 4
+    # The bucket is made beside the network, not before it.
+    assert timed_account.round_trip_of("CreateBucket") <= vpc + 2
+    # The state store: the record alone, then the AGC CLI's seven names together.
+    saves = [depth for depth, name in timed_account.depths() if name == "PutParameter"]
+    record, projections = saves[-8], saves[-7:]
+    assert projections == [record + 1] * 7, saves
 
 
 def test_the_recorded_network_read_ahead_is_not_used_when_the_vpc_is_no_longer_ours(timed_account):
