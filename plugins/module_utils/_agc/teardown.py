@@ -154,9 +154,9 @@ def _wait_and_release(ec2, network, nat_ids, endpoint_ids, our_addresses, deadli
 
     release({a for a in unreleased if held_by.get(a) not in nat_ids})
 
-    def on_gone(kind, resource_id, _state):
-        if kind == "NAT gateway":
-            release({a for a, nat_id in held_by.items() if nat_id == resource_id})
+    def on_gone(resources):
+        gone = {resource_id for kind, resource_id, _state in resources if kind == "NAT gateway"}
+        release({a for a, nat_id in held_by.items() if nat_id in gone})
 
     waiters.wait_for(
         ec2, deadline, nat_gateway_ids=nat_ids, endpoint_ids=endpoint_ids, deleted=True, on_reached=on_gone

@@ -43,8 +43,9 @@ _GONE = {"deleted"}
 def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, sleep=time.sleep, on_reached=None):
     """Wait until every listed NAT gateway and endpoint is available (or, with deleted=True, gone).
 
-    Each poll describes both kinds at once. `on_reached(kind, id, state)` runs as each resource reaches its goal, so
-    what waits for only that one (an Elastic IP for its NAT gateway) need not wait for the others.
+    Each poll describes both kinds at once. `on_reached([(kind, id, state)])` runs after each poll that saw
+    resources reach their goal, with all of them, so what waits for only those (an Elastic IP for its NAT gateway)
+    need not wait for the others, and is done for all of them at once.
     Returns {id: state} as the polls last saw each of them, for the caller's picture of the resources."""
     pending = {"NAT gateway": set(nat_gateway_ids), "VPC endpoint": set(endpoint_ids)}
     started = time.monotonic()
@@ -58,14 +59,16 @@ def wait_for(ec2, deadline, nat_gateway_ids=(), endpoint_ids=(), deleted=False, 
                 if ids
             }
         )
+        reached_now = []
         for kind, reached in settled.items():
             for resource_id, state in reached:
                 seen[resource_id] = state
                 deadline.note_wait(
                     f"{kind} {resource_id}", "deleted" if deleted else "available", time.monotonic() - started
                 )
-                if on_reached:
-                    on_reached(kind, resource_id, state)
+                reached_now.append((kind, resource_id, state))
+        if on_reached and reached_now:
+            on_reached(reached_now)
         return not any(pending.values())
 
     def timed_out():

@@ -161,3 +161,14 @@ def test_an_early_read_fails_where_its_result_is_used():
     with pytest.raises(PermissionError, match="AccessDenied"):
         found["early"].result()
     assert read_together({"early": EarlyRead(lambda: 42)})["early"].result() == 42
+
+
+def test_a_deactivation_releases_the_addresses_of_nat_gateways_gone_together_at_once(timed_account):
+    timed_account.activate()
+    timed_account.measure()
+
+    timed_account.deactivate()
+
+    releases = [depth for depth, name in timed_account.depths() if name == "ReleaseAddress"]
+    # The three NAT gateways are deleted together and found gone by the same poll.
+    assert len(releases) == 3 and len(set(releases)) == 1, sorted(timed_account.depths())
