@@ -5,16 +5,20 @@ import time
 
 import boto3
 import pytest
+import yaml
 from moto import mock_aws
 
+from tools.bench.run_bench import DEACTIVATE_POLL_SECONDS
 from tools.bench.run_bench import GOALS
 from tools.bench.run_bench import REGRESSION_LIMITS
+from tools.bench.run_bench import ROLE_POLL_SECONDS
 from tools.bench.run_bench import Phase
 from tools.bench.run_bench import at_aws_latency
 from tools.bench.run_bench import judge
 from tools.bench.run_bench import poll_interval
 from tools.latency import Latency
 from tools.latency import patched_moto
+from tools.local_aws import ROOT
 
 
 @pytest.fixture
@@ -95,6 +99,10 @@ def test_a_phase_is_projected_to_aws_latency_by_scaling_only_its_writes_and_wait
     # At AWS latency the bench polls at the default interval: nothing is added.
     real = Phase("activation", wall=139.0, calls=200, writes=61, floor=120.0, last_call=132.0, first_write=5.0)
     assert at_aws_latency(real, scale=1) == pytest.approx(139.0)
+    # A deactivation is polled every 3 s by default, every second at 3/10: Ansible notices its end 1 s later on AWS.
+    down = Phase("deactivation", wall=22.0, calls=120, writes=30, floor=18.0, last_call=21.0, first_write=3.0)
+    down.role_poll = DEACTIVATE_POLL_SECONDS
+    assert at_aws_latency(down, scale=0.3) == pytest.approx(3.0 + 60.0 + 1.0 + 1.0)
 
 
 def test_the_call_counter_keeps_the_time_of_the_last_call():
@@ -131,6 +139,19 @@ def test_a_call_takes_its_latency_scaled_or_as_on_aws_when_asked():
 @pytest.mark.parametrize("scale, seconds", [(1, 5), (0.4, 2), (0.3, 2), (0.2, 1), (0.1, 1), (0, 1)])
 def test_the_bench_polls_at_the_roles_default_scaled_like_the_latency(scale, seconds):
     assert poll_interval(scale) == seconds
+
+
+@pytest.mark.parametrize("scale, seconds", [(1, 3), (0.5, 2), (0.3, 1), (0.1, 1)])
+def test_the_bench_polls_a_deactivation_at_its_roles_default_scaled_like_the_latency(scale, seconds):
+    assert poll_interval(scale, DEACTIVATE_POLL_SECONDS) == seconds
+
+
+def test_the_bench_polls_as_the_roles_do_by_default():
+    def default(role, variable):
+        return yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text())[variable]
+
+    assert default("agc_activate", "agc_activate_poll_interval") == ROLE_POLL_SECONDS
+    assert default("agc_deactivate", "agc_deactivate_poll_interval") == DEACTIVATE_POLL_SECONDS
 
 
 def test_a_resource_seen_available_stays_available_when_the_latency_grows_afterwards():

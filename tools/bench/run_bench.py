@@ -84,9 +84,11 @@ REGRESSION_LIMITS = dict(
 )
 
 # The roles' default pause between two looks at an asynchronous job (agc_activate_poll_interval and the others). A
-# phase polls at this pause scaled like the latency, as a user of the defaults would see it on AWS: every 5 s at
-# AWS latency, 2 s at 3/10 and 4/10, 1 s (Ansible's least) at 2/10 and below.
+# phase polls at its role's pause scaled like the latency, as a user of the defaults would see it on AWS: an
+# activation every 5 s at AWS latency, 2 s at 3/10 and 4/10, 1 s (Ansible's least) at 2/10 and below; a deactivation
+# (agc_deactivate_poll_interval) every 3 s at AWS latency, 1 s at 3/10 and below.
 ROLE_POLL_SECONDS = 5
+DEACTIVATE_POLL_SECONDS = 3
 
 # The fresh activation and deactivation are judged against their floors, and four regions against one, at 3/10 of
 # AWS latency (not from the 1/10 phases, which are compared with the baseline's):
@@ -104,9 +106,9 @@ ROLE_POLL_SECONDS = 5
 MEASURED_SCALE = 0.3
 
 
-def poll_interval(scale):
-    """The roles' default poll interval at `scale` of AWS latency, in whole seconds (Ansible's async poll is one)."""
-    return max(1, round(ROLE_POLL_SECONDS * scale))
+def poll_interval(scale, role_seconds=ROLE_POLL_SECONDS):
+    """A role's default poll interval at `scale` of AWS latency, in whole seconds (Ansible's async poll is one)."""
+    return max(1, round(role_seconds * scale))
 
 
 # What a fresh managed activation must write, at the least, with the APIs as they are: one call per resource
@@ -149,6 +151,8 @@ class Phase:
     last_call: float = None
     # Seconds from the start to the phase's first write, None without one.
     first_write: float = None
+    # The default poll interval, at AWS latency, of the role the phase runs.
+    role_poll: float = ROLE_POLL_SECONDS
 
     def __post_init__(self):
         if self.last_call is None:
@@ -269,7 +273,10 @@ class Bench:
         finally:
             self.latency.call_scale = None
         rerun = runs[len(runs) // 2] if runs else None
+        if who != "baseline":
+            extra = {"poll_interval": poll_interval(self.latency.scale, DEACTIVATE_POLL_SECONDS)}
         down = self.playbook(f"{who}: deactivation", deactivate, [extra], floor=self.latency.slowest_deletion)
+        down.role_poll = DEACTIVATE_POLL_SECONDS
         return fresh, rerun, down
 
     def measured_at(self, scale):
@@ -359,7 +366,7 @@ def at_aws_latency(phase, scale):
     at the job, the report): taken as measured, plus what the roles' default poll interval adds to the bench's on
     average (Ansible notices the end of a job half an interval after it)."""
     start = phase.first_write
-    poll_allowance = (ROLE_POLL_SECONDS - poll_interval(scale)) / 2
+    poll_allowance = (phase.role_poll - poll_interval(scale, phase.role_poll)) / 2
     return start + max(0.0, phase.last_call - start) / scale + (phase.wall - phase.last_call) + poll_allowance
 
 
