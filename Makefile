@@ -95,7 +95,7 @@ integration: venv
 	$(BIN)/python tests/integration/run_local.py $(TARGETS)
 
 # Wall time, API calls and writes of each phase with AWS's latency (scaled to 1/10), against the baseline playbooks
-# in tools/bench/baseline; prints the goals not yet met and fails on a regression (the bench check). About 7.5 minutes
+# in tools/bench/baseline; prints the goals not yet met and fails on a regression (the bench check). 6 to 7.5 minutes
 # on an idle 2-core machine (and 2 more for the virtual environment of a fresh clone).
 bench: venv
 	$(BIN)/python tools/bench/run_bench.py --check --json .build/bench/figures.json
