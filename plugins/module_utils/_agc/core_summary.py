@@ -75,7 +75,10 @@ def describe_network(network, customer, kinds):
         )
     if network is not None:
         nat_gateways = [dict(_nat_gateway(n, az_of(n)), managed=True) for n in network.live_nat_gateways()]
-        addresses = [a for a in network.addresses if is_ours(a)]
+        # By AZ: a run allocates them together, in no set order.
+        addresses = sorted(
+            (a for a in network.addresses if is_ours(a)), key=lambda a: (az_of(a) or "", a["AllocationId"])
+        )
     else:
         zones = {s.get("SubnetId"): s.get("AvailabilityZone") for s in customer.subnets}
         nat_gateways = [

@@ -223,3 +223,14 @@ def test_tag_changes_update_created_resources_in_batches(account):
     account.ec2.create_tags(Resources=[vpc["VpcId"]], Tags=[{"Key": "finops", "Value": "keep"}])
     assert not account.activate(tags={"team": "b"}).changed
     assert _tags(account.managed_vpcs()[0])["finops"] == "keep"
+
+
+def test_a_fresh_activation_describes_its_core_as_a_re_run_reads_it(account):
+    """The resources a run creates together (subnets, NAT gateways, Elastic IPs, endpoints) are described in one order
+    whatever order they were made in: a re-run renders the same activation report, and leaves the file alone."""
+    first = account.activate()
+
+    again = account.activate()
+
+    assert not again.changed
+    assert first.resource == again.resource
