@@ -10,7 +10,9 @@ Each phase starts on an empty account. Phases:
 - at 3/10 of AWS latency (MEASURED_SCALE): the collection's fresh activation and deactivation, projected to AWS
   latency against their floors, and four regions in one run (activate_many) against the one region, as measured;
 - omics: the omics_vpc_networking role (endpoints, security group, HealthOmics configuration) in a customer VPC,
-  fresh then a re-run, against the HealthOmics emulator with a configuration's delays.
+  fresh then a re-run, against the HealthOmics emulator with a configuration's delays; then the connectivity test's
+  turnaround in that configuration (connectivity_test.yml: workflow registered, probe image cached, a run whose WDL
+  task probes an HTTPS server on 127.0.0.1 under the configuration's egress rules, the report).
 
 The floor of a phase is the slowest single resource's latency. "at AWS latency" projects a phase to real time (see
 at_aws_latency): its time up to its first write as measured, the writes and waits up to its last AWS call scaled back
@@ -305,8 +307,9 @@ class Bench:
             floor=self.latency.slowest_creation,
         )
 
-    def omics(self, emulator_url, name, rerun=True):
-        """omics_vpc_networking in a customer VPC: endpoints, the security group, the configuration; then a re-run."""
+    def omics(self, emulator_url, name, site):
+        """omics_vpc_networking in a customer VPC: endpoints, the security group, the configuration; a re-run; then the
+        connectivity test's turnaround (workflow registered, run, report) in that configuration."""
         from tools.customer_vpc import create_customer_vpc
 
         self.fresh_account()
@@ -320,6 +323,7 @@ class Bench:
             self._until_available(vpc["nat_gateways"])
         finally:
             self.latency.scale = kept
+        portal = [d for d in site.destinations() if d["name"] == "results-portal"]
         variables = {
             # The emulator outlives moto's resets: each phase has its own configuration.
             "omics_vpc_networking_name": name,
@@ -329,6 +333,7 @@ class Bench:
                 {"name": "ncbi", "kind": "https", "url": "https://ftp.ncbi.nlm.nih.gov/"},
                 # Needs an interface endpoint (about two minutes on AWS), which the configuration's wait overlaps.
                 {"name": "credentials", "kind": "secretsmanager"},
+                *portal,
             ],
             "omics_vpc_networking_poll_interval": self.poll_interval,
         }
@@ -337,9 +342,29 @@ class Bench:
         fresh = self.playbook(
             "collection: HealthOmics networking", playbook, [variables], endpoint=emulator_url, floor=floor
         )
-        if not rerun:
-            return fresh, None
-        return fresh, self.playbook("collection: HealthOmics re-run", playbook, [variables], endpoint=emulator_url)
+        rerun = self.playbook("collection: HealthOmics re-run", playbook, [variables], endpoint=emulator_url)
+        import boto3
+
+        boto3.client("s3", region_name=REGION, endpoint_url=self.moto.url, **CREDENTIALS).create_bucket(
+            Bucket="bench-connectivity"
+        )
+        connectivity = {
+            "destinations": portal,
+            "configuration": name,
+            "output_uri": "s3://bench-connectivity/connectivity-test/",
+            "ca_bundle": str(site.pki.ca_pem),
+            "timeout_seconds": 3,
+            "wait_timeout": 300,
+            "poll_interval": self.poll_interval,
+            "report_dir": str(self.scratch / "connectivity-test"),
+        }
+        test = self.playbook(
+            "collection: connectivity test turnaround",
+            PLAYBOOKS / "connectivity_test.yml",
+            [connectivity],
+            endpoint=emulator_url,
+        )
+        return fresh, rerun, test
 
     def _until_available(self, nat_gateway_ids):
         import boto3
@@ -402,6 +427,8 @@ def main():
     if not LINK.exists():
         sys.exit("run make bench (the collection must be linked under .build/collections)")
     from tools.healthomics_emulator import OmicsEmulator
+    from tools.healthomics_emulator.local_executor import LocalWdlExecutor
+    from tools.loopback_servers import DestinationSite
 
     latency = Latency(scale=options.scale)
     with tempfile.TemporaryDirectory(prefix="genomics-aws-bench-") as scratch, patched_moto(latency), LatencyMotoServer(
@@ -422,11 +449,18 @@ def main():
         baseline = bench.agc("baseline")
         print("  baseline done", flush=True)
         measured = bench.measured_at(MEASURED_SCALE)
-        with OmicsEmulator(ec2_endpoint=moto.url, delay=0.0) as emulator:
+        # The connectivity test's run is a real WDL task on this machine, under the configuration's egress rules,
+        # probing an HTTPS server on 127.0.0.1 (the outside world the configuration is opened to).
+        executor = LocalWdlExecutor(moto.url, run_timeout=60, drop_timeout=1.0, work_dir=Path(scratch) / "runs")
+        site = DestinationSite(Path(scratch) / "pki")
+        with OmicsEmulator(ec2_endpoint=moto.url, delay=0.0, executor=executor) as emulator:
             delays = latency.emulator_delays()
             emulator.backend.configuration_active_delay = delays["configuration_active"]
             emulator.backend.configuration_deleted_delay = delays["configuration_deleted"]
-            omics = bench.omics(emulator.url, "bench-vpc-runs")
+            try:
+                omics = bench.omics(emulator.url, "bench-vpc-runs", site)
+            finally:
+                site.stop()
 
     figures = report(latency, collection, baseline, measured, omics)
     if options.json:
@@ -503,7 +537,11 @@ def report(latency, collection, baseline, measured, omics):
             f"{phase.name:44} {phase.wall:7.1f} {phase.calls:6d} {phase.writes:6d} {phase.floor:7.1f} "
             f"{(phase.wall / phase.floor if phase.floor else 0):10.2f}"
         )
-    print("  (HealthOmics calls go to the emulator and are not counted; no stock module manages HealthOmics)")
+    print(
+        "  (HealthOmics calls go to the emulator and are not counted; no stock module manages HealthOmics. The "
+        "connectivity test's turnaround: its workflow registered, the probe image cached, the run in the "
+        "configuration, the report; the run itself at the emulator's speed)"
+    )
 
     fresh = collection[0]
     minimum = sum(MINIMUM_WRITES.values())
@@ -538,6 +576,7 @@ def report(latency, collection, baseline, measured, omics):
         "rerun_calls": rerun.calls,
         "rerun_writes": rerun.writes,
         "four_regions_over_one": four_over_one,
+        "connectivity_test_turnaround": round(omics[2].wall, 2),
         "measured_scale": MEASURED_SCALE,
         "activation_writes": fresh.writes,
         "minimum_writes": minimum,
